@@ -1,0 +1,124 @@
+"""Shared Streamlit widgets: the only module of dlviz that imports streamlit.
+
+Settings live in ``st.session_state`` as one dataclass per page (so they
+survive page switches, when Streamlit forgets the widgets) and are mirrored
+into the URL so that an instructor can share a link to the exact view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from dlviz import settings as query
+from dlviz import theme
+
+S = TypeVar("S")
+PROJECTOR_KEY = "projector"
+
+_PROJECTOR_CSS = """
+<style>
+  html, body, [data-testid="stMain"] { font-size: 1.35rem; }
+  [data-testid="stMain"] h1 { font-size: 3rem; }
+  [data-testid="stMain"] h2 { font-size: 2.3rem; }
+  [data-testid="stMain"] h3 { font-size: 1.9rem; }
+  [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
+  [data-testid="stSidebar"] p, [data-testid="stSidebar"] label { font-size: 1.3rem; }
+  [data-testid="stMain"] button p { font-size: 1.35rem; }
+  [data-testid="stMetricValue"] { font-size: 2.6rem; }
+  [data-testid="stMain"] code { font-size: 1.05rem; }
+</style>
+"""
+
+
+def projector_toggle() -> bool:
+    """The projector switch in the sidebar, kept in the URL on every page."""
+    state = st.session_state
+    if PROJECTOR_KEY not in state:
+        raw = st.query_params.get(PROJECTOR_KEY, "0")
+        try:
+            state[PROJECTOR_KEY] = query.parse(query.Rule("flag"), raw)
+        except ValueError:
+            state[PROJECTOR_KEY] = False
+    on = st.sidebar.toggle(
+        "Projector mode", key=PROJECTOR_KEY, help="Large fonts, thick lines and big markers for a wall projector."
+    )
+    if on:
+        st.html(_PROJECTOR_CSS)
+    return on
+
+
+def projector() -> bool:
+    return bool(st.session_state.get(PROJECTOR_KEY, False))
+
+
+def page_settings(cls: type[S], name: str) -> S:
+    """This page's settings: from the URL on the first visit in a session, then from the session.
+
+    Values in the link that cannot be used are replaced by defaults, and a
+    short notice says which.
+    """
+    state = st.session_state
+    if name not in state:
+        state[name], state[name + ".problems"] = query.from_query(cls, st.query_params.to_dict())
+    problems = state.get(name + ".problems")
+    if problems:
+        st.warning(
+            "Some values in the link were not understood and use their defaults: " + "; ".join(problems),
+            icon="🔗",
+        )
+    return state[name]
+
+
+def save_settings(name: str, value: Any) -> None:
+    """Keep ``value`` as this page's settings and show them in the URL."""
+    if st.session_state.get(name) != value:
+        st.session_state.pop(name + ".problems", None)
+    st.session_state[name] = value
+    wanted = query.to_query(value)
+    if projector():
+        wanted[PROJECTOR_KEY] = "1"
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def seed(key: str, value: Any) -> str:
+    """Give a widget its starting value unless it already has one; returns the key.
+
+    Widgets are created with a key and no ``value=``, so one source of truth
+    (the page's settings object) fills them after a page switch.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+def forget(*keys: str) -> None:
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def code_panel(code: str, *, title: str = "Keras code", expanded: bool = False) -> None:
+    """The runnable program for the current settings, ready to copy."""
+    with st.expander(title, expanded=expanded, icon=":material/code:"):
+        st.caption("A complete program for the settings above. Copy it into a notebook or a .py file and run it.")
+        st.code(code, language="python", line_numbers=False)
+
+
+def chart(placeholder, figure, key: str) -> None:
+    placeholder.plotly_chart(
+        figure, key=key, width="stretch", config={"displaylogo": False, "displayModeBar": False}
+    )
+
+
+def styled(fig):
+    return theme.style(fig, projector())
+
+
+def on_click(state_key: str, value: Any) -> Callable[[], None]:
+    def set_state() -> None:
+        st.session_state[state_key] = value
+
+    return set_state

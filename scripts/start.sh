@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install dlviz into .venv (once) and start the dashboard on http://localhost:8501.
+# Works offline after the first install: the digit model ships in assets/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+PORT=${PORT:-8501}
+
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+    echo "Installing python3-venv (Debian/Ubuntu needs it to create virtual environments)..."
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    $SUDO apt-get install -y python3-venv
+    rm -rf .venv && "$PYTHON" -m venv .venv
+  fi
+fi
+if ! .venv/bin/python -c "import dlviz, streamlit, tensorflow" 2>/dev/null; then
+  .venv/bin/python -m pip install --upgrade pip
+  .venv/bin/python -m pip install -e .
+fi
+exec .venv/bin/streamlit run app.py --server.port "$PORT" "$@"

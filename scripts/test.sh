@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install the test dependencies (Debian's chromium for the browser tests, and
+# dlviz with its test extra in .venv), then run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+
+if [ ! -x /usr/bin/chromium ]; then
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q chromium
+fi
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+    $SUDO apt-get install -y -q python3-venv
+    rm -rf .venv && "$PYTHON" -m venv .venv
+  fi
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[test]"
+# Playwright drives Debian's chromium; it never downloads a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+exec .venv/bin/python -m pytest "$@"
