@@ -33,6 +33,23 @@ _PROJECTOR_CSS = """
 """
 
 
+def use_navigation() -> None:
+    """Make sure the app runs through ``app.py``'s ``st.navigation``, whatever URL came first.
+
+    Streamlit treats a ``pages/`` folder beside the entry point as an
+    old-style multipage app until ``st.navigation`` has been called once in
+    the process: the first visitor to open ``/playground`` on a fresh server
+    would get that page without ``app.py`` (no shared sidebar, no page
+    config), and so would everyone after. Call this first in ``app.py`` and
+    in every page; it costs nothing once navigation is in use.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def projector_toggle() -> bool:
     """The projector switch in the sidebar, kept in the URL on every page."""
     state = st.session_state

@@ -14,6 +14,7 @@ from dlviz.playground import (
     PlaygroundSettings,
 )
 
+ui.use_navigation()
 NAME = "playground"
 REFRESH_SECONDS = 0.15  # training time between two redraws while playing
 state = st.session_state
@@ -42,7 +43,7 @@ side.slider("Noise (%)", 0, 50, step=5, key=seeded("noise"))
 side.slider("Training share (%)", 10, 90, step=10, key=seeded("train_pct"), help="The rest is validation data.")
 seed_col, regen_col = side.columns([2, 1], vertical_alignment="bottom")
 seed_col.number_input("Seed", 0, 99_999, key=seeded("seed"))
-regen_col.button("Regenerate", on_click=regenerate, help="New random data (next seed).")
+regen_col.button("", icon=":material/refresh:", on_click=regenerate, help="New random data (the next seed).", width="stretch")
 side.multiselect(
     "Input features", list(datasets.FEATURES), format_func=lambda k: datasets.FEATURES[k].label, key=seeded("features")
 )

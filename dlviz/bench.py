@@ -1,0 +1,169 @@
+"""Benchmarks: ``python -m dlviz.bench playground``.
+
+Prints a readable report and, as its last line, one JSON object with the
+figures (recorded in docs/benchmarks.md). Page figures are measured in a real
+browser (Debian's chromium driven by Playwright) against a real
+``streamlit run`` server, counting what arrives over the websocket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(port: int | None = None, extra: list[str] | None = None):
+    """A ``streamlit run app.py`` on loopback; yields its base URL and stops it afterwards."""
+    port = port or free_port()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", *(extra or [])]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("streamlit exited: " + (proc.stderr.read() or "")[-2000:]) from None
+                if time.monotonic() > deadline:
+                    raise TimeoutError("streamlit did not start in 60 s") from None
+                time.sleep(0.2)  # polling a health endpoint, not synchronising a test
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def browser(width: int = 1600, height: int = 1000):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b.new_page(viewport={"width": width, "height": height})
+        finally:
+            b.close()
+
+
+def main_area(page):
+    return page.locator('[data-testid="stMain"]')
+
+
+def read_epoch(page) -> int:
+    text = main_area(page).inner_text()
+    found = re.findall(r"Epoch (\d+)", text)
+    return int(found[-1]) if found else 0
+
+
+def bench_engine(epochs: int = 1000) -> dict:
+    from dlviz.playground import PlaygroundRun, PlaygroundSettings
+
+    run = PlaygroundRun(PlaygroundSettings())
+    started = time.perf_counter()
+    run.train(1)
+    compile_s = time.perf_counter() - started
+    started = time.perf_counter()
+    run.train(epochs)
+    engine = epochs / (time.perf_counter() - started)
+    snap_started = time.perf_counter()
+    for _ in range(50):
+        run.snapshot()
+    snapshot_ms = (time.perf_counter() - snap_started) / 50 * 1000
+    return {"engine_epochs_per_s": round(engine, 1), "engine_compile_s": round(compile_s, 2),
+            "snapshot_ms": round(snapshot_ms, 2)}  # fmt: skip
+
+
+def bench_page(seconds: float = 10.0) -> dict:
+    with streamlit_server() as url, browser() as page:
+        frames: list[tuple[float, int, bool]] = []
+
+        def on_ws(ws):
+            ws.on("framereceived", lambda payload: frames.append(
+                (time.monotonic(), len(payload), b"pg.boundary." in (payload if isinstance(payload, bytes) else payload.encode()))))  # fmt: skip
+
+        page.on("websocket", on_ws)
+        page.goto(url + "/playground?epochs=0", wait_until="domcontentloaded")
+        main = main_area(page)
+        play = main.get_by_role("button", name="Play")
+        play.wait_for(timeout=120_000)
+        main.get_by_text("Epoch 0").first.wait_for(timeout=120_000)
+        clicked = time.monotonic()
+        play.click()
+        page.wait_for_function(
+            """() => { const m = document.querySelector('[data-testid="stMain"]').innerText
+                         .match(/validation accuracy ([\\d.]+)%/); return m && parseFloat(m[1]) >= 95; }""",
+            timeout=120_000,
+            polling=20,
+        )
+        xor_seconds = time.monotonic() - clicked
+        # Steady state: skip the first seconds (compilation), then measure.
+        start_epoch, start_t = read_epoch(page), time.monotonic()
+        main.get_by_role("button", name="Pause").wait_for()
+        page.wait_for_timeout(seconds * 1000)  # the measurement window itself
+        end_epoch, end_t = read_epoch(page), time.monotonic()
+        main.get_by_role("button", name="Pause").click()
+        window = [f for f in frames if start_t <= f[0] <= end_t]
+        refreshes = sum(1 for f in window if f[2])
+        return {
+            "page_epochs_per_s": round((end_epoch - start_epoch) / (end_t - start_t), 1),
+            "refreshes_per_s": round(refreshes / (end_t - start_t), 2),
+            "update_kb": round(max((f[1] for f in window), default=0) / 1024, 1),
+            "xor_seconds_to_95": round(xor_seconds, 2),
+        }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m dlviz.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("target", choices=["playground"])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the in-page measurement window")
+    parser.add_argument("--engine-only", action="store_true", help="skip the browser measurements")
+    args = parser.parse_args(argv)
+    results = bench_engine()
+    print(f"engine: {results['engine_epochs_per_s']} epochs/s (compile {results['engine_compile_s']} s), "
+          f"snapshot {results['snapshot_ms']} ms")  # fmt: skip
+    if not args.engine_only:
+        page = bench_page(args.seconds)
+        print(f"page: {page['page_epochs_per_s']} epochs/s, {page['refreshes_per_s']} refreshes/s, "
+              f"largest update {page['update_kb']} KB, XOR to 95% in {page['xor_seconds_to_95']} s")  # fmt: skip
+        results.update(page)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""The dashboard's pages, grouped by topic: the navigation and the home page read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    path: str  # script, relative to the repository root
+    title: str
+    icon: str
+    teaches: str  # two lines for the home page
+
+
+HOME = PageInfo("pages/home.py", "Home", ":material/home:", "")
+
+TOPICS: dict[str, list[PageInfo]] = {
+    "Networks": [
+        PageInfo(
+            "pages/playground.py",
+            "Playground",
+            ":material/hub:",
+            "Build a network layer by layer and watch it learn XOR, circles, spirals, Gaussians and moons. "
+            "Change neurons, activations and the learning rate, and see the decision boundary form.",
+        ),
+    ],
+}
+
+
+def all_pages() -> list[PageInfo]:
+    return [HOME] + [page for pages in TOPICS.values() for page in pages]

@@ -1,0 +1,616 @@
+"""Plotly figure builders: arrays in, ``go.Figure`` out.
+
+Every figure is re-sent to the browser whenever training advances, so the
+builders keep the JSON small: colour values travel as uint8 and coordinates
+as float32 or small integers, which plotly serialises as base64 ("bdata")
+instead of long lists of decimals.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import math
+from collections import Counter, defaultdict
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dlviz import theme
+
+# Quantized colour values run 0..LEVELS.
+#
+# plotly.io.to_json (which Streamlit uses) escapes every "/" as "\u002f", six
+# characters for one. In base64 a run of a byte like 255 or 127 is nothing but
+# "/", so a confident model's 100x100 map would grow from 13 KB to 80 KB.
+# Stopping at 250 (whose midpoint 125 is exactly white) and nudging the few
+# other such bytes down by one keeps runs of any value free of "/".
+LEVELS = 250
+_SLASH_BYTES = np.array([v for v in range(LEVELS + 1) if b"/" in base64.b64encode(bytes([v] * 3))])
+
+
+def quantize(values, lo: float, hi: float) -> np.ndarray:
+    """Map values in [lo, hi] to 0..LEVELS (250) as uint8; outside values are clipped.
+
+    NaN maps to the middle of the range (a neutral colour), +-inf to the ends.
+    """
+    scaled = (np.asarray(values, dtype=np.float64) - lo) / (hi - lo)
+    scaled = np.nan_to_num(scaled, nan=0.5, posinf=1.0, neginf=0.0)
+    levels = np.rint(np.clip(scaled, 0.0, 1.0) * LEVELS).astype(np.uint8)
+    return levels - np.isin(levels, _SLASH_BYTES).astype(np.uint8)
+
+
+def _level(value: float, lo: float, hi: float) -> float:
+    """Where ``value`` sits on the quantized 0..LEVELS scale (for colour-bar ticks)."""
+    return (value - lo) / (hi - lo) * LEVELS
+
+
+def _coloraxis(**colorbar) -> dict:
+    """The diverging scale over quantized values, shared by every trace that uses it."""
+    axis = dict(colorscale=theme.DIVERGING, cmin=0, cmax=LEVELS)
+    if colorbar:
+        axis["colorbar"] = colorbar
+    else:
+        axis["showscale"] = False
+    return axis
+
+
+# --------------------------------------------------------------------------
+# Decision boundary
+# --------------------------------------------------------------------------
+
+# Probabilities that stand for class 0 and 1 in the thresholded map: lighter
+# than the ends of the scale, so that points of either class stay visible.
+DISCRETE_SHADES = (0.15, 0.85)
+
+
+def boundary_figure(
+    axis: np.ndarray,
+    values: np.ndarray,
+    x_train,
+    y_train,
+    x_val,
+    y_val,
+    *,
+    regression: bool = False,
+    discrete: bool = False,
+    projector: bool = False,
+) -> go.Figure:
+    """The model's output over the input plane with the data points on top.
+
+    ``values[i, j]`` is the output at x = axis[j], y = axis[i]: the probability
+    of class 1 for classification, the prediction in [-1, 1] for regression.
+    """
+    size = theme.sizes(projector)
+    axis = np.asarray(axis, dtype=np.float32)
+    lo, hi = (-1.0, 1.0) if regression else (0.0, 1.0)
+    surface = np.asarray(values, dtype=np.float64)
+    thresholded = discrete and not regression
+    if thresholded:
+        surface = np.where(np.nan_to_num(surface, nan=0.5) > 0.5, *DISCRETE_SHADES[::-1])
+
+    background = go.Heatmap(
+        z=quantize(surface, lo, hi), coloraxis="coloraxis", hoverinfo="skip", **_grid_placement(axis)
+    )
+    traces = [
+        background,
+        *_point_traces(x_train, y_train, x_val, y_val, regression, size),
+        *_point_legend(size, regression),
+    ]
+    extent = [float(axis[0]), float(axis[-1])]
+    plane_axis = dict(range=extent, showgrid=False, zeroline=False, constrain="domain")
+    layout = go.Layout(
+        coloraxis=_coloraxis(**_boundary_colorbar(lo, hi, regression, thresholded, size)),
+        xaxis=dict(plane_axis, title=dict(text="x₁", standoff=4)),
+        yaxis=dict(plane_axis, title="x₂", scaleanchor="x", scaleratio=1),
+        # Legend above and colour bar below, both centred: the square plot is
+        # centred too, so they stay next to it however wide the page is.
+        legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
+    )
+    return theme.style(go.Figure(data=traces, layout=layout), projector, height=420)
+
+
+def _grid_placement(axis: np.ndarray) -> dict:
+    """Heatmap cell positions: start and step for an even grid (a few bytes), else the axis."""
+    step = (axis[-1] - axis[0]) / max(len(axis) - 1, 1)
+    if len(axis) > 1 and np.allclose(np.diff(axis), step, rtol=1e-3, atol=0):
+        start, step = float(axis[0]), float(step)
+        return dict(x0=start, dx=step, y0=start, dy=step)
+    return dict(x=axis, y=axis)
+
+
+def _boundary_colorbar(lo: float, hi: float, regression: bool, thresholded: bool, size: theme.Sizes) -> dict:
+    if thresholded:
+        ticks, labels, title = list(DISCRETE_SHADES), ["0", "1"], "predicted class"
+    elif regression:
+        ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
+        labels, title = [f"{t:g}" for t in ticks], "prediction"
+    else:
+        ticks = [0.0, 0.25, 0.5, 0.75, 1.0]
+        labels, title = [f"{t:g}" for t in ticks], "P(class 1)"
+    return dict(
+        title=dict(text=title, side="right"),
+        tickvals=[_level(t, lo, hi) for t in ticks],
+        ticktext=labels,
+        orientation="h", x=0.5, xanchor="center", y=-0.055 - 0.006 * size.font, yanchor="top",
+        lenmode="pixels", len=17 * size.font, thickness=10,
+    )
+
+
+def _points(xy, targets) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 2) float32 coordinates and (n,) float targets; None gives no points."""
+    if xy is None or targets is None:
+        return np.zeros((0, 2), np.float32), np.zeros(0)
+    return np.asarray(xy, dtype=np.float32).reshape(-1, 2), np.asarray(targets, dtype=np.float64).ravel()
+
+
+def _marker_styles(size: theme.Sizes, regression: bool) -> dict[str, dict]:
+    """Marker shape and outline of training and validation points.
+
+    Classification: filled dots with a white edge, and hollow rings in the
+    class colour (white inside, so they show on dark backgrounds too).
+    Regression colours every point by its target, so validation points
+    cannot be hollow: they are diamonds. Both get an ink edge, because a
+    point whose colour matches the background would otherwise vanish.
+    """
+    edge = max(0.75, size.marker / 8)
+    if regression:
+        return {
+            "train": dict(line=dict(color=theme.INK, width=edge)),
+            "validation": dict(symbol="diamond", line=dict(color=theme.INK, width=edge)),
+        }
+    return {
+        "train": dict(line=dict(color="white", width=edge)),
+        "validation": dict(line=dict(width=edge * 2.5)),
+    }
+
+
+def _point_traces(x_train, y_train, x_val, y_val, regression: bool, size: theme.Sizes) -> list:
+    styles = _marker_styles(size, regression)
+    traces = []
+    for role, (xy, targets) in {"train": _points(x_train, y_train), "validation": _points(x_val, y_val)}.items():
+        if regression:
+            colour = dict(color=quantize(targets, -1, 1), coloraxis="coloraxis")
+            traces.append(_scatter_points(xy, role, dict(styles[role], **colour), size))
+        else:
+            traces += _class_traces(xy, targets, role, styles[role], size)
+    return [t for t in traces if len(t.x)]
+
+
+def _class_traces(xy, targets, role: str, style: dict, size: theme.Sizes) -> list[go.Scatter]:
+    traces = []
+    for label, class_colour in enumerate(theme.CLASS_COLOURS):
+        chosen = (targets > 0.5) == bool(label)
+        if role == "train":
+            colour = dict(color=class_colour)
+        else:
+            colour = dict(color="white", line=dict(style["line"], color=class_colour))
+        traces.append(_scatter_points(xy[chosen], f"{role} · class {label}", dict(style, **colour), size))
+    return traces
+
+
+def _scatter_points(xy: np.ndarray, name: str, marker: dict, size: theme.Sizes) -> go.Scatter:
+    return go.Scatter(
+        x=xy[:, 0], y=xy[:, 1], mode="markers", name=name,
+        marker=dict(marker, size=size.marker), showlegend=False,
+    )
+
+
+def _point_legend(size: theme.Sizes, regression: bool) -> list[go.Scatter]:
+    """Legend-only entries that explain the two marker shapes, in neutral grey."""
+    legend = []
+    for role, style in _marker_styles(size, regression).items():
+        marker = dict(style, color=theme.GREY, size=size.marker)
+        if role == "validation" and not regression:
+            marker.update(color="white", line=dict(style["line"], color=theme.GREY))
+        legend.append(go.Scatter(x=[None], y=[None], mode="markers", name=role, marker=marker))
+    return legend
+
+
+# --------------------------------------------------------------------------
+# Training curves
+# --------------------------------------------------------------------------
+
+MAX_CURVE_POINTS = 600
+
+
+def curves_figure(
+    series: dict[str, list[float]],
+    *,
+    title: str,
+    y_title: str,
+    log_y: bool = False,
+    projector: bool = False,
+    best_epoch: int | None = None,
+) -> go.Figure:
+    """One line per named series against the epoch number (1, 2, ...)."""
+    size = theme.sizes(projector)
+    traces = []
+    for (name, values), colour in zip(series.items(), _series_colours(series)):
+        epochs, drawn = _drawable_curve(values, log_y)
+        traces.append(
+            go.Scatter(
+                x=epochs, y=drawn, mode="lines", name=name,
+                line=dict(color=colour, width=size.line),
+                hovertemplate="epoch %{x}: %{y:.4g}",
+            )
+        )
+    n_epochs = max((len(v) for v in series.values()), default=0)
+    layout = go.Layout(
+        title=dict(text=title, x=0, xanchor="left"),
+        xaxis=dict(title="epoch", dtick=1 if 0 < n_epochs <= 10 else None),
+        yaxis=dict(title=y_title, type="log", dtick="D2") if log_y else dict(title=y_title),
+        # Centred: the title sits on the left and plotly's tool bar on the right.
+        legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
+    )
+    if best_epoch is not None:
+        _mark_best_epoch(layout, best_epoch, n_epochs, size)
+    return theme.style(go.Figure(data=traces, layout=layout), projector, height=260)
+
+
+def _mark_best_epoch(layout: go.Layout, best_epoch: int, n_epochs: int, size: theme.Sizes) -> None:
+    """A dashed vertical line with a label, the label on the side with room."""
+    on_left = best_epoch > n_epochs / 2
+    layout.shapes = [
+        dict(
+            type="line", x0=best_epoch, x1=best_epoch, yref="paper", y0=0, y1=1,
+            line=dict(color=theme.GREY, dash="dash", width=max(1.0, size.line / 2)),
+        )
+    ]
+    layout.annotations = [
+        dict(
+            x=best_epoch, y=1, yref="paper", yanchor="top",
+            xanchor="right" if on_left else "left", xshift=-4 if on_left else 4,
+            text="lowest validation loss", showarrow=False,
+            font=dict(color=theme.GREY, size=size.font),
+        )
+    ]
+
+
+def _series_colours(names) -> list[str]:
+    """Train colour for the first plain series, validation colour for the first
+    one named like "val...", the rest of the theme's series colours after that."""
+    spare = itertools.cycle([c for c in theme.SERIES if c not in (theme.TRAIN, theme.VALIDATION)])
+    colours = []
+    for name in names:
+        wanted = theme.VALIDATION if "val" in name.lower() else theme.TRAIN
+        colours.append(next(spare) if wanted in colours else wanted)
+    return colours
+
+
+def _drawable_curve(values, log_y: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch numbers and values as float32, without unplottable points, thinned.
+
+    Long runs are thinned to an even stride (first and last epoch kept) so
+    that a 20,000-epoch history costs no more to send than a 600-epoch one.
+    """
+    y = np.asarray(values, dtype=np.float64).ravel()
+    epochs = np.arange(1, y.size + 1, dtype=np.float64)
+    keep = np.isfinite(y) & ((y > 0) if log_y else True)
+    epochs, y = epochs[keep], y[keep]
+    if y.size > MAX_CURVE_POINTS:
+        stride = math.ceil(y.size / (MAX_CURVE_POINTS - 1))
+        chosen = np.arange(0, y.size, stride)
+        if chosen[-1] != y.size - 1:
+            chosen = np.append(chosen, y.size - 1)
+        epochs, y = epochs[chosen], y[chosen]
+    return epochs.astype(np.float32), y.astype(np.float32)
+
+
+# --------------------------------------------------------------------------
+# Network diagram
+# --------------------------------------------------------------------------
+
+# Diagram units. Node centres, square sides and edge ends all fall on whole
+# numbers along x, so line x-coordinates can travel as int8.
+SQUARE = 2  # side of a node's square
+HALF = SQUARE // 2
+PITCH = 3  # vertical distance between node centres
+COLUMN_STEP = 7  # horizontal distance between column centres
+WIDTH_BUCKETS = 5  # edge widths drawn; one trace per width and sign
+MIN_EDGE_WIDTH = 0.5
+# Node pictures share this many pixels in all; bigger networks get coarser
+# pictures (7 x 7 for the largest, 104 nodes, which at 16 x 16 would take
+# 36 KB of base64 on their own).
+NODE_PIXEL_BUDGET = 6400
+PX_PER_NODE = 60
+MIN_NETWORK_HEIGHT = 320
+
+
+def network_figure(
+    input_labels: list[str],
+    layer_sizes: list[int],
+    weights: list[np.ndarray],
+    node_images: list[np.ndarray],
+    *,
+    activations: list[str] | None = None,
+    projector: bool = False,
+    dropped: list[np.ndarray] | None = None,
+) -> go.Figure:
+    """A TensorFlow-Playground-style diagram of a dense network.
+
+    Column 0 holds the inputs, then one column per entry of ``layer_sizes``
+    (the last is the output layer). ``weights[k]`` has shape (n_in, n_out);
+    ``node_images[c]`` has shape (n_nodes, h, w) with values in [0, 1], row 0
+    at the bottom of the input plane. ``dropped[k]`` marks units of hidden
+    layer k dropped this step: they are greyed out and their edges left out.
+    """
+    size = theme.sizes(projector)
+    column_sizes = [len(input_labels), *layer_sizes]
+    _check_network(column_sizes, weights, node_images)
+    # A diverged network's NaN or infinite weights are drawn as missing edges.
+    weights = [np.nan_to_num(np.asarray(w, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0) for w in weights]
+    centres_y = [_column_ys(n) for n in column_sizes]
+    active = _active_units(column_sizes, dropped)
+    names = _column_names(len(column_sizes))
+
+    traces = _node_heatmaps(node_images, centres_y, names, _picture_side(node_images))
+    traces += _edge_traces(weights, centres_y, active, size)
+    veils = _dropped_trace(centres_y, active)
+    if veils is not None:
+        traces.append(veils)
+    traces.append(_outline_trace(centres_y, size))
+
+    height = max(MIN_NETWORK_HEIGHT, PX_PER_NODE * max(column_sizes))
+    layout = _network_layout(
+        input_labels, column_sizes, centres_y, _captions(layer_sizes, activations), size,
+        final_height=height * (1.3 if projector else 1.0),
+    )
+    return theme.style(go.Figure(data=traces, layout=layout), projector, height=height)
+
+
+def _check_network(column_sizes, weights, node_images) -> None:
+    if len(weights) != len(column_sizes) - 1:
+        raise ValueError(f"expected {len(column_sizes) - 1} weight matrices, got {len(weights)}")
+    for k, w in enumerate(weights):
+        if np.shape(w) != (column_sizes[k], column_sizes[k + 1]):
+            raise ValueError(f"weights[{k}] has shape {np.shape(w)}, expected {(column_sizes[k], column_sizes[k + 1])}")
+    if len(node_images) != len(column_sizes):
+        raise ValueError(f"expected {len(column_sizes)} node image stacks, got {len(node_images)}")
+    for c, images in enumerate(node_images):
+        if np.ndim(images) != 3 or len(images) != column_sizes[c]:
+            raise ValueError(f"node_images[{c}] has shape {np.shape(images)}, expected ({column_sizes[c]}, h, w)")
+
+
+def _column_x(column: int) -> int:
+    return column * COLUMN_STEP
+
+
+def _column_ys(n_nodes: int) -> np.ndarray:
+    """Node centres of a column, first node on top, centred on y = 0."""
+    return ((n_nodes - 1) / 2 - np.arange(n_nodes)) * PITCH
+
+
+def _column_names(n_columns: int) -> list[str]:
+    return ["Input", *(f"Hidden {k}" for k in range(1, n_columns - 1)), "Output"]
+
+
+def _active_units(column_sizes, dropped) -> list[np.ndarray]:
+    """Per column, True for units that take part (inputs and output always do)."""
+    active = [np.ones(n, dtype=bool) for n in column_sizes]
+    for k, mask in enumerate(dropped or []):
+        if mask is not None and k + 1 < len(column_sizes) - 1:
+            active[k + 1] = ~np.asarray(mask, dtype=bool).reshape(column_sizes[k + 1])
+    return active
+
+
+def _picture_side(node_images) -> int | None:
+    """The side to shrink node pictures to, or None when they fit the budget."""
+    n_nodes = sum(len(images) for images in node_images)
+    pixels = sum(int(np.prod(np.shape(images))) for images in node_images)
+    if pixels <= NODE_PIXEL_BUDGET:
+        return None
+    return max(2, math.isqrt(NODE_PIXEL_BUDGET // n_nodes))
+
+
+def _shrink(image: np.ndarray, side: int | None) -> np.ndarray:
+    """Nearest-neighbour resample to at most ``side`` x ``side`` pixels."""
+    h, w = image.shape
+    if side is None or (h <= side and w <= side):
+        return image
+    rows = ((np.arange(min(h, side)) + 0.5) * h / min(h, side)).astype(int)
+    cols = ((np.arange(min(w, side)) + 0.5) * w / min(w, side)).astype(int)
+    return image[np.ix_(rows, cols)]
+
+
+def _node_heatmaps(node_images, centres_y, names, side) -> list[go.Heatmap]:
+    traces = []
+    for column, (images, ys) in enumerate(zip(node_images, centres_y)):
+        x_left = _column_x(column) - HALF
+        for unit, (image, y) in enumerate(zip(np.asarray(images), ys)):
+            picture = _shrink(image, side)
+            h, w = picture.shape
+            # Rounded: 2/7 would cost 18 characters per number, times 104 nodes.
+            dx, dy = round(SQUARE / w, 5), round(SQUARE / h, 5)
+            name = names[column] if len(ys) == 1 else f"{names[column]}, neuron {unit + 1}"
+            traces.append(
+                go.Heatmap(
+                    z=quantize(picture, 0.0, 1.0),
+                    x0=round(x_left + dx / 2, 5), dx=dx,
+                    y0=round(float(y) - HALF + dy / 2, 5), dy=dy,
+                    coloraxis="coloraxis", name=name, hoverinfo="name",
+                )
+            )
+    return traces
+
+
+def _edge_traces(weights, centres_y, active, size: theme.Sizes) -> list[go.Scatter]:
+    """Edges bucketed by width and sign, one line trace per bucket."""
+    largest = max((float(np.abs(w).max(initial=0.0)) for w in weights), default=0.0)
+    if largest == 0:
+        return []
+    buckets = defaultdict(list)  # (level, sign) -> trails
+    for k, w in enumerate(weights):
+        levels = np.rint(np.abs(w) / largest * (WIDTH_BUCKETS - 1)).astype(int)
+        x_from, x_to = _column_x(k) + HALF, _column_x(k + 1) - HALF
+        ys_from, ys_to = centres_y[k], centres_y[k + 1]
+        for level in range(WIDTH_BUCKETS):
+            for sign in (1, -1):
+                chosen = (levels == level) & (np.sign(w) == sign)
+                chosen &= active[k][:, None] & active[k + 1][None, :]
+                edges = [(("from", i), ("to", j)) for i, j in np.argwhere(chosen)]
+                for trail in _trails(edges):
+                    buckets[level, sign].append(
+                        [(x_from, ys_from[i]) if end == "from" else (x_to, ys_to[i]) for end, i in trail]
+                    )
+    traces = []
+    for (level, sign), paths in sorted(buckets.items()):  # thin lines first, thick on top
+        width = MIN_EDGE_WIDTH + (size.edge_max - MIN_EDGE_WIDTH) * level / (WIDTH_BUCKETS - 1)
+        x, y = _polylines(paths)
+        colour = theme.POSITIVE if sign > 0 else theme.NEGATIVE
+        traces.append(
+            go.Scatter(
+                x=x, y=y, mode="lines", line=dict(color=colour, width=width),
+                hoverinfo="skip", showlegend=False,
+            )
+        )
+    return traces
+
+
+def _trails(edges: list[tuple]) -> list[list]:
+    """Split a graph's edges into few trails (walks that use each edge once).
+
+    Drawn as one polyline, a trail costs one point per edge instead of three
+    (start, end, gap), which keeps big networks' figures small. Joining every
+    odd-degree vertex to a virtual hub makes all degrees even; an Euler
+    circuit of each component (Hierholzer), cut at the hub, gives the trails.
+    """
+    hub = object()
+    degree = Counter(v for edge in edges for v in edge)
+    all_edges = list(edges) + [(v, hub) for v, d in degree.items() if d % 2]
+    neighbours = defaultdict(list)
+    for number, (a, b) in enumerate(all_edges):
+        neighbours[a].append((b, number))
+        neighbours[b].append((a, number))
+    used = [False] * len(all_edges)
+    trails = []
+    for start in [hub, *degree]:
+        current = []
+        for vertex in _euler_circuit(start, neighbours, used):
+            if vertex is hub:
+                trails.append(current)
+                current = []
+            else:
+                current.append(vertex)
+        trails.append(current)
+    return [t for t in trails if len(t) > 1]
+
+
+def _euler_circuit(start, neighbours, used) -> list:
+    """Hierholzer's algorithm over the unused edges reachable from ``start``."""
+    stack, circuit = [start], []
+    while stack:
+        vertex = stack[-1]
+        around = neighbours[vertex]
+        while around and used[around[-1][1]]:
+            around.pop()
+        if around:
+            other, number = around.pop()
+            used[number] = True
+            stack.append(other)
+        else:
+            circuit.append(stack.pop())
+    return circuit
+
+
+def _polylines(paths: list[list[tuple]]) -> tuple[np.ndarray, np.ndarray]:
+    """x (int8, or int16 for very wide diagrams) and y (float32) arrays of several polylines.
+
+    Plotly breaks a line where either coordinate is missing, so the gaps
+    between polylines are NaNs in y and x can stay an integer array.
+    """
+    xs, ys = [], []
+    for path in paths:
+        if xs:
+            xs.append(0)
+            ys.append(np.nan)
+        for x, y in path:
+            xs.append(x)
+            ys.append(y)
+    x_type = np.int8 if max(map(abs, xs), default=0) <= np.iinfo(np.int8).max else np.int16
+    return np.array(xs, dtype=x_type), np.array(ys, dtype=np.float32)
+
+
+def _squares(centres_y, chosen_units) -> list[list[tuple]]:
+    """Closed square paths around the chosen units of each column."""
+    squares = []
+    for column, (ys, chosen) in enumerate(zip(centres_y, chosen_units)):
+        x = _column_x(column)
+        for y in ys[chosen]:
+            squares.append(
+                [(x - HALF, y - HALF), (x + HALF, y - HALF), (x + HALF, y + HALF),
+                 (x - HALF, y + HALF), (x - HALF, y - HALF)]
+            )
+    return squares
+
+
+def _outline_trace(centres_y, size: theme.Sizes) -> go.Scatter:
+    # With line shape "hv" every segment is drawn as a horizontal then a
+    # vertical stroke, so corner, opposite corner, corner is a whole square:
+    # three points instead of five.
+    everyone = [np.ones(len(ys), dtype=bool) for ys in centres_y]
+    x, y = _polylines([[s[0], s[2], s[0]] for s in _squares(centres_y, everyone)])
+    return go.Scatter(
+        x=x, y=y, mode="lines", line=dict(color=theme.INK, width=size.line / 2.5, shape="hv"),
+        hoverinfo="skip", showlegend=False,
+    )
+
+
+def _dropped_trace(centres_y, active) -> go.Scatter | None:
+    """Grey veils over dropped units, or None when no unit is dropped."""
+    squares = _squares(centres_y, [~a for a in active])
+    if not squares:
+        return None
+    x, y = _polylines(squares)
+    return go.Scatter(
+        x=x, y=y, mode="lines", fill="toself", fillcolor=theme.GREY, opacity=0.75,
+        line=dict(width=0), name="dropped", hoverinfo="skip", showlegend=False,
+    )
+
+
+def _captions(layer_sizes: list[int], activations: list[str] | None) -> list[str]:
+    """Column captions; ``activations`` may or may not include the output layer's."""
+    activations = list(activations or [])
+    n_hidden = len(layer_sizes) - 1
+    captions = ["Input"]
+    for k in range(n_hidden):
+        details = [str(layer_sizes[k])] + activations[k : k + 1]
+        captions.append(f"Hidden {k + 1}<br>{' · '.join(details)}")
+    captions.append("<br>".join(["Output", *activations[n_hidden : n_hidden + 1]]))
+    return captions
+
+
+def _network_layout(input_labels, column_sizes, centres_y, captions, size, final_height) -> go.Layout:
+    """Axes sized to the diagram plus room for captions above and labels on the left.
+
+    The room is in diagram units, estimated from the font size and the pixels
+    per unit the height allows (the chart is usually height-bound).
+    """
+    caption_lines = max(c.count("<br>") + 1 for c in captions)
+    caption_px = caption_lines * size.font * 1.3 + 6
+    nodes_span = PITCH * (max(column_sizes) - 1) + SQUARE + 1.0
+    px_per_unit = max(1.0, (final_height - 20 - caption_px) / nodes_span)
+    label_units = max((len(label) for label in input_labels), default=0) * 0.62 * size.font / px_per_unit
+
+    top = PITCH * (max(column_sizes) - 1) / 2 + HALF
+    label_x = -HALF - 0.4
+    annotations = [
+        dict(x=_column_x(c), y=top + 0.4, text=text, yanchor="bottom", showarrow=False,
+             font=dict(size=size.font))
+        for c, text in enumerate(captions)
+    ]
+    annotations += [
+        dict(x=label_x, y=float(y), text=label, xanchor="right", showarrow=False,
+             font=dict(size=size.font))
+        for label, y in zip(input_labels, centres_y[0])
+    ]
+    hidden_axis = dict(visible=False, fixedrange=True)
+    return go.Layout(
+        xaxis=dict(hidden_axis, range=[label_x - label_units - 0.3, _column_x(len(column_sizes) - 1) + HALF + 0.5]),
+        yaxis=dict(hidden_axis, range=[-top - 0.5, top + 0.4 + caption_px / px_per_unit],
+                   scaleanchor="x", scaleratio=1),
+        coloraxis=_coloraxis(),
+        annotations=annotations,
+        showlegend=False,
+        hovermode="closest",
+    )

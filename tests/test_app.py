@@ -1,0 +1,145 @@
+"""Headless tests of the home page and the Playground with Streamlit's AppTest."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAYGROUND = "pages/playground.py"
+
+
+def open_app(**params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
+
+
+def open_playground(**params) -> AppTest:
+    at = open_app(**params)
+    at.run()
+    at.switch_page(PLAYGROUND).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def epoch(at: AppTest) -> int:
+    texts = [m.value for m in at.markdown]
+    found = [int(m.group(1)) for t in texts if (m := re.search(r"\*\*Epoch (\d+)\*\*", t))]
+    assert found, texts
+    return found[-1]
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_home_page_introduces_every_page():
+    at = open_app()
+    at.run()
+    assert not at.exception
+    assert any("Playground" in c.value for c in at.caption) or at.get("page_link")
+    assert [link.proto.label for link in at.get("page_link")] == ["Playground"]
+
+
+def test_playground_loads_with_charts_and_code():
+    at = open_playground()
+    assert epoch(at) == 0
+    assert len(charts(at)) == 4  # network, boundary, loss, accuracy
+    code = [c.value for c in at.code]
+    assert any("keras.Sequential" in c and "from tensorflow import keras" in c for c in code)
+
+
+def test_step_trains_one_epoch_and_the_curves_grow():
+    at = open_playground()
+    button(at, "Step").click().run()
+    button(at, "Step").click().run()
+    assert not at.exception
+    assert epoch(at) == 2
+    loss = next(c for c in charts(at) if c["layout"].get("title", {}).get("text") == "Loss")
+    assert len(loss["data"]) == 2
+
+
+def test_changing_the_model_resets_training_but_the_learning_rate_does_not():
+    at = open_playground()
+    button(at, "Step").click().run()
+    at.select_slider(key="pg.lr").set_value(0.1).run()
+    assert epoch(at) == 1
+    at.number_input(key="pg.units.0").set_value(6).run()
+    assert not at.exception
+    assert epoch(at) == 0
+    assert any('Dense(6, activation="tanh")' in c.value for c in at.code)
+    button(at, "Step").click().run()
+    button(at, "Reset").click().run()
+    assert epoch(at) == 0
+
+
+def test_play_trains_to_the_budget_then_stops():
+    at = open_playground(epochs="40")
+    button(at, "Play").click().run()
+    assert not at.exception
+    assert epoch(at) == 40
+    assert any("epoch budget" in s.value for s in at.success)
+    assert button(at, "Play").disabled
+
+
+def test_divergence_pauses_with_advice_instead_of_crashing():
+    at = open_playground(lr="10", layers="16,16,16", activations="relu", data="spiral", epochs="300",
+                         features="x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2")  # fmt: skip
+    button(at, "Play").click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "diverged" in errors and "smaller" in errors
+    assert epoch(at) < 300
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lr": "abc", "layers": "999,-1"},
+        {"data": "<script>alert(1)</script>", "points": "1e99", "features": ""},
+        {"activations": "relu," * 50, "batch": "-3", "projector": "maybe"},
+    ],
+)
+def test_hostile_links_fall_back_to_defaults_with_a_notice(params):
+    at = open_playground(**params)
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "not understood" in warnings
+    assert "<script>" not in " ".join(m.value for m in at.markdown)
+    assert epoch(at) == 0 and len(charts(at)) == 4
+
+
+def test_a_shared_link_opens_that_configuration():
+    at = open_playground(data="spiral", layers="8,8", activations="relu,relu", lr="0.01", projector="1")
+    assert at.selectbox(key="pg.data").value == "spiral"
+    assert at.number_input(key="pg.units.1").value == 8
+    assert at.select_slider(key="pg.lr").value == 0.01
+    assert at.toggle(key="projector").value is True
+    assert at.query_params["layers"] in ("8,8", ["8,8"])
+
+
+def test_settings_and_training_survive_a_page_switch():
+    at = open_playground()
+    at.slider(key="pg.noise").set_value(10).run()
+    button(at, "Step").click().run()
+    at.switch_page("pages/home.py").run()
+    assert any(link.proto.label == "Playground" for link in at.get("page_link"))
+    at.switch_page(PLAYGROUND).run()
+    assert not at.exception
+    assert at.slider(key="pg.noise").value == 10
+    assert epoch(at) == 1
+
+
+def test_regression_mode_has_no_accuracy_chart():
+    at = open_playground(data="bump")
+    assert len(charts(at)) == 3
+    button(at, "Step").click().run()
+    assert not at.exception and epoch(at) == 1

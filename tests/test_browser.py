@@ -1,0 +1,48 @@
+"""The Playground in a real browser: Debian's chromium, driven by Playwright, against `streamlit run`."""
+
+import re
+
+import pytest
+
+from dlviz.bench import browser, main_area, read_epoch, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture
+def page():
+    with browser(1400, 900) as p:
+        yield p
+
+
+def test_play_makes_the_epoch_counter_rise_without_errors(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(server + "/playground?epochs=400")
+    main = main_area(page)
+    expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+    main.get_by_role("button", name="Play").click()
+    expect(main).to_contain_text(re.compile(r"Epoch [1-9]\d*"), timeout=60_000)
+    first = read_epoch(page)
+    expect(main).not_to_contain_text(f"Epoch {first} ·", timeout=30_000)
+    assert read_epoch(page) > first
+    expect(main.locator('[data-testid="stException"]')).to_have_count(0)
+    expect(main.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
+    assert main.locator(".js-plotly-plot").count() == 4
+
+
+def test_phone_sized_window_shows_the_page(server):
+    from playwright.sync_api import expect
+
+    with browser(390, 844) as phone:
+        phone.goto(server + "/playground")
+        main = main_area(phone)
+        expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"the page scrolls sideways on a phone ({width} px)"

@@ -1,0 +1,438 @@
+"""Figure builders: structure, theme colours, compact encoding, robustness."""
+
+from collections import Counter
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from dlviz import figures, theme
+
+AXIS = np.linspace(-6, 6, 100, dtype=np.float32)
+
+
+def json_size(fig: go.Figure) -> int:
+    return len(fig.to_json().encode())
+
+
+def plane_data(n=500, seed=0, regression=False):
+    """Points split 50/50 into train and validation, labels 0/1 or targets in [-1, 1]."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-6, 6, (n, 2)).astype(np.float32)
+    if regression:
+        targets = np.clip(points.sum(axis=1) / 10, -1, 1).astype(np.float32)
+    else:
+        targets = (points[:, 0] * points[:, 1] > 0).astype(np.float32)
+    half = n // 2
+    return points[:half], targets[:half], points[half:], targets[half:]
+
+
+def probability_grid():
+    xx, yy = np.meshgrid(AXIS, AXIS)
+    return 1 / (1 + np.exp(-xx * yy / 4))
+
+
+def boundary(values=None, regression=False, **kwargs):
+    values = probability_grid() if values is None else values
+    return figures.boundary_figure(AXIS, values, *plane_data(regression=regression), regression=regression, **kwargs)
+
+
+def network_args(n_inputs=2, layers=(4, 2, 1), side=20, seed=0, weight_scale="normal"):
+    rng = np.random.default_rng(seed)
+    columns = [n_inputs, *layers]
+    if weight_scale == "uniform":
+        weights = [rng.uniform(-1, 1, (a, b)) for a, b in zip(columns[:-1], columns[1:])]
+    else:
+        weights = [rng.normal(size=(a, b)) for a, b in zip(columns[:-1], columns[1:])]
+    images = [rng.uniform(0, 1, (n, side, side)) for n in columns]
+    labels = ["x₁", "x₂", "x₁²", "x₂²", "x₁·x₂", "sin(x₁)", "sin(x₂)"][:n_inputs]
+    return labels, list(layers), weights, images
+
+
+def point_traces(fig):
+    return [t for t in fig.data if t.type == "scatter" and t.showlegend is False]
+
+
+def legend_entries(fig):
+    return [t.name for t in fig.data if t.showlegend is not False and t.type == "scatter"]
+
+
+def heatmaps(fig):
+    return [t for t in fig.data if t.type == "heatmap"]
+
+
+def line_traces(fig, colours=(theme.POSITIVE, theme.NEGATIVE)):
+    return [t for t in fig.data if t.type == "scatter" and t.line.color in colours and t.fill != "toself"]
+
+
+def segments(trace) -> Counter:
+    """Every straight piece of a line trace, as ((x0, y0), (x1, y1)) sorted by x."""
+    x = np.asarray(trace.x, dtype=float)
+    y = np.asarray(trace.y, dtype=float)
+    found = Counter()
+    for i in range(len(x) - 1):
+        if np.isfinite(y[i]) and np.isfinite(y[i + 1]):
+            found[tuple(sorted([(x[i], y[i]), (x[i + 1], y[i + 1])]))] += 1
+    return found
+
+
+def expected_edges(weights, dropped_columns=None) -> Counter:
+    """The edges a network diagram should draw, in the diagram's own coordinates."""
+    columns = [weights[0].shape[0]] + [w.shape[1] for w in weights]
+    ys = [figures._column_ys(n) for n in columns]
+    active = [np.ones(n, bool) for n in columns]
+    for column, mask in (dropped_columns or {}).items():
+        active[column] = ~mask
+    edges = Counter()
+    for k, w in enumerate(weights):
+        for i, j in np.argwhere(w != 0):
+            if active[k][i] and active[k + 1][j]:
+                start = (float(figures._column_x(k) + figures.HALF), float(ys[k][i]))
+                end = (float(figures._column_x(k + 1) - figures.HALF), float(ys[k + 1][j]))
+                edges[(start, end)] += 1
+    return edges
+
+
+# --------------------------------------------------------------------------
+# quantize
+# --------------------------------------------------------------------------
+
+
+def test_quantize_maps_range_to_uint8_and_clips():
+    q = figures.quantize([0.0, 0.5, 1.0, -3.0, 7.0], 0.0, 1.0)
+    assert q.dtype == np.uint8
+    assert q.tolist() == [0, 125, 250, 0, 250]
+    assert figures.LEVELS == 250
+
+
+def test_quantize_sends_nan_to_the_middle_and_inf_to_the_ends():
+    q = figures.quantize([np.nan, np.inf, -np.inf], -1.0, 1.0)
+    assert q.tolist() == [125, 250, 0]
+
+
+def test_quantize_is_monotonic_and_never_off_by_more_than_one_level():
+    values = np.linspace(0, 1, 10_001)
+    q = figures.quantize(values, 0, 1).astype(int)
+    assert np.all(np.diff(q) >= 0)
+    assert np.max(np.abs(q - values * figures.LEVELS)) <= 1.5
+
+
+def test_quantized_runs_need_no_escaped_slashes():
+    # plotly.io.to_json writes "/" as six characters; base64 of a run of
+    # 255 or 127 would be all "/".
+    for level in range(figures.LEVELS + 1):
+        value = figures.quantize(level / figures.LEVELS, 0, 1)
+        fig = go.Figure(go.Heatmap(z=np.full((30, 30), value, dtype=np.uint8)))
+        assert "u002f" not in fig.to_json()
+
+
+@pytest.mark.parametrize("level", [0.0, 0.5, 1.0])
+def test_boundary_json_stays_small_for_a_confident_or_undecided_model(level):
+    assert json_size(boundary(np.full((100, 100), level))) < 30_000
+
+
+# --------------------------------------------------------------------------
+# boundary_figure
+# --------------------------------------------------------------------------
+
+
+def test_boundary_heatmap_is_uint8_on_the_diverging_scale():
+    fig = boundary()
+    (heatmap,) = heatmaps(fig)
+    assert heatmap.z.dtype == np.uint8 and heatmap.z.shape == (100, 100)
+    axis = fig.layout.coloraxis
+    assert [list(stop) for stop in axis.colorscale] == [list(stop) for stop in theme.DIVERGING]
+    assert (axis.cmin, axis.cmax) == (0, figures.LEVELS)
+    # Ticks are back in probability units.
+    ticks = dict(zip(axis.colorbar.ticktext, axis.colorbar.tickvals))
+    assert ticks["0"] == 0 and ticks["0.5"] == 125 and ticks["1"] == 250
+    assert '"bdata"' in fig.to_json()
+
+
+def test_boundary_rows_are_y_and_columns_are_x():
+    values = np.zeros((100, 100))
+    values[90:, :10] = 1.0  # top-left corner: x small, y large
+    (heatmap,) = heatmaps(boundary(values))
+    assert heatmap.z[95, 5] == 250 and heatmap.z[5, 95] == 0
+    assert heatmap.x0 == pytest.approx(-6) and heatmap.dx == pytest.approx(12 / 99)
+
+
+def test_boundary_json_for_100x100_and_500_points_is_under_30_kb():
+    fig = boundary()
+    assert sum(len(t.x) for t in point_traces(fig)) == 500
+    assert json_size(fig) < 30_000
+
+
+def test_boundary_regression_json_stays_close_to_the_limit():
+    assert json_size(boundary(probability_grid() * 2 - 1, regression=True)) < 32_000
+
+
+def test_boundary_points_coloured_by_class_with_theme_colours():
+    fig = boundary()
+    points = {t.name: t for t in point_traces(fig)}
+    assert points["train · class 0"].marker.color == theme.ORANGE
+    assert points["train · class 1"].marker.color == theme.BLUE
+    # Validation points are rings: white inside, class colour around.
+    assert points["validation · class 0"].marker.line.color == theme.ORANGE
+    assert points["validation · class 1"].marker.line.color == theme.BLUE
+    assert points["validation · class 0"].marker.color == "white"
+    for trace in points.values():
+        assert trace.x.dtype == np.float32 and trace.y.dtype == np.float32
+        assert trace.marker.size == theme.NORMAL.marker
+
+
+def test_boundary_has_one_legend_for_the_two_shapes():
+    fig = boundary()
+    assert legend_entries(fig) == ["train", "validation"]
+
+
+def test_boundary_is_square_with_exact_extent_and_no_grid():
+    fig = boundary()
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    assert list(fig.layout.xaxis.range) == [-6, 6] and list(fig.layout.yaxis.range) == [-6, 6]
+    assert fig.layout.xaxis.showgrid is False and fig.layout.yaxis.showgrid is False
+    assert fig.layout.height == 420
+
+
+def test_boundary_nan_values_are_neutral():
+    values = probability_grid()
+    values[10, 20] = np.nan
+    (heatmap,) = heatmaps(boundary(values))
+    assert heatmap.z[10, 20] == 125
+    reg_values = np.full((100, 100), np.nan)
+    (heatmap,) = heatmaps(boundary(reg_values, regression=True))
+    assert set(np.unique(heatmap.z)) == {125}  # prediction 0
+    (heatmap,) = heatmaps(boundary(np.full((100, 100), np.nan), discrete=True))
+    assert heatmap.z.dtype == np.uint8
+
+
+def test_boundary_discrete_shows_two_classes():
+    fig = boundary(discrete=True)
+    (heatmap,) = heatmaps(fig)
+    low, high = (figures.quantize(v, 0, 1) for v in figures.DISCRETE_SHADES)
+    assert set(np.unique(heatmap.z)) == {low, high}
+    truth = probability_grid() > 0.5
+    assert np.array_equal(heatmap.z == high, truth)
+    assert list(fig.layout.coloraxis.colorbar.ticktext) == ["0", "1"]
+
+
+def test_boundary_regression_clips_and_colours_points_by_target():
+    values = np.full((100, 100), 3.0)
+    fig = boundary(values, regression=True)
+    (heatmap,) = heatmaps(fig)
+    assert set(np.unique(heatmap.z)) == {250}
+    points = point_traces(fig)
+    assert {t.name for t in points} == {"train", "validation"}
+    for trace in points:
+        assert trace.marker.color.dtype == np.uint8
+        assert trace.marker.coloraxis == "coloraxis"
+        assert trace.marker.line.color == theme.INK
+    assert list(fig.layout.coloraxis.colorbar.ticktext) == ["-1", "-0.5", "0", "0.5", "1"]
+
+
+def test_boundary_accepts_missing_or_empty_validation_points():
+    x_train, y_train, _, _ = plane_data()
+    for x_val, y_val in [(None, None), (np.zeros((0, 2)), np.zeros(0))]:
+        fig = figures.boundary_figure(AXIS, probability_grid(), x_train, y_train, x_val, y_val)
+        assert all(t.name is None or "validation ·" not in t.name for t in fig.data)
+
+
+def test_boundary_projector_mode_is_bigger():
+    normal, projector = boundary(), boundary(projector=True)
+    assert projector.layout.font.size > normal.layout.font.size
+    assert projector.layout.height > normal.layout.height
+    assert projector.data[1].marker.size == theme.PROJECTOR.marker > normal.data[1].marker.size
+
+
+# --------------------------------------------------------------------------
+# curves_figure
+# --------------------------------------------------------------------------
+
+
+def curves(series, **kwargs):
+    return figures.curves_figure(series, title="Loss", y_title="loss", **kwargs)
+
+
+def test_curves_colours_and_widths_come_from_the_theme():
+    fig = curves({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2], "lr": [1, 1, 1]})
+    colours = {t.name: t.line.color for t in fig.data}
+    assert colours["loss"] == theme.TRAIN
+    assert colours["val_loss"] == theme.VALIDATION
+    assert colours["lr"] in theme.SERIES and colours["lr"] not in (theme.TRAIN, theme.VALIDATION)
+    assert all(t.line.width == theme.NORMAL.line for t in fig.data)
+    assert fig.layout.height == 260
+
+
+def test_curves_x_is_the_epoch_number_as_float32():
+    fig = curves({"loss": [0.9, 0.5, 0.3]})
+    trace = fig.data[0]
+    assert trace.x.dtype == np.float32 and trace.y.dtype == np.float32
+    assert trace.x.tolist() == [1, 2, 3]
+    assert '"bdata"' in fig.to_json()
+
+
+def test_curves_long_runs_are_thinned_and_stay_small():
+    rng = np.random.default_rng(0)
+    n = 20_000
+    fig = curves({"loss": rng.uniform(0, 1, n).tolist(), "val_loss": rng.uniform(0, 1, n).tolist()})
+    for trace in fig.data:
+        assert len(trace.x) <= figures.MAX_CURVE_POINTS
+        assert trace.x[0] == 1 and trace.x[-1] == n
+        strides = np.diff(trace.x[:-1])
+        assert np.all(strides == strides[0])
+    assert json_size(fig) < 25_000
+
+
+def test_curves_drop_non_finite_values():
+    fig = curves({"loss": [1.0, np.nan, np.inf, 2.0, -np.inf]})
+    assert fig.data[0].x.tolist() == [1, 4]
+    assert fig.data[0].y.tolist() == [1.0, 2.0]
+
+
+def test_curves_log_axis_drops_values_it_cannot_draw():
+    fig = curves({"loss": [1.0, 0.0, -1.0, 0.5]}, log_y=True)
+    assert fig.layout.yaxis.type == "log"
+    assert fig.data[0].y.tolist() == [1.0, 0.5]
+
+
+@pytest.mark.parametrize("series", [{}, {"loss": [], "val_loss": []}, {"loss": [np.nan]}])
+def test_curves_empty_series_give_an_empty_chart_with_axis_titles(series):
+    fig = curves(series)
+    assert all(len(t.x) == 0 for t in fig.data)
+    assert fig.layout.xaxis.title.text == "epoch"
+    assert fig.layout.yaxis.title.text == "loss"
+    assert fig.layout.title.text == "Loss"
+
+
+def test_curves_best_epoch_marker():
+    fig = curves({"loss": [3, 2, 1, 2], "val_loss": [3, 1, 2, 2]}, best_epoch=2)
+    (line,) = fig.layout.shapes
+    assert line.x0 == line.x1 == 2 and line.line.dash == "dash"
+    assert fig.layout.annotations[0].text == "lowest validation loss"
+    assert not curves({"loss": [1, 2]}).layout.shapes
+
+
+def test_curves_projector_mode_is_bigger():
+    normal = curves({"loss": [1, 2]})
+    projector = curves({"loss": [1, 2]}, projector=True)
+    assert projector.data[0].line.width > normal.data[0].line.width
+    assert projector.layout.font.size > normal.layout.font.size
+
+
+# --------------------------------------------------------------------------
+# network_figure
+# --------------------------------------------------------------------------
+
+
+def test_network_default_structure():
+    args = network_args()
+    fig = figures.network_figure(*args, activations=["tanh", "tanh"])
+    nodes = heatmaps(fig)
+    assert len(nodes) == 2 + 4 + 2 + 1
+    for node in nodes:
+        assert node.z.dtype == np.uint8 and node.z.shape == (20, 20)
+        assert node.coloraxis == "coloraxis"
+        # The picture fills the node's square exactly.
+        assert node.dx * 20 == pytest.approx(figures.SQUARE) and node.dy * 20 == pytest.approx(figures.SQUARE)
+    assert fig.layout.coloraxis.showscale is False
+    assert [list(s) for s in fig.layout.coloraxis.colorscale] == [list(s) for s in theme.DIVERGING]
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+    assert '"bdata"' in fig.to_json()
+
+
+def test_network_draws_every_edge_once_in_few_traces():
+    labels, layers, weights, images = network_args()
+    fig = figures.network_figure(labels, layers, weights, images)
+    edges = line_traces(fig)
+    assert 1 <= len(edges) <= 2 * figures.WIDTH_BUCKETS
+    drawn = sum((segments(t) for t in edges), Counter())
+    assert drawn == expected_edges(weights)
+
+
+def test_network_edge_colour_and_width_follow_the_weight():
+    weights = [np.array([[1.0, -0.5], [0.1, -0.05]]), np.array([[0.25], [-1.0]])]
+    images = [np.full((2, 4, 4), 0.5), np.full((2, 4, 4), 0.5), np.full((1, 4, 4), 0.5)]
+    fig = figures.network_figure(["a", "b"], [2, 1], weights, images)
+    width_of = {}
+    for trace in line_traces(fig):
+        for (start, end) in segments(trace):
+            width_of[start, end] = (trace.line.color, trace.line.width)
+    x0, x1 = figures.HALF, figures.COLUMN_STEP - figures.HALF
+    top, bottom = figures._column_ys(2)
+    assert width_of[(x0, top), (x1, top)] == (theme.POSITIVE, theme.NORMAL.edge_max)
+    assert width_of[(x0, bottom), (x1, bottom)] == (theme.NEGATIVE, figures.MIN_EDGE_WIDTH)
+    widths = sorted({w for _, w in width_of.values()})
+    assert widths[0] == figures.MIN_EDGE_WIDTH and widths[-1] == theme.NORMAL.edge_max
+
+
+def test_network_hover_names_and_captions():
+    fig = figures.network_figure(*network_args(), activations=["tanh", "tanh", "sigmoid"])
+    names = [t.name for t in heatmaps(fig)]
+    assert names[:3] == ["Input, neuron 1", "Input, neuron 2", "Hidden 1, neuron 1"]
+    assert "Hidden 1, neuron 3" in names and names[-1] == "Output"
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Input" in texts and "Hidden 1<br>4 · tanh" in texts and "Output<br>sigmoid" in texts
+    assert "x₁" in texts and "x₂" in texts
+
+
+def test_network_without_hidden_layers():
+    labels, layers, weights, images = network_args(n_inputs=3, layers=(1,))
+    fig = figures.network_figure(labels, layers, weights, images)
+    assert len(heatmaps(fig)) == 4
+    assert [a.text for a in fig.layout.annotations][:2] == ["Input", "Output"]
+    assert sum((segments(t) for t in line_traces(fig)), Counter()) == expected_edges(weights)
+    assert fig.layout.height == figures.MIN_NETWORK_HEIGHT
+
+
+@pytest.mark.parametrize("weight_scale", ["normal", "uniform"])
+def test_largest_network_stays_small(weight_scale):
+    args = network_args(n_inputs=7, layers=(16,) * 6 + (1,), side=16, weight_scale=weight_scale)
+    fig = figures.network_figure(*args, activations=["relu"] * 6)
+    assert len(heatmaps(fig)) == 7 + 6 * 16 + 1
+    assert len(fig.data) < 150
+    assert json_size(fig) < 60_000
+    assert fig.layout.height == 16 * figures.PX_PER_NODE
+    assert sum((segments(t) for t in line_traces(fig)), Counter()) == expected_edges(args[2])
+
+
+def test_network_dropped_units_are_veiled_and_lose_their_edges():
+    labels, layers, weights, images = network_args(layers=(4, 3, 1))
+    dropped = [np.array([True, False, False, True]), np.array([False, True, False])]
+    fig = figures.network_figure(labels, layers, weights, images, dropped=dropped)
+    (veils,) = [t for t in fig.data if t.type == "scatter" and t.fill == "toself"]
+    assert veils.fillcolor == theme.GREY
+    assert np.sum(np.isnan(np.asarray(veils.y, dtype=float))) == 3 - 1  # three squares
+    drawn = sum((segments(t) for t in line_traces(fig)), Counter())
+    assert drawn == expected_edges(weights, {1: dropped[0], 2: dropped[1]})
+    plain = figures.network_figure(labels, layers, weights, images)
+    assert not [t for t in plain.data if t.type == "scatter" and t.fill == "toself"]
+
+
+def test_network_survives_nan_weights_and_pictures():
+    labels, layers, weights, images = network_args()
+    weights[0][0, 0] = np.nan
+    weights[1][0, 0] = np.inf
+    images[1][0] = np.nan
+    fig = figures.network_figure(labels, layers, weights, images)
+    assert set(np.unique(heatmaps(fig)[2].z)) == {125}
+    zero = [np.zeros_like(w) for w in weights]
+    assert not line_traces(figures.network_figure(labels, layers, zero, images))
+
+
+def test_network_rejects_mismatched_shapes():
+    labels, layers, weights, images = network_args()
+    with pytest.raises(ValueError, match="weights"):
+        figures.network_figure(labels, layers, [weights[0].T, *weights[1:]], images)
+    with pytest.raises(ValueError, match="node_images"):
+        figures.network_figure(labels, layers, weights, images[:-1] + [images[0]])
+
+
+def test_network_projector_mode_is_bigger():
+    args = network_args()
+    normal = figures.network_figure(*args)
+    projector = figures.network_figure(*args, projector=True)
+    assert max(t.line.width for t in line_traces(projector)) == theme.PROJECTOR.edge_max
+    assert max(t.line.width for t in line_traces(normal)) == theme.NORMAL.edge_max
+    assert projector.layout.annotations[0].font.size > normal.layout.annotations[0].font.size
+    assert projector.layout.height > normal.layout.height
