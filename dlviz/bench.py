@@ -148,12 +148,35 @@ def bench_page(seconds: float = 10.0) -> dict:
         }
 
 
+def bench_rerun(post_script_gc: bool, clicks: int = 15) -> dict:
+    """Median time from a Step click to the new epoch on the page, with or without Streamlit's gc."""
+    flag = ["--runner.postScriptGC", "true" if post_script_gc else "false"]
+    with streamlit_server(extra=flag) as url, browser() as page:
+        page.goto(url + "/playground", wait_until="domcontentloaded")
+        main = main_area(page)
+        step = main.get_by_role("button", name="Step")
+        main.get_by_text("Epoch 0").first.wait_for(timeout=120_000)
+        times = []
+        for i in range(clicks):
+            started = time.monotonic()
+            step.click()
+            main.get_by_text(f"Epoch {i + 1}", exact=False).first.wait_for(timeout=60_000)
+            times.append(time.monotonic() - started)
+        times = sorted(times[2:])  # the first steps compile the network
+        return {"post_script_gc": post_script_gc, "step_ms_median": round(1000 * times[len(times) // 2], 1)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dlviz.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("target", choices=["playground"])
+    parser.add_argument("target", choices=["playground", "rerun"])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the in-page measurement window")
     parser.add_argument("--engine-only", action="store_true", help="skip the browser measurements")
     args = parser.parse_args(argv)
+    if args.target == "rerun":
+        results = {f"step_ms_gc_{gc}".lower(): bench_rerun(gc)["step_ms_median"] for gc in (True, False)}
+        print(f"Step click to new epoch, median: {results}")
+        print(json.dumps(results))
+        return
     results = bench_engine()
     print(f"engine: {results['engine_epochs_per_s']} epochs/s (compile {results['engine_compile_s']} s), "
           f"snapshot {results['snapshot_ms']} ms")  # fmt: skip

@@ -4,6 +4,9 @@ Every figure is re-sent to the browser whenever training advances, so the
 builders keep the JSON small: colour values travel as uint8 and coordinates
 as float32 or small integers, which plotly serialises as base64 ("bdata")
 instead of long lists of decimals.
+
+Traces and layouts are plain dicts, assembled by ``theme.figure`` without
+plotly's validation (see there); tests/test_figures.py validates them.
 """
 
 from __future__ import annotations
@@ -89,8 +92,9 @@ def boundary_figure(
     if thresholded:
         surface = np.where(np.nan_to_num(surface, nan=0.5) > 0.5, *DISCRETE_SHADES[::-1])
 
-    background = go.Heatmap(
-        z=quantize(surface, lo, hi), coloraxis="coloraxis", hoverinfo="skip", **_grid_placement(axis)
+    background = dict(
+        type="heatmap", z=quantize(surface, lo, hi), coloraxis="coloraxis", hoverinfo="skip",
+        **_grid_placement(axis),
     )
     traces = [
         background,
@@ -99,15 +103,16 @@ def boundary_figure(
     ]
     extent = [float(axis[0]), float(axis[-1])]
     plane_axis = dict(range=extent, showgrid=False, zeroline=False, constrain="domain")
-    layout = go.Layout(
+    layout = dict(
         coloraxis=_coloraxis(**_boundary_colorbar(lo, hi, regression, thresholded, size)),
         xaxis=dict(plane_axis, title=dict(text="x₁", standoff=4)),
-        yaxis=dict(plane_axis, title="x₂", scaleanchor="x", scaleratio=1),
+        yaxis=dict(plane_axis, title=dict(text="x₂"), scaleanchor="x", scaleratio=1),
         # Legend above and colour bar below, both centred: the square plot is
         # centred too, so they stay next to it however wide the page is.
         legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
+        hoverlabel=dict(namelength=-1),  # "validation · class 0" is longer than plotly's 15
     )
-    return theme.style(go.Figure(data=traces, layout=layout), projector, height=420)
+    return theme.figure(traces, layout, projector, height=420)
 
 
 def _grid_placement(axis: np.ndarray) -> dict:
@@ -174,10 +179,10 @@ def _point_traces(x_train, y_train, x_val, y_val, regression: bool, size: theme.
             traces.append(_scatter_points(xy, role, dict(styles[role], **colour), size))
         else:
             traces += _class_traces(xy, targets, role, styles[role], size)
-    return [t for t in traces if len(t.x)]
+    return [t for t in traces if len(t["x"])]
 
 
-def _class_traces(xy, targets, role: str, style: dict, size: theme.Sizes) -> list[go.Scatter]:
+def _class_traces(xy, targets, role: str, style: dict, size: theme.Sizes) -> list[dict]:
     traces = []
     for label, class_colour in enumerate(theme.CLASS_COLOURS):
         chosen = (targets > 0.5) == bool(label)
@@ -189,21 +194,22 @@ def _class_traces(xy, targets, role: str, style: dict, size: theme.Sizes) -> lis
     return traces
 
 
-def _scatter_points(xy: np.ndarray, name: str, marker: dict, size: theme.Sizes) -> go.Scatter:
-    return go.Scatter(
+def _scatter_points(xy: np.ndarray, name: str, marker: dict, size: theme.Sizes) -> dict:
+    return dict(
+        type="scatter",
         x=xy[:, 0], y=xy[:, 1], mode="markers", name=name,
         marker=dict(marker, size=size.marker), showlegend=False,
     )
 
 
-def _point_legend(size: theme.Sizes, regression: bool) -> list[go.Scatter]:
+def _point_legend(size: theme.Sizes, regression: bool) -> list[dict]:
     """Legend-only entries that explain the two marker shapes, in neutral grey."""
     legend = []
     for role, style in _marker_styles(size, regression).items():
         marker = dict(style, color=theme.GREY, size=size.marker)
         if role == "validation" and not regression:
             marker.update(color="white", line=dict(style["line"], color=theme.GREY))
-        legend.append(go.Scatter(x=[None], y=[None], mode="markers", name=role, marker=marker))
+        legend.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=role, marker=marker))
     return legend
 
 
@@ -226,38 +232,39 @@ def curves_figure(
     """One line per named series against the epoch number (1, 2, ...)."""
     size = theme.sizes(projector)
     traces = []
-    for (name, values), colour in zip(series.items(), _series_colours(series)):
+    for (name, values), colour in zip(series.items(), _series_colours(series), strict=True):
         epochs, drawn = _drawable_curve(values, log_y)
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=epochs, y=drawn, mode="lines", name=name,
                 line=dict(color=colour, width=size.line),
                 hovertemplate="epoch %{x}: %{y:.4g}",
             )
         )
     n_epochs = max((len(v) for v in series.values()), default=0)
-    layout = go.Layout(
+    layout = dict(
         title=dict(text=title, x=0, xanchor="left"),
-        xaxis=dict(title="epoch", dtick=1 if 0 < n_epochs <= 10 else None),
-        yaxis=dict(title=y_title, type="log", dtick="D2") if log_y else dict(title=y_title),
+        xaxis=dict(title=dict(text="epoch"), dtick=1 if 0 < n_epochs <= 10 else None),
+        yaxis=dict(title=dict(text=y_title), type="log", dtick="D2") if log_y else dict(title=dict(text=y_title)),
         # Centred: the title sits on the left and plotly's tool bar on the right.
         legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
     )
     if best_epoch is not None:
         _mark_best_epoch(layout, best_epoch, n_epochs, size)
-    return theme.style(go.Figure(data=traces, layout=layout), projector, height=260)
+    return theme.figure(traces, layout, projector, height=260)
 
 
-def _mark_best_epoch(layout: go.Layout, best_epoch: int, n_epochs: int, size: theme.Sizes) -> None:
+def _mark_best_epoch(layout: dict, best_epoch: int, n_epochs: int, size: theme.Sizes) -> None:
     """A dashed vertical line with a label, the label on the side with room."""
     on_left = best_epoch > n_epochs / 2
-    layout.shapes = [
+    layout["shapes"] = [
         dict(
             type="line", x0=best_epoch, x1=best_epoch, yref="paper", y0=0, y1=1,
             line=dict(color=theme.GREY, dash="dash", width=max(1.0, size.line / 2)),
         )
     ]
-    layout.annotations = [
+    layout["annotations"] = [
         dict(
             x=best_epoch, y=1, yref="paper", yanchor="top",
             xanchor="right" if on_left else "left", xshift=-4 if on_left else 4,
@@ -356,7 +363,7 @@ def network_figure(
         input_labels, column_sizes, centres_y, _captions(layer_sizes, activations), size,
         final_height=height * (1.3 if projector else 1.0),
     )
-    return theme.style(go.Figure(data=traces, layout=layout), projector, height=height)
+    return theme.figure(traces, layout, projector, height=height)
 
 
 def _check_network(column_sizes, weights, node_images) -> None:
@@ -413,18 +420,19 @@ def _shrink(image: np.ndarray, side: int | None) -> np.ndarray:
     return image[np.ix_(rows, cols)]
 
 
-def _node_heatmaps(node_images, centres_y, names, side) -> list[go.Heatmap]:
+def _node_heatmaps(node_images, centres_y, names, side) -> list[dict]:
     traces = []
-    for column, (images, ys) in enumerate(zip(node_images, centres_y)):
+    for column, (images, ys) in enumerate(zip(node_images, centres_y, strict=True)):
         x_left = _column_x(column) - HALF
-        for unit, (image, y) in enumerate(zip(np.asarray(images), ys)):
+        for unit, (image, y) in enumerate(zip(np.asarray(images), ys, strict=True)):
             picture = _shrink(image, side)
             h, w = picture.shape
             # Rounded: 2/7 would cost 18 characters per number, times 104 nodes.
             dx, dy = round(SQUARE / w, 5), round(SQUARE / h, 5)
             name = names[column] if len(ys) == 1 else f"{names[column]}, neuron {unit + 1}"
             traces.append(
-                go.Heatmap(
+                dict(
+                    type="heatmap",
                     z=quantize(picture, 0.0, 1.0),
                     x0=round(x_left + dx / 2, 5), dx=dx,
                     y0=round(float(y) - HALF + dy / 2, 5), dy=dy,
@@ -434,7 +442,7 @@ def _node_heatmaps(node_images, centres_y, names, side) -> list[go.Heatmap]:
     return traces
 
 
-def _edge_traces(weights, centres_y, active, size: theme.Sizes) -> list[go.Scatter]:
+def _edge_traces(weights, centres_y, active, size: theme.Sizes) -> list[dict]:
     """Edges bucketed by width and sign, one line trace per bucket."""
     largest = max((float(np.abs(w).max(initial=0.0)) for w in weights), default=0.0)
     if largest == 0:
@@ -459,7 +467,8 @@ def _edge_traces(weights, centres_y, active, size: theme.Sizes) -> list[go.Scatt
         x, y = _polylines(paths)
         colour = theme.POSITIVE if sign > 0 else theme.NEGATIVE
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=x, y=y, mode="lines", line=dict(color=colour, width=width),
                 hoverinfo="skip", showlegend=False,
             )
@@ -534,7 +543,7 @@ def _polylines(paths: list[list[tuple]]) -> tuple[np.ndarray, np.ndarray]:
 def _squares(centres_y, chosen_units) -> list[list[tuple]]:
     """Closed square paths around the chosen units of each column."""
     squares = []
-    for column, (ys, chosen) in enumerate(zip(centres_y, chosen_units)):
+    for column, (ys, chosen) in enumerate(zip(centres_y, chosen_units, strict=True)):
         x = _column_x(column)
         for y in ys[chosen]:
             squares.append(
@@ -544,25 +553,27 @@ def _squares(centres_y, chosen_units) -> list[list[tuple]]:
     return squares
 
 
-def _outline_trace(centres_y, size: theme.Sizes) -> go.Scatter:
+def _outline_trace(centres_y, size: theme.Sizes) -> dict:
     # With line shape "hv" every segment is drawn as a horizontal then a
     # vertical stroke, so corner, opposite corner, corner is a whole square:
     # three points instead of five.
     everyone = [np.ones(len(ys), dtype=bool) for ys in centres_y]
     x, y = _polylines([[s[0], s[2], s[0]] for s in _squares(centres_y, everyone)])
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=x, y=y, mode="lines", line=dict(color=theme.INK, width=size.line / 2.5, shape="hv"),
         hoverinfo="skip", showlegend=False,
     )
 
 
-def _dropped_trace(centres_y, active) -> go.Scatter | None:
+def _dropped_trace(centres_y, active) -> dict | None:
     """Grey veils over dropped units, or None when no unit is dropped."""
     squares = _squares(centres_y, [~a for a in active])
     if not squares:
         return None
     x, y = _polylines(squares)
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=x, y=y, mode="lines", fill="toself", fillcolor=theme.GREY, opacity=0.75,
         line=dict(width=0), name="dropped", hoverinfo="skip", showlegend=False,
     )
@@ -580,7 +591,7 @@ def _captions(layer_sizes: list[int], activations: list[str] | None) -> list[str
     return captions
 
 
-def _network_layout(input_labels, column_sizes, centres_y, captions, size, final_height) -> go.Layout:
+def _network_layout(input_labels, column_sizes, centres_y, captions, size, final_height) -> dict:
     """Axes sized to the diagram plus room for captions above and labels on the left.
 
     The room is in diagram units, estimated from the font size and the pixels
@@ -602,10 +613,10 @@ def _network_layout(input_labels, column_sizes, centres_y, captions, size, final
     annotations += [
         dict(x=label_x, y=float(y), text=label, xanchor="right", showarrow=False,
              font=dict(size=size.font))
-        for label, y in zip(input_labels, centres_y[0])
+        for label, y in zip(input_labels, centres_y[0], strict=True)
     ]
     hidden_axis = dict(visible=False, fixedrange=True)
-    return go.Layout(
+    return dict(
         xaxis=dict(hidden_axis, range=[label_x - label_units - 0.3, _column_x(len(column_sizes) - 1) + HALF + 0.5]),
         yaxis=dict(hidden_axis, range=[-top - 0.5, top + 0.4 + caption_px / px_per_unit],
                    scaleanchor="x", scaleratio=1),
@@ -613,4 +624,5 @@ def _network_layout(input_labels, column_sizes, centres_y, captions, size, final
         annotations=annotations,
         showlegend=False,
         hovermode="closest",
+        hoverlabel=dict(namelength=-1),  # node names are the hover text; don't cut them short
     )

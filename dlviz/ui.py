@@ -126,7 +126,7 @@ def code_panel(code: str, *, title: str = "Keras code", expanded: bool = False) 
 
 def chart(placeholder, figure, key: str) -> None:
     placeholder.plotly_chart(
-        figure, key=key, width="stretch", config={"displaylogo": False, "displayModeBar": False}
+        figure, key=key, width="stretch", theme=None, config={"displaylogo": False, "displayModeBar": False}
     )
 
 
