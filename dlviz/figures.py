@@ -93,7 +93,8 @@ def boundary_figure(
         surface = np.where(np.nan_to_num(surface, nan=0.5) > 0.5, *DISCRETE_SHADES[::-1])
 
     background = dict(
-        type="heatmap", z=quantize(surface, lo, hi), coloraxis="coloraxis", hoverinfo="skip",
+        # Lighter than the node pictures, so the points stay visible on a confident map.
+        type="heatmap", z=quantize(surface, lo, hi), coloraxis="coloraxis", hoverinfo="skip", opacity=0.7,
         **_grid_placement(axis),
     )
     traces = [

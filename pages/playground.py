@@ -5,7 +5,6 @@ import time
 import streamlit as st
 
 from dlviz import codegen, datasets, figures, models, ui
-from dlviz.settings import replace
 from dlviz.playground import (
     LEARNING_RATES,
     MAX_EPOCHS,
@@ -13,10 +12,11 @@ from dlviz.playground import (
     PlaygroundRun,
     PlaygroundSettings,
 )
+from dlviz.settings import replace
 
 ui.use_navigation()
 NAME = "playground"
-REFRESH_SECONDS = 0.15  # training time between two redraws while playing
+REFRESH_SECONDS = 0.12  # training time between two redraws while playing
 state = st.session_state
 
 st.title("Playground")
