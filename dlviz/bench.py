@@ -209,9 +209,53 @@ def bench_rerun(post_script_gc: bool, clicks: int = 40) -> dict:
         }
 
 
+def bench_digits_library(repeats: int = 100) -> dict:
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from dlviz import digits
+
+    started = time.perf_counter()
+    classifier = digits.load_classifier()
+    load_s = time.perf_counter() - started
+    canvas = Image.new("L", (280, 280), 0)
+    ImageDraw.Draw(canvas).line([(70, 50), (210, 50), (120, 245)], fill=255, width=18)
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[..., 3] = np.asarray(canvas)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        digits.predict(rgba, classifier)
+        times.append(time.perf_counter() - started)
+    return {"digits_load_s": round(load_s, 2), "digits_predict_ms": round(1000 * sorted(times)[repeats // 2], 2)}
+
+
+def bench_digits_page(drawings: int = 10) -> dict:
+    """Median time from the pen lifting on the real canvas to the probabilities on the page."""
+    with streamlit_server() as url, browser(1400, 1000) as page:
+        page.goto(url + "/digits")
+        main = main_area(page)
+        main.get_by_text("Draw a digit in the black square.").wait_for(timeout=120_000)
+        times = []
+        for _ in range(drawings):
+            surface = page.locator("canvas.upper-canvas").first
+            box = surface.bounding_box()
+            page.mouse.move(box["x"] + 140, box["y"] + 40)
+            page.mouse.down()
+            page.mouse.move(box["x"] + 140, box["y"] + 240, steps=10)
+            started = time.monotonic()
+            page.mouse.up()
+            main.get_by_text("The network reads a").wait_for(timeout=60_000)
+            times.append(time.monotonic() - started)
+            main.get_by_role("button", name="Clear").click()
+            main.get_by_text("Draw a digit in the black square.").wait_for(timeout=60_000)
+        times = sorted(times[1:])  # the first one loads the page's charts
+        return {"digits_pen_to_answer_ms": round(1000 * times[len(times) // 2], 1)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dlviz.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("target", choices=["playground", "rerun"])
+    parser.add_argument("target", choices=["playground", "rerun", "digits"])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the in-page measurement window")
     parser.add_argument("--engine-only", action="store_true", help="skip the browser measurements")
     args = parser.parse_args(argv)
@@ -222,6 +266,14 @@ def main(argv: list[str] | None = None) -> None:
             print(f"postScriptGC={gc}: server {r['step_server_ms']} ms, on screen {r['step_shown_ms']} ms, "
                   f"memory {r['rss_start_mb']} -> {r['rss_end_mb']} MB")  # fmt: skip
             results.update({f"{k}_gc_{str(gc).lower()}": v for k, v in r.items() if k != "post_script_gc"})
+        print(json.dumps(results))
+        return
+    if args.target == "digits":
+        results = bench_digits_library()
+        print(f"digits: model load {results['digits_load_s']} s, preprocess + predict {results['digits_predict_ms']} ms")
+        if not args.engine_only:
+            results.update(bench_digits_page())
+            print(f"pen lift to probabilities on the page: {results['digits_pen_to_answer_ms']} ms")
         print(json.dumps(results))
         return
     results = bench_engine()

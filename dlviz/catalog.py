@@ -25,6 +25,15 @@ TOPICS: dict[str, list[PageInfo]] = {
             "Change neurons, activations and the learning rate, and see the decision boundary form.",
         ),
     ],
+    "Vision": [
+        PageInfo(
+            "pages/digits.py",
+            "Digits",
+            ":material/draw:",
+            "Draw a digit and watch a convolutional network read it as you draw. See how a drawing is "
+            "prepared the MNIST way, what each convolution detects, and train a network of your own.",
+        ),
+    ],
 }
 
 

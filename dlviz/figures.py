@@ -627,3 +627,82 @@ def _network_layout(input_labels, column_sizes, centres_y, captions, size, final
         hovermode="closest",
         hoverlabel=dict(namelength=-1),  # node names are the hover text; don't cut them short
     )
+
+
+# --------------------------------------------------------------------------
+# Digits: probabilities and grids of small images
+# --------------------------------------------------------------------------
+
+GREYS = [[0.0, "#FFFFFF"], [1.0, "#111111"]]  # ink is dark on white, as on paper
+
+
+def probability_bars(probabilities, *, projector: bool = False, title: str = "How sure the network is") -> go.Figure:
+    """Ten bars, the top guess in blue and the rest grey."""
+    probs = np.nan_to_num(np.asarray(probabilities, dtype=np.float64).ravel(), nan=0.0)
+    top = int(np.argmax(probs)) if probs.size else -1
+    colours = [theme.BLUE if i == top else "#9E9E9E" for i in range(len(probs))]
+    size = theme.sizes(projector)
+    trace = dict(
+        type="bar", x=[str(i) for i in range(len(probs))], y=probs.astype(np.float32), marker=dict(color=colours),
+        text=[f"{p:.0%}" for p in probs], textposition="outside", cliponaxis=False,
+        hovertemplate="digit %{x}: %{y:.1%}<extra></extra>", textfont=dict(size=size.font),
+    )  # fmt: skip
+    layout = dict(
+        title=dict(text=title),
+        xaxis=dict(title=dict(text="digit"), type="category"),
+        yaxis=dict(range=[0, 1.15], tickformat=".0%", title=dict(text="probability")),
+        showlegend=False,
+        bargap=0.25,
+    )
+    return theme.figure([trace], layout, projector, height=300)
+
+
+def image_grid(
+    images,
+    titles=None,
+    *,
+    columns: int | None = None,
+    signed: bool = False,
+    title: str | None = None,
+    highlight=None,
+    projector: bool = False,
+    tile_px: int = 90,
+) -> go.Figure:
+    """Small images side by side in a grid, each with an optional caption.
+
+    ``signed`` shows values on the diverging scale centred on zero (feature
+    maps, kernels); otherwise values in [0, 1] are ink on white.
+    ``highlight`` marks some tiles' captions in vermillion (wrong guesses).
+    """
+    images = [np.nan_to_num(np.asarray(img, dtype=np.float32)) for img in images]
+    n = len(images)
+    columns = max(1, min(columns or n or 1, n or 1))
+    rows = max(1, -(-n // columns))
+    size = theme.sizes(projector)
+    gap = 0.04
+    traces, layout = [], dict(showlegend=False, annotations=[])
+    for i, img in enumerate(images):
+        r, c = divmod(i, columns)
+        axis_id = "" if i == 0 else str(i + 1)
+        x0, x1 = c / columns + gap / 2, (c + 1) / columns - gap / 2
+        y1 = 1 - r / rows - (0.16 / rows if titles else gap / 2)
+        y0 = 1 - (r + 1) / rows + gap / 2
+        if signed:
+            bound = float(np.abs(img).max()) or 1.0
+            z, scale = quantize(img, -bound, bound), theme.DIVERGING
+        else:
+            z, scale = quantize(img, 0.0, 1.0), GREYS
+        traces.append(dict(type="heatmap", z=z[::-1], zmin=0, zmax=LEVELS, colorscale=scale, showscale=False,
+                           xaxis=f"x{axis_id}", yaxis=f"y{axis_id}", hoverinfo="skip"))  # fmt: skip
+        hidden = dict(visible=False, fixedrange=True)
+        layout[f"xaxis{axis_id}"] = dict(hidden, domain=[x0, x1], constrain="domain")
+        layout[f"yaxis{axis_id}"] = dict(hidden, domain=[y0, y1], scaleanchor=f"x{axis_id}", constrain="domain")
+        if titles:
+            wrong = highlight is not None and bool(highlight[i])
+            layout["annotations"].append(dict(
+                text=titles[i], x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper", yanchor="bottom",
+                showarrow=False, font=dict(size=size.font, color=theme.VERMILLION if wrong else theme.INK)))  # fmt: skip
+    if title:
+        layout["title"] = dict(text=title)
+    height = rows * (tile_px + (size.font * 2 if titles else 0)) + (40 if title else 10)
+    return theme.figure(traces, layout, projector, height=height)

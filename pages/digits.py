@@ -1,0 +1,180 @@
+"""Digits: draw a digit and watch a trained CNN read it as you draw."""
+
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from dlviz import codegen, digits, figures, models, ui
+from dlviz.digits import OWN_KINDS, OWN_LEARNING_RATES, DigitsSettings
+
+ui.use_navigation()
+NAME = "digits"
+NOT_SURE = 0.6  # below this top probability the page says the network is unsure
+state = st.session_state
+
+
+@st.cache_resource(show_spinner="Loading the digit model…")
+def shipped_classifier() -> digits.Classifier:
+    """The shipped CNN, once per process, shared by every session."""
+    return digits.load_classifier()
+
+
+@st.cache_resource(show_spinner="Reading the MNIST sample…")
+def mnist_sample() -> tuple[dict, np.ndarray]:
+    data = digits.load_subset()
+    return data, shipped_classifier().probabilities(data["x_test"] / 255.0)
+
+
+st.title("Digits")
+st.caption(
+    "Draw a digit with your mouse or finger. A convolutional network trained on the 60,000 MNIST "
+    "digits reads it every time you lift the pen."
+)
+saved = ui.page_settings(DigitsSettings, NAME)
+
+
+def seeded(field: str) -> str:
+    return ui.seed(f"dg.{field}", getattr(saved, field))
+
+
+def clear_canvas() -> None:
+    state["dg.canvas"] = state.get("dg.canvas", 0) + 1  # a new key is a new, empty canvas
+
+
+def other_digits() -> None:
+    state["dg.sample_seed"] = (state["dg.sample_seed"] + 1) % 100_000
+
+
+shipped = shipped_classifier()
+projector = ui.projector()
+draw_tab, mnist_tab, own_tab = st.tabs(["Draw", "Try MNIST digits", "Train your own"])
+
+# --- Draw -----------------------------------------------------------------------------------
+with draw_tab:
+    canvas_col, result_col = st.columns([1, 1.4], gap="large")
+    with canvas_col:
+        st.slider("Pen width", 6, 40, key=seeded("stroke"))
+        canvas = st_canvas(
+            stroke_width=state["dg.stroke"],
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=280,
+            width=280,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"dg.canvas.{state.get('dg.canvas', 0)}",
+        )
+        st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
+        st.caption("Undo is in the canvas toolbar. Draw one digit, large or small, anywhere in the square.")
+    own = state.get("dg.own")
+    image = canvas.image_data if canvas is not None else None
+    steps = digits.preprocess_steps(image) if image is not None else None
+    with result_col:
+        if steps is None:
+            st.info("Draw a digit in the black square.", icon=":material/draw:")
+        else:
+            probs = shipped.probabilities(steps.centred[None])[0]
+            top = int(np.argmax(probs))
+            st.markdown(f"<div style='font-size:5rem;font-weight:700;line-height:1'>{top}</div>", unsafe_allow_html=True)
+            st.markdown(f"The network reads a **{top}**, {probs[top]:.0%} sure.")
+            if probs[top] < NOT_SURE:
+                second = int(np.argsort(probs)[-2])
+                st.warning(f"Not sure: it could also be a {second} ({probs[second]:.0%}). Try drawing it larger or clearer.")
+            ui.chart(st.empty(), figures.probability_bars(probs, projector=projector), key="dg.bars")
+            if own is not None:
+                own_probs = own["classifier"].probabilities(steps.centred[None])[0]
+                st.markdown(f"**Your network** ({OWN_KINDS[own['kind']].split(':')[0]}) reads a "
+                            f"**{int(np.argmax(own_probs))}**, {own_probs.max():.0%} sure.")  # fmt: skip
+                ui.chart(st.empty(), figures.probability_bars(own_probs, projector=projector, title="Your network"),
+                         key="dg.own_bars")  # fmt: skip
+    if steps is not None:
+        st.subheader("What the network sees")
+        naive = digits.naive_shrink(image)
+        naive_probs = shipped.probabilities(naive[None])[0]
+        ui.chart(st.empty(), figures.image_grid(
+            [steps.ink, steps.cropped, steps.fitted, steps.centred, naive],
+            ["your drawing", "cropped to the ink", "fitted to 20×20", "centred in 28×28",
+             f"naive shrink: reads {int(np.argmax(naive_probs))}"],
+            highlight=[False, False, False, False, int(np.argmax(naive_probs)) != int(np.argmax(probs))],
+            projector=projector, tile_px=150), key="dg.steps")  # fmt: skip
+        st.caption(
+            "MNIST digits were cropped, scaled to fit a 20×20 box and centred by their centre of mass in "
+            "28×28 pixels, so your drawing goes through the same steps. The last picture shrinks the whole "
+            "canvas instead, as many demos do: a small or off-centre digit then looks nothing like MNIST."
+        )
+        with st.expander("Feature maps: what each convolution layer detects in your drawing"):
+            for layer, maps in zip(shipped.conv_layers, shipped.feature_maps(steps.centred), strict=True):
+                shown = [maps[..., c] / (maps[..., c].max() or 1) for c in range(min(maps.shape[-1], 16))]
+                ui.chart(st.empty(), figures.image_grid(
+                    shown, columns=8, title=f"{layer.name}: {maps.shape[-1]} maps of {maps.shape[0]}×{maps.shape[1]}"
+                    + (" (first 16)" if maps.shape[-1] > 16 else ""), projector=projector, tile_px=70),
+                    key=f"dg.maps.{layer.name}")  # fmt: skip
+    ui.code_panel(
+        codegen.digits_program(digits.cnn(), "adam", 0.001, 15,
+                               note="The shipped model's architecture. It was also trained with augmentation "
+                               "(shifts, rotations, zoom, stroke width): see dlviz/train.py."),
+        title="Keras code of the shipped model",
+    )  # fmt: skip
+
+# --- Try MNIST digits -----------------------------------------------------------------------
+with mnist_tab:
+    data, sample_probs = mnist_sample()
+    labels, guesses = data["y_test"], sample_probs.argmax(axis=1)
+    st.markdown(
+        f"The shipped network reads **{np.mean(guesses == labels):.1%}** of these {len(labels):,} MNIST test "
+        "digits correctly. It never saw them while training."
+    )
+    st.button("Show other digits", icon=":material/shuffle:", on_click=other_digits)
+    ui.seed("dg.sample_seed", saved.sample_seed)
+    pick = np.random.default_rng(state["dg.sample_seed"]).choice(len(labels), 12, replace=False)
+    ui.chart(st.empty(), figures.image_grid(
+        data["x_test"][pick] / 255.0, [f"{guesses[i]} · {sample_probs[i].max():.0%}" for i in pick],
+        highlight=guesses[pick] != labels[pick], columns=6, projector=projector), key="dg.samples")  # fmt: skip
+    wrong = np.flatnonzero(guesses != labels)
+    st.subheader(f"The {len(wrong)} it gets wrong")
+    if len(wrong):
+        ui.chart(st.empty(), figures.image_grid(
+            data["x_test"][wrong[:24]] / 255.0, [f"read {guesses[i]}, is {labels[i]}" for i in wrong[:24]],
+            highlight=[True] * len(wrong[:24]), columns=6, projector=projector), key="dg.wrong")  # fmt: skip
+        st.caption("Would you have read them correctly?")
+
+# --- Train your own -------------------------------------------------------------------------
+with own_tab:
+    st.markdown(
+        "Train one of the course's first networks on 5,000 MNIST digits, then draw with it in the "
+        "**Draw** tab and compare it with the shipped CNN."
+    )
+    kind_col, opt_col, epochs_col = st.columns(3)
+    kind_col.selectbox("Network", list(OWN_KINDS), format_func=OWN_KINDS.get, key=seeded("own_kind"))
+    opt_col.selectbox("Optimizer", list(OWN_LEARNING_RATES), format_func=models.OPTIMIZERS.get, key=seeded("own_optimizer"))
+    epochs_col.slider("Epochs", 1, 20, key=seeded("own_epochs"))
+    go = st.button("Train", icon=":material/model_training:", type="primary")
+    progress, curves = st.empty(), st.empty()
+    settings = DigitsSettings(**{f: state[f"dg.{f}"] for f in ("stroke", "own_kind", "own_optimizer", "own_epochs", "sample_seed")})
+    if go:
+        losses: dict[str, list[float]] = {"training accuracy": [], "validation accuracy": []}
+        bar = progress.progress(0.0, text="Training…")
+
+        def show_epoch(epoch: int, logs: dict) -> None:
+            losses["training accuracy"].append(float(logs["accuracy"]))
+            losses["validation accuracy"].append(float(logs["val_accuracy"]))
+            bar.progress((epoch + 1) / settings.own_epochs, text=f"Epoch {epoch + 1} of {settings.own_epochs}")
+            ui.chart(curves, figures.curves_figure(losses, title="Accuracy", y_title="accuracy", projector=projector),
+                     key=f"dg.own_curves.{epoch}")  # fmt: skip
+
+        model, history = digits.train_own(settings.own_kind, settings.own_optimizer, settings.own_epochs, show_epoch)
+        own = state["dg.own"] = {"classifier": digits.Classifier(model), "kind": settings.own_kind, "history": history}
+        progress.empty()
+    if own is not None:
+        h = own["history"]
+        ui.chart(curves, figures.curves_figure({"training accuracy": h["accuracy"], "validation accuracy": h["val_accuracy"]},
+                 title="Accuracy", y_title="accuracy", projector=projector), key="dg.own_curves")  # fmt: skip
+        st.success(
+            f"Your network reads {h['val_accuracy'][-1]:.1%} of the 2,000 test digits correctly "
+            f"(the shipped CNN: {np.mean(guesses == labels):.1%}). Draw in the **Draw** tab to compare them.",
+        )
+    ui.code_panel(codegen.digits_program(digits.own_model(settings.own_kind), settings.own_optimizer,
+                                         OWN_LEARNING_RATES[settings.own_optimizer], settings.own_epochs),
+                  title="Keras code of your network")  # fmt: skip
+
+ui.save_settings(NAME, settings)

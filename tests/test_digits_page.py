@@ -1,0 +1,57 @@
+"""The Digits page headless (AppTest). Drawing on the canvas is tested in test_browser_digits.py."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_digits(**params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/digits.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_empty_canvas_asks_for_a_drawing_and_shows_the_models_code():
+    at = open_digits()
+    assert any("Draw a digit" in i.value for i in at.info)
+    assert not at.error
+    code = " ".join(c.value for c in at.code)
+    assert "keras.layers.Conv2D(32, 3" in code and "from tensorflow import keras" in code
+
+
+def test_mnist_samples_show_accuracy_and_mistakes():
+    at = open_digits()
+    text = " ".join(m.value for m in at.markdown)
+    assert "of these 2,000 MNIST test digits correctly" in text
+    assert any("gets wrong" in h.value for h in at.subheader)
+    before = [c.proto.spec for c in at.get("plotly_chart")]
+    next(b for b in at.button if b.label == "Show other digits").click().run()
+    after = [c.proto.spec for c in at.get("plotly_chart")]
+    assert before != after and at.session_state["dg.sample_seed"] == 1
+
+
+def test_train_your_own_dense_network_and_read_with_it():
+    at = open_digits(own_epochs="2")
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception
+    success = " ".join(s.value for s in at.success)
+    assert "Your network reads" in success
+    accuracy = float(success.split("reads ")[1].split("%")[0])
+    assert accuracy > 80.0
+    assert at.session_state["dg.own"]["kind"] == "dense"
+    code = " ".join(c.value for c in at.code)
+    assert "keras.layers.Dense(128, activation=\"relu\")" in code and "EPOCHS = 2" in code
+
+
+@pytest.mark.parametrize("params", [{"stroke": "-4", "own_kind": "resnet"}, {"own_epochs": "1e9", "sample_seed": "x"}])
+def test_hostile_links_fall_back_to_defaults(params):
+    at = open_digits(**params)
+    assert any("not understood" in w.value for w in at.warning)
+    assert at.slider(key="dg.stroke").value == 18
