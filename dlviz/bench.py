@@ -230,16 +230,33 @@ def bench_digits_library(repeats: int = 100) -> dict:
     return {"digits_load_s": round(load_s, 2), "digits_predict_ms": round(1000 * sorted(times)[repeats // 2], 2)}
 
 
+def wait_idle(page, timeout: float = 120_000) -> None:
+    """Wait until the app's script (or fragment) run has finished."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
+
+
+def clear_canvas(page) -> None:
+    """Press Clear and wait until the old drawing surface is gone and a fresh one is there."""
+    old = page.locator("canvas.upper-canvas").first.element_handle()
+    main_area(page).get_by_role("button", name="Clear").click()
+    page.wait_for_function("el => !el.isConnected", arg=old, timeout=60_000)
+    main_area(page).get_by_text("Draw a digit in the black square.").wait_for(timeout=60_000)
+    page.locator("canvas.upper-canvas").first.wait_for(timeout=60_000)
+    wait_idle(page)
+
+
 def bench_digits_page(drawings: int = 10) -> dict:
     """Median time from the pen lifting on the real canvas to the probabilities on the page."""
     with streamlit_server() as url, browser(1400, 1000) as page:
         page.goto(url + "/digits")
         main = main_area(page)
         main.get_by_text("Draw a digit in the black square.").wait_for(timeout=120_000)
+        wait_idle(page)
         times = []
         for _ in range(drawings):
             surface = page.locator("canvas.upper-canvas").first
-            box = surface.bounding_box()
+            surface.wait_for()
+            box = surface.bounding_box(timeout=30_000)
             page.mouse.move(box["x"] + 140, box["y"] + 40)
             page.mouse.down()
             page.mouse.move(box["x"] + 140, box["y"] + 240, steps=10)
@@ -247,8 +264,7 @@ def bench_digits_page(drawings: int = 10) -> dict:
             page.mouse.up()
             main.get_by_text("The network reads a").wait_for(timeout=60_000)
             times.append(time.monotonic() - started)
-            main.get_by_role("button", name="Clear").click()
-            main.get_by_text("Draw a digit in the black square.").wait_for(timeout=60_000)
+            clear_canvas(page)
         times = sorted(times[1:])  # the first one loads the page's charts
         return {"digits_pen_to_answer_ms": round(1000 * times[len(times) // 2], 1)}
 

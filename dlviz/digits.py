@@ -63,6 +63,7 @@ SPECK_SHARE = 0.05  # a separate blot with less of the ink than this is a slip o
 # are brought to the median, so a fine pen and a fat finger read alike.
 STROKE_RANGE = (2.1, 3.7)
 STROKE_TARGET = 2.6
+WORK_SIDE = 80  # crops are shrunk to this before the stroke work: 4x the 20 x 20 box is plenty
 
 
 @dataclass(frozen=True)
@@ -91,18 +92,23 @@ def to_ink(image) -> np.ndarray:
         raise ValueError(f"expected an H x W grey, H x W x 3 RGB or H x W x 4 RGBA image, got shape {arr.shape}")
     if min(arr.shape[:2]) < 1 or max(arr.shape[:2]) > MAX_SIDE:
         raise ValueError(f"image sides must be 1 to {MAX_SIDE} pixels, got {arr.shape[:2]}")
-    values = arr.astype(np.float32)
-    values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-    scale = 255.0 if (np.issubdtype(arr.dtype, np.integer) or values.max(initial=0) > 1.0) else 1.0
-    values = np.clip(values / scale, 0.0, 1.0)
-    if values.ndim == 3 and values.shape[-1] == 4:
-        alpha = values[..., 3]
+    if arr.ndim == 3 and arr.shape[-1] == 4:
+        alpha = _unit(arr[..., 3])
         if alpha.min() < 0.99:  # transparent background: the strokes are what was painted
             return alpha
-        values = values[..., :3]
-    grey = values @ np.array([0.299, 0.587, 0.114], np.float32) if values.ndim == 3 else values
+        arr = arr[..., :3]
+    grey = _unit(arr @ np.array([0.299, 0.587, 0.114], np.float32) if arr.ndim == 3 else arr, like=arr)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     return 1.0 - grey if np.median(border) > 0.5 else grey
+
+
+def _unit(values: np.ndarray, like: np.ndarray | None = None) -> np.ndarray:
+    """Pixel values as float32 in [0, 1]: integers (and floats above 1) count as 0..255."""
+    source = values if like is None else like
+    out = np.nan_to_num(values.astype(np.float32, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
+    if np.issubdtype(source.dtype, np.integer) or source.dtype == bool or out.max(initial=0) > 1.0:
+        out = out / (1.0 if source.dtype == bool else 255.0)
+    return np.clip(out, 0.0, 1.0)
 
 
 def _without_specks(ink: np.ndarray) -> np.ndarray:
@@ -149,17 +155,26 @@ def _even_strokes(cropped: np.ndarray) -> np.ndarray:
     return _crop(thinner) if (thinner > INK_LEVEL).sum() > 0.2 * (cropped > INK_LEVEL).sum() else cropped
 
 
+def _resize(ink: np.ndarray, scale: float) -> np.ndarray:
+    """Shrink with area averaging (anti-aliased, as MNIST's fitting was)."""
+    h, w = ink.shape
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX)
+    return np.clip(np.asarray(small), 0.0, 1.0)
+
+
 def preprocess_steps(image) -> Steps | None:
     """The MNIST recipe step by step, or None when there is no ink."""
     ink = to_ink(image)
     if (ink > INK_LEVEL).sum() < 2:
         return None
-    cropped = _even_strokes(_crop(_without_specks(ink)))
+    cropped = _crop(_without_specks(ink))
+    if max(cropped.shape) > WORK_SIDE:
+        cropped = _resize(cropped, WORK_SIDE / max(cropped.shape))
+    cropped = _even_strokes(cropped)
     h, w = cropped.shape
     scale = 20.0 / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    fitted = np.asarray(Image.fromarray(cropped.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX))
-    fitted = np.clip(fitted, 0.0, 1.0)
+    fitted = _resize(cropped, scale)
     cy, cx = ndimage.center_of_mass(fitted)
     top = int(np.clip(round(14 - cy), 0, 28 - fitted.shape[0]))
     left = int(np.clip(round(14 - cx), 0, 28 - fitted.shape[1]))
@@ -192,8 +207,12 @@ class Classifier:
     """A Keras digit model behind one compiled function, safe to call from many sessions at once.
 
     ``model.predict`` costs ~50 ms a call and has thread-safety bugs
-    (tensorflow issue 61298); a compiled call costs about a millisecond.
+    (tensorflow issue 61298); a compiled call costs a few milliseconds.
     It returns the probabilities and every convolution's feature maps.
+
+    XLA, because in a Streamlit server the first call of every script run
+    through a plain ``tf.function`` cost 60-80 ms (measured; eager calls
+    and ``predict_on_batch`` too), while the XLA-compiled one stayed at 3 ms.
     """
 
     def __init__(self, model: keras.Model):
@@ -202,7 +221,7 @@ class Classifier:
         self.model = model
         self.conv_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
 
-        @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)])
+        @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)], jit_compile=True)
         def forward(x):
             maps, h = [], x
             for layer in model.layers:

@@ -680,7 +680,7 @@ def image_grid(
     rows = max(1, -(-n // columns))
     size = theme.sizes(projector)
     gap = 0.04
-    traces, layout = [], dict(showlegend=False, annotations=[])
+    traces, layout = [], dict(showlegend=False, annotations=[], shapes=[])
     for i, img in enumerate(images):
         r, c = divmod(i, columns)
         axis_id = "" if i == 0 else str(i + 1)
@@ -697,6 +697,8 @@ def image_grid(
         hidden = dict(visible=False, fixedrange=True)
         layout[f"xaxis{axis_id}"] = dict(hidden, domain=[x0, x1], constrain="domain")
         layout[f"yaxis{axis_id}"] = dict(hidden, domain=[y0, y1], scaleanchor=f"x{axis_id}", constrain="domain")
+        layout["shapes"].append(dict(type="rect", xref=f"x{axis_id} domain", yref=f"y{axis_id} domain",
+                                     x0=0, x1=1, y0=0, y1=1, line=dict(color="#BDBDBD", width=1)))  # fmt: skip
         if titles:
             wrong = highlight is not None and bool(highlight[i])
             layout["annotations"].append(dict(

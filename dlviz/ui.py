@@ -42,6 +42,10 @@ def use_navigation() -> None:
     would get that page without ``app.py`` (no shared sidebar, no page
     config), and so would everyone after. Call this first in ``app.py`` and
     in every page; it costs nothing once navigation is in use.
+
+    The rerun drops button triggers, so buttons act through ``on_click``
+    callbacks (which run before it). That matters under AppTest, which
+    resets Streamlit's flag before every run.
     """
     from streamlit.runtime.pages_manager import PagesManager
 

@@ -25,6 +25,20 @@ def mnist_sample() -> tuple[dict, np.ndarray]:
     return data, shipped_classifier().probabilities(data["x_test"] / 255.0)
 
 
+@st.cache_data(show_spinner=False)
+def digits_code_shipped() -> str:
+    return codegen.digits_program(
+        digits.cnn(), "adam", 0.001, 15,
+        note="The shipped model's architecture. It was also trained with augmentation "
+        "(shifts, rotations, zoom, stroke width): see dlviz/train.py.",
+    )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False)
+def digits_code_own(kind: str, optimizer: str, epochs: int) -> str:
+    return codegen.digits_program(digits.own_model(kind), optimizer, OWN_LEARNING_RATES[optimizer], epochs)
+
+
 st.title("Digits")
 st.caption(
     "Draw a digit with your mouse or finger. A convolutional network trained on the 60,000 MNIST "
@@ -50,10 +64,14 @@ projector = ui.projector()
 draw_tab, mnist_tab, own_tab = st.tabs(["Draw", "Try MNIST digits", "Train your own"])
 
 # --- Draw -----------------------------------------------------------------------------------
-with draw_tab:
+# The canvas lives in a fragment: each stroke reruns only this panel, not the
+# other tabs, so the answer comes back while the pen is still in the air.
+
+
+@st.fragment
+def draw_panel() -> None:
     canvas_col, result_col = st.columns([1, 1.4], gap="large")
     with canvas_col:
-        st.slider("Pen width", 6, 40, key=seeded("stroke"))
         canvas = st_canvas(
             stroke_width=state["dg.stroke"],
             stroke_color="#FFFFFF",
@@ -72,49 +90,46 @@ with draw_tab:
     with result_col:
         if steps is None:
             st.info("Draw a digit in the black square.", icon=":material/draw:")
-        else:
-            probs = shipped.probabilities(steps.centred[None])[0]
-            top = int(np.argmax(probs))
-            st.markdown(f"<div style='font-size:5rem;font-weight:700;line-height:1'>{top}</div>", unsafe_allow_html=True)
-            st.markdown(f"The network reads a **{top}**, {probs[top]:.0%} sure.")
-            if probs[top] < NOT_SURE:
-                second = int(np.argsort(probs)[-2])
-                st.warning(f"Not sure: it could also be a {second} ({probs[second]:.0%}). Try drawing it larger or clearer.")
-            ui.chart(st.empty(), figures.probability_bars(probs, projector=projector), key="dg.bars")
-            if own is not None:
-                own_probs = own["classifier"].probabilities(steps.centred[None])[0]
-                st.markdown(f"**Your network** ({OWN_KINDS[own['kind']].split(':')[0]}) reads a "
-                            f"**{int(np.argmax(own_probs))}**, {own_probs.max():.0%} sure.")  # fmt: skip
-                ui.chart(st.empty(), figures.probability_bars(own_probs, projector=projector, title="Your network"),
-                         key="dg.own_bars")  # fmt: skip
-    if steps is not None:
-        st.subheader("What the network sees")
-        naive = digits.naive_shrink(image)
-        naive_probs = shipped.probabilities(naive[None])[0]
-        ui.chart(st.empty(), figures.image_grid(
-            [steps.ink, steps.cropped, steps.fitted, steps.centred, naive],
-            ["your drawing", "cropped to the ink", "fitted to 20×20", "centred in 28×28",
-             f"naive shrink: reads {int(np.argmax(naive_probs))}"],
-            highlight=[False, False, False, False, int(np.argmax(naive_probs)) != int(np.argmax(probs))],
-            projector=projector, tile_px=150), key="dg.steps")  # fmt: skip
-        st.caption(
-            "MNIST digits were cropped, scaled to fit a 20×20 box and centred by their centre of mass in "
-            "28×28 pixels, so your drawing goes through the same steps. The last picture shrinks the whole "
-            "canvas instead, as many demos do: a small or off-centre digit then looks nothing like MNIST."
-        )
-        with st.expander("Feature maps: what each convolution layer detects in your drawing"):
-            for layer, maps in zip(shipped.conv_layers, shipped.feature_maps(steps.centred), strict=True):
-                shown = [maps[..., c] / (maps[..., c].max() or 1) for c in range(min(maps.shape[-1], 16))]
-                ui.chart(st.empty(), figures.image_grid(
-                    shown, columns=8, title=f"{layer.name}: {maps.shape[-1]} maps of {maps.shape[0]}×{maps.shape[1]}"
-                    + (" (first 16)" if maps.shape[-1] > 16 else ""), projector=projector, tile_px=70),
-                    key=f"dg.maps.{layer.name}")  # fmt: skip
-    ui.code_panel(
-        codegen.digits_program(digits.cnn(), "adam", 0.001, 15,
-                               note="The shipped model's architecture. It was also trained with augmentation "
-                               "(shifts, rotations, zoom, stroke width): see dlviz/train.py."),
-        title="Keras code of the shipped model",
-    )  # fmt: skip
+            return
+        probs = shipped.probabilities(steps.centred[None])[0]
+        top = int(np.argmax(probs))
+        st.markdown(f"<div style='font-size:5rem;font-weight:700;line-height:1'>{top}</div>", unsafe_allow_html=True)
+        st.markdown(f"The network reads a **{top}**, {probs[top]:.0%} sure.")
+        if probs[top] < NOT_SURE:
+            second = int(np.argsort(probs)[-2])
+            st.warning(f"Not sure: it could also be a {second} ({probs[second]:.0%}). Try drawing it larger or clearer.")
+        ui.chart(st.empty(), figures.probability_bars(probs, projector=projector), key="dg.bars")
+        if own is not None:
+            own_probs = own["classifier"].probabilities(steps.centred[None])[0]
+            st.markdown(f"**Your network** ({OWN_KINDS[own['kind']].split(':')[0]}) reads a "
+                        f"**{int(np.argmax(own_probs))}**, {own_probs.max():.0%} sure.")  # fmt: skip
+            ui.chart(st.empty(), figures.probability_bars(own_probs, projector=projector, title="Your network"),
+                     key="dg.own_bars")  # fmt: skip
+    st.subheader("What the network sees")
+    naive = digits.naive_shrink(image)
+    naive_guess = int(np.argmax(shipped.probabilities(naive[None])[0]))
+    ui.chart(st.empty(), figures.image_grid(
+        [steps.ink, steps.cropped, steps.fitted, steps.centred, naive],
+        ["your drawing", "cropped to the ink", "fitted to 20×20", "centred in 28×28", f"naive shrink: reads {naive_guess}"],
+        highlight=[False] * 4 + [naive_guess != top], projector=projector, tile_px=150), key="dg.steps")  # fmt: skip
+    st.caption(
+        "MNIST digits were cropped, scaled to fit a 20×20 box and centred by their centre of mass in "
+        "28×28 pixels, so your drawing goes through the same steps. The last picture shrinks the whole "
+        "canvas instead, as many demos do: a small or off-centre digit then looks nothing like MNIST."
+    )
+    if st.toggle("Show the feature maps: what each convolution layer detects in your drawing", key="dg.maps"):
+        for layer, maps in zip(shipped.conv_layers, shipped.feature_maps(steps.centred), strict=True):
+            shown = [maps[..., c] / (maps[..., c].max() or 1) for c in range(min(maps.shape[-1], 16))]
+            more = " (the first 16)" if maps.shape[-1] > 16 else ""
+            ui.chart(st.empty(), figures.image_grid(
+                shown, columns=8, title=f"{layer.name}: {maps.shape[-1]} maps of {maps.shape[0]}×{maps.shape[1]}{more}",
+                projector=projector, tile_px=70), key=f"dg.maps.{layer.name}")  # fmt: skip
+
+
+with draw_tab:
+    st.slider("Pen width", 6, 40, key=seeded("stroke"))
+    draw_panel()
+    ui.code_panel(digits_code_shipped(), title="Keras code of the shipped model")
 
 # --- Try MNIST digits -----------------------------------------------------------------------
 with mnist_tab:
@@ -148,33 +163,41 @@ with own_tab:
     kind_col.selectbox("Network", list(OWN_KINDS), format_func=OWN_KINDS.get, key=seeded("own_kind"))
     opt_col.selectbox("Optimizer", list(OWN_LEARNING_RATES), format_func=models.OPTIMIZERS.get, key=seeded("own_optimizer"))
     epochs_col.slider("Epochs", 1, 20, key=seeded("own_epochs"))
-    go = st.button("Train", icon=":material/model_training:", type="primary")
-    progress, curves = st.empty(), st.empty()
+    st.button("Train", icon=":material/model_training:", type="primary", on_click=ui.on_click("dg.train", True))
+    progress = st.empty()
+    loss_col, accuracy_col = st.columns(2)
+    loss_chart, accuracy_chart = loss_col.empty(), accuracy_col.empty()
     settings = DigitsSettings(**{f: state[f"dg.{f}"] for f in ("stroke", "own_kind", "own_optimizer", "own_epochs", "sample_seed")})
-    if go:
-        losses: dict[str, list[float]] = {"training accuracy": [], "validation accuracy": []}
+
+    def draw_curves(h: dict, suffix: str) -> None:
+        ui.chart(loss_chart, figures.curves_figure({"training loss": h["loss"], "validation loss": h["val_loss"]},
+                 title="Loss", y_title="loss", projector=projector), key="dg.own_loss" + suffix)  # fmt: skip
+        ui.chart(accuracy_chart, figures.curves_figure(
+            {"training accuracy": h["accuracy"], "validation accuracy": h["val_accuracy"]},
+            title="Accuracy", y_title="accuracy", projector=projector), key="dg.own_accuracy" + suffix)  # fmt: skip
+
+    own = state.get("dg.own")
+    if state.pop("dg.train", False):
+        live: dict[str, list[float]] = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}
         bar = progress.progress(0.0, text="Training…")
 
         def show_epoch(epoch: int, logs: dict) -> None:
-            losses["training accuracy"].append(float(logs["accuracy"]))
-            losses["validation accuracy"].append(float(logs["val_accuracy"]))
+            for name, values in live.items():
+                values.append(float(logs[name]))
             bar.progress((epoch + 1) / settings.own_epochs, text=f"Epoch {epoch + 1} of {settings.own_epochs}")
-            ui.chart(curves, figures.curves_figure(losses, title="Accuracy", y_title="accuracy", projector=projector),
-                     key=f"dg.own_curves.{epoch}")  # fmt: skip
+            draw_curves(live, f".{epoch}")
 
         model, history = digits.train_own(settings.own_kind, settings.own_optimizer, settings.own_epochs, show_epoch)
         own = state["dg.own"] = {"classifier": digits.Classifier(model), "kind": settings.own_kind, "history": history}
         progress.empty()
     if own is not None:
         h = own["history"]
-        ui.chart(curves, figures.curves_figure({"training accuracy": h["accuracy"], "validation accuracy": h["val_accuracy"]},
-                 title="Accuracy", y_title="accuracy", projector=projector), key="dg.own_curves")  # fmt: skip
+        draw_curves(h, "")
         st.success(
             f"Your network reads {h['val_accuracy'][-1]:.1%} of the 2,000 test digits correctly "
             f"(the shipped CNN: {np.mean(guesses == labels):.1%}). Draw in the **Draw** tab to compare them.",
         )
-    ui.code_panel(codegen.digits_program(digits.own_model(settings.own_kind), settings.own_optimizer,
-                                         OWN_LEARNING_RATES[settings.own_optimizer], settings.own_epochs),
+    ui.code_panel(digits_code_own(settings.own_kind, settings.own_optimizer, settings.own_epochs),
                   title="Keras code of your network")  # fmt: skip
 
 ui.save_settings(NAME, settings)

@@ -11,20 +11,25 @@ from dlviz.bench import browser, main_area, streamlit_server  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
-# (file name, path, window size, epochs to train before the picture)
+SEVEN = [(70, 50), (210, 50), (120, 245)]
+
+# (file name, path, window size, epochs to train before the picture, strokes to draw)
 SHOTS = [
-    ("home.png", "/", (1400, 900), 0),
-    ("playground.png", "/playground?data=circle&layers=4,3&activations=tanh,tanh&epochs=300", (1600, 1000), 300),
+    ("home.png", "/", (1400, 900), 0, None),
+    ("playground.png", "/playground?data=circle&layers=4,3&activations=tanh,tanh&epochs=300", (1600, 1000), 300, None),
     ("playground-projector.png", "/playground?projector=1&data=spiral&noise=10&features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
-     "&layers=8,8,6&activations=tanh,tanh,tanh&optimizer=adam&lr=0.01&epochs=400", (1920, 1080), 400),
-    ("playground-phone.png", "/playground?epochs=200", (390, 844), 200),
+     "&layers=8,8,6&activations=tanh,tanh,tanh&optimizer=adam&lr=0.01&epochs=400", (1920, 1080), 400, None),
+    ("playground-phone.png", "/playground?epochs=200", (390, 844), 200, None),
+    ("digits.png", "/digits", (1600, 1100), 0, [SEVEN]),
+    ("digits-projector.png", "/digits?projector=1", (1920, 1080), 0, [SEVEN]),
+    ("digits-phone.png", "/digits", (390, 844), 0, [[(140, 40), (140, 240)]]),
 ]
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with streamlit_server() as url:
-        for name, path, (width, height), epochs in SHOTS:
+        for name, path, (width, height), epochs, strokes in SHOTS:
             with browser(width, height) as page:
                 page.goto(url + path)
                 main = main_area(page)
@@ -33,7 +38,19 @@ def main() -> None:
                     main.get_by_role("button", name="Play").click()
                     main.get_by_text(re.compile(rf"Epoch {epochs}\b")).first.wait_for(timeout=120_000)
                     main.get_by_role("button", name="Play").wait_for(timeout=60_000)
-                page.locator('[data-testid="stMain"] .js-plotly-plot').last.wait_for(timeout=60_000) if epochs else None
+                if strokes:
+                    surface = page.locator("canvas.upper-canvas").first
+                    surface.wait_for(timeout=120_000)
+                    surface.scroll_into_view_if_needed()
+                    box = surface.bounding_box()
+                    for stroke in strokes:
+                        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+                        page.mouse.down()
+                        for x, y in stroke[1:]:
+                            page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
+                        page.mouse.up()
+                    main.get_by_text("The network reads a").wait_for(timeout=60_000)
+                    page.mouse.wheel(0, -2000)
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=str(OUT / name))
                 print("saved", OUT / name)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from dlviz.bench import browser, main_area, streamlit_server
+from dlviz.bench import browser, clear_canvas, main_area, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +41,10 @@ def test_drawn_digit_is_read_and_clear_empties_the_canvas(digits_page, digit):
 
     main = main_area(digits_page)
     expect(main.get_by_text("Draw a digit in the black square.")).to_be_visible(timeout=120_000)
+    wait_idle(digits_page)
     draw(digits_page, STROKES[digit])
     expect(main.get_by_text(f"The network reads a {digit},")).to_be_visible(timeout=30_000)
     expect(main.locator('[data-testid="stException"]')).to_have_count(0)
-    main.get_by_role("button", name="Clear").click()
-    expect(main.get_by_text("Draw a digit in the black square.")).to_be_visible(timeout=30_000)
+    clear_canvas(digits_page)
+    expect(main.get_by_text("Draw a digit in the black square.")).to_be_visible()
+    expect(main.get_by_text("The network reads a")).to_have_count(0)

@@ -148,7 +148,7 @@ def classifier():
 
 def test_shipped_model_is_small_and_has_no_optimizer_state(classifier):
     assert digits.MODEL_PATH.stat().st_size < 2 * 1024 * 1024
-    assert classifier.model.optimizer is None
+    assert getattr(classifier.model, "optimizer", None) is None
     assert len(classifier.conv_layers) == 4
 
 

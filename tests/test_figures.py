@@ -471,3 +471,18 @@ def test_every_figure_passes_plotly_validation():
         ours = json.loads(pio.to_json(fig))
         assert ours["layout"].pop("template") == {}
         assert json.loads(pio.to_json(checked)) == ours
+
+
+def test_image_grid_and_probability_bars():
+    rng = np.random.default_rng(1)
+    grid = figures.image_grid([rng.uniform(size=(28, 28)) for _ in range(7)], [str(i) for i in range(7)],
+                              columns=3, highlight=[i == 2 for i in range(7)])  # fmt: skip
+    assert len(grid.data) == 7 and len(grid.layout.shapes) == 7
+    assert grid.layout.annotations[2].font.color == theme.VERMILLION
+    assert grid.layout.annotations[0].font.color == theme.INK
+    signed = figures.image_grid([rng.normal(size=(5, 5))], signed=True)
+    assert signed.data[0].colorscale[0][1] == theme.DIVERGING[0][1]
+    bars = figures.probability_bars(np.eye(10)[3] * 0.9 + 0.01)
+    assert list(bars.data[0].marker.color).count(theme.BLUE) == 1 and bars.data[0].marker.color[3] == theme.BLUE
+    go.Figure(grid.to_plotly_json())
+    go.Figure(bars.to_plotly_json())
