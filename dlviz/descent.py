@@ -1,0 +1,179 @@
+"""Gradient descent on curves: the course's hand-written loop and Keras's optimizers.
+
+The course teaches the update ``x -= learning_rate * dy/dx`` on the parabola
+y = 2(x - 5)^2 + 3. ``hand_path`` is that loop, word for word;
+``keras_path`` runs the same descent with a real ``keras.optimizers`` object
+on a ``tf.Variable`` through ``tf.GradientTape``, so momentum, RMSprop and
+Adam are the ones a learner's code uses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_ABS_X = 1e6  # beyond this a path has diverged; it stops there
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A 1-D loss curve, written once for NumPy and TensorFlow alike."""
+
+    key: str
+    label: str
+    formula: str
+    f: Callable  # works on floats, NumPy arrays and tf tensors
+    df: Callable  # its derivative (floats and NumPy arrays)
+    domain: tuple[float, float]
+    start: float
+    curvature: float | None = None  # a in a(x - h)^2 + k, where the regime theory applies
+
+
+def parabola(a: float = 2.0, h: float = 5.0, k: float = 3.0) -> Curve:
+    return Curve(
+        key="parabola",
+        label=f"y = {a:g}(x − {h:g})² + {k:g}",
+        formula=f"{a:g} * (x - {h:g}) ** 2 + {k:g}",
+        f=lambda x: a * (x - h) ** 2 + k,
+        df=lambda x: 2 * a * (x - h),
+        domain=(h - 6.0, h + 6.0),
+        start=h - 5.0,
+        curvature=a,
+    )
+
+
+TWO_VALLEYS = Curve(
+    key="two_valleys",
+    label="y = x⁴ − 3x² + x + 3 (a local and a global minimum)",
+    formula="x ** 4 - 3 * x ** 2 + x + 3",
+    f=lambda x: x**4 - 3 * x**2 + x + 3,
+    df=lambda x: 4 * x**3 - 6 * x + 1,
+    domain=(-2.2, 2.2),
+    start=1.8,
+)
+
+PLATEAU = Curve(
+    key="plateau",
+    label="y = (x − 1)² / 4 + 2 / (1 + e^(4x − 8)) (a plateau before the valley)",
+    formula="(x - 1) ** 2 / 4 + 2 / (1 + exp(4 * x - 8))",
+    f=lambda x: (x - 1) ** 2 / 4 + 2 / (1 + _exp(4 * x - 8)),
+    df=lambda x: (x - 1) / 2 - 8 * np.exp(4 * x - 8) / (1 + np.exp(4 * x - 8)) ** 2,
+    domain=(-3.0, 5.0),
+    start=4.5,
+)
+
+
+def _exp(x):
+    """exp for floats, arrays and tensors alike."""
+    if hasattr(x, "dtype") and "tensorflow" in type(x).__module__:
+        import tensorflow as tf
+
+        return tf.exp(x)
+    return np.exp(x)
+
+
+def curve(key: str, a: float = 2.0, h: float = 5.0, k: float = 3.0) -> Curve:
+    if key == "parabola":
+        return parabola(a, h, k)
+    return {"two_valleys": TWO_VALLEYS, "plateau": PLATEAU}[key]
+
+
+# --- the learning-rate regimes of a parabola ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Regime:
+    key: str  # "slow", "optimal", "oscillating", "diverging", "stuck"
+    label: str
+    explanation: str
+
+
+def thresholds(curvature: float) -> tuple[float, float]:
+    """For y = a(x - h)^2 + k: fastest at 1/(2a); diverges above 1/a."""
+    return 1 / (2 * curvature), 1 / curvature
+
+
+def regime(learning_rate: float, curvature: float) -> Regime:
+    """Where plain gradient descent lands on a parabola, from x_{n+1} - h = (1 - 2a·lr)(x_n - h)."""
+    best, limit = thresholds(curvature)
+    factor = 1 - 2 * curvature * learning_rate
+    if math.isclose(learning_rate, best, rel_tol=1e-9):
+        return Regime("optimal", "Just right", f"At exactly 1/(2a) = {best:g} one step lands on the minimum.")
+    if learning_rate < best:
+        return Regime("slow", "Too small: slow and steady",
+                      f"Each step covers {1 - factor:.0%} of the way; below {best:g} it never overshoots.")  # fmt: skip
+    if learning_rate < limit:
+        return Regime("oscillating", "Overshooting, but converging",
+                      f"Between {best:g} and {limit:g} it jumps over the minimum and back, closing in.")  # fmt: skip
+    if math.isclose(learning_rate, limit, rel_tol=1e-9):
+        return Regime("stuck", "Bouncing forever", f"At exactly 1/a = {limit:g} it jumps between two points.")
+    return Regime("diverging", "Too large: diverging",
+                  f"Above 1/a = {limit:g} every jump lands farther away than the last.")  # fmt: skip
+
+
+# --- paths -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Path:
+    x: np.ndarray  # iterates, x[0] is the start
+    y: np.ndarray
+    diverged: bool
+
+    @property
+    def steps(self) -> int:
+        return len(self.x) - 1
+
+
+def _finish(xs: list[float], f: Callable) -> Path:
+    x = np.asarray(xs, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = np.asarray(f(x), dtype=np.float64)
+    diverged = bool(len(x) and (not np.all(np.isfinite(y)) or np.abs(x[-1]) > MAX_ABS_X))
+    return Path(x, y, diverged)
+
+
+def hand_path(c: Curve, x0: float, learning_rate: float, steps: int) -> Path:
+    """The course's loop: x = x - learning_rate * dy/dx, stopped when it runs away."""
+    x, xs = float(x0), [float(x0)]
+    for _ in range(steps):
+        x = x - learning_rate * c.df(x)
+        xs.append(x)
+        if not math.isfinite(x) or abs(x) > MAX_ABS_X:
+            break
+    return _finish(xs, c.f)
+
+
+def keras_optimizer(name: str, learning_rate: float, beta: float = 0.9):
+    from tensorflow import keras
+
+    if name == "gd":
+        return keras.optimizers.SGD(learning_rate=learning_rate)
+    if name == "momentum":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=beta)
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=learning_rate, rho=beta)
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta)
+    raise ValueError(f"unknown optimizer {name!r}")
+
+
+def keras_path(c: Curve, x0: float, optimizer: str, learning_rate: float, steps: int, beta: float = 0.9) -> Path:
+    """The same descent with a Keras optimizer updating a tf.Variable, one GradientTape per step."""
+    import tensorflow as tf
+
+    x = tf.Variable(float(x0), dtype=tf.float64)
+    opt = keras_optimizer(optimizer, learning_rate, beta)
+    xs = [float(x0)]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            y = c.f(x)
+        opt.apply_gradients([(tape.gradient(y, x), x)])
+        value = float(x.numpy())
+        xs.append(value)
+        if not math.isfinite(value) or abs(value) > MAX_ABS_X:
+            break
+    return _finish(xs, c.f)

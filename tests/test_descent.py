@@ -1,0 +1,73 @@
+import math
+
+import numpy as np
+import pytest
+
+from dlviz import descent
+
+COURSE = descent.parabola()  # y = 2(x - 5)^2 + 3
+
+
+@pytest.mark.parametrize("x0", [0.0, 10.0])
+def test_the_courses_check_lands_on_five(x0):
+    path = descent.hand_path(COURSE, x0, 0.1, 1000)
+    assert abs(path.x[-1] - 5) < 1e-9 and not path.diverged
+    assert path.steps == 1000
+
+
+def test_thresholds_for_the_courses_parabola():
+    assert descent.thresholds(2.0) == (0.25, 0.5)
+
+
+@pytest.mark.parametrize(
+    "lr, key", [(0.01, "slow"), (0.25, "optimal"), (0.4, "oscillating"), (0.5, "stuck"), (0.6, "diverging")]
+)
+def test_regimes_match_what_the_loop_does(lr, key):
+    assert descent.regime(lr, 2.0).key == key
+    path = descent.hand_path(COURSE, 0.0, lr, 60)
+    err = path.x - 5
+    if key == "slow":
+        assert np.all(err[:-1] < 0) and np.all(np.diff(np.abs(err)) < 0)  # never overshoots
+    elif key == "optimal":
+        assert abs(path.x[1] - 5) < 1e-12
+    elif key == "oscillating":
+        assert np.all(np.sign(err[1:6]) != np.sign(err[:5])) and abs(err[-1]) < 1e-3
+    elif key == "stuck":
+        np.testing.assert_allclose(np.abs(err), 5.0)
+    else:
+        assert path.diverged or abs(err[-1]) > 1e6 or abs(err[-1]) > abs(err[0]) * 100
+
+
+def test_divergence_stops_the_path_without_overflow_errors():
+    path = descent.hand_path(COURSE, 0.0, 2.0, 10_000)
+    assert path.diverged and path.steps < 100
+    assert np.all(np.isfinite(path.x))
+
+
+def test_keras_sgd_agrees_with_the_hand_written_loop():
+    hand = descent.hand_path(COURSE, 0.0, 0.1, 30)
+    keras = descent.keras_path(COURSE, 0.0, "gd", 0.1, 30)
+    np.testing.assert_allclose(keras.x, hand.x, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "rmsprop", "adam"])
+def test_other_optimizers_reach_the_minimum(optimizer):
+    path = descent.keras_path(COURSE, 0.0, optimizer, 0.1 if optimizer != "momentum" else 0.02, 400)
+    assert abs(path.x[-1] - 5) < 0.05
+
+
+def test_plain_descent_gets_stuck_in_the_local_valley_and_momentum_escapes():
+    c = descent.TWO_VALLEYS
+    plain = descent.hand_path(c, c.start, 0.01, 500)
+    assert plain.x[-1] > 0.5  # the local minimum near x = 1.13
+    global_min = -1.30
+    fast = descent.keras_path(c, c.start, "momentum", 0.01, 500, beta=0.95)
+    assert abs(fast.x[-1] - global_min) < 0.1
+
+
+def test_plateau_slows_plain_descent():
+    c = descent.PLATEAU
+    path = descent.hand_path(c, c.start, 0.05, 200)
+    assert math.isfinite(path.y[-1])
+    steps_on_plateau = np.sum(np.abs(np.diff(path.x)) < 0.01)
+    assert steps_on_plateau > 10
