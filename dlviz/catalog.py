@@ -35,7 +35,3 @@ TOPICS: dict[str, list[PageInfo]] = {
         ),
     ],
 }
-
-
-def all_pages() -> list[PageInfo]:
-    return [HOME] + [page for pages in TOPICS.values() for page in pages]

@@ -58,7 +58,7 @@ def features_function(keys: tuple[str, ...]) -> str:
 
 def playground_program(s: PlaygroundSettings, epochs: int | None = None) -> str:
     dataset = datasets.DATASETS[s.data]
-    n_train = min(max(int(round(s.points * s.train_pct / 100)), 1), s.points - 1)
+    n_train = datasets.train_count(s.points, s.train_pct / 100)
     epochs = epochs if epochs is not None else (s.epochs or 1000)
     shape = "-".join(str(n) for n in s.layers) or "no hidden layer"
     layers = "\n".join("    " + line for line in dense_stack(s))

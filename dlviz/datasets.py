@@ -159,6 +159,11 @@ class Split:
     regression: bool
 
 
+def train_count(n: int, train_fraction: float) -> int:
+    """How many of ``n`` points go to training: at least one, and at least one left to validate."""
+    return min(max(int(round(n * train_fraction)), 1), n - 1)
+
+
 def make(name: str, n: int, noise: float, train_fraction: float, seed: int) -> Split:
     """Generate ``n`` points, shuffle them and split them into train and validation."""
     dataset = DATASETS[name]
@@ -166,7 +171,7 @@ def make(name: str, n: int, noise: float, train_fraction: float, seed: int) -> S
     points, labels = dataset.generate(n, noise, rng)
     order = rng.permutation(n)
     points, labels = points[order], labels[order]
-    n_train = min(max(int(round(n * train_fraction)), 1), n - 1)
+    n_train = train_count(n, train_fraction)
     return Split(points[:n_train], labels[:n_train], points[n_train:], labels[n_train:], dataset.regression)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from PIL import Image  # noqa: E402
 from scipy import ndimage  # noqa: E402
 from tensorflow import keras  # noqa: E402
 
+from dlviz.models import seeded  # noqa: E402
 from dlviz.settings import choice, number  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -22,6 +24,11 @@ SUBSET_PATH = ASSETS / "data" / "mnist_subset.npz"
 
 def cnn() -> keras.Sequential:
     """The shipped digit classifier: two Conv2D blocks, then Dense layers, in the course's style."""
+    with seeded(0):
+        return _cnn()
+
+
+def _cnn() -> keras.Sequential:
     return keras.Sequential(
         [
             keras.Input(shape=(28, 28, 1)),
@@ -117,7 +124,7 @@ def _without_specks(ink: np.ndarray) -> np.ndarray:
     if count <= 1:
         return ink
     mass = ndimage.sum(ink, labels, index=np.arange(1, count + 1))
-    keep = np.flatnonzero(mass >= SPECK_SHARE * mass.sum()) + 1
+    keep = np.flatnonzero((mass >= SPECK_SHARE * mass.sum()) | (mass == mass.max())) + 1
     # Keep the faint anti-aliased rim around kept strokes too.
     kept = ndimage.binary_dilation(np.isin(labels, keep), iterations=2)
     return np.where(kept, ink, 0.0)
@@ -192,9 +199,8 @@ def preprocess(image) -> np.ndarray | None:
     return None if steps is None else steps.centred
 
 
-def naive_shrink(image) -> np.ndarray:
-    """What many demos do: shrink the whole canvas to 28 x 28, wherever and however small the digit is."""
-    ink = to_ink(image)
+def naive_shrink(ink: np.ndarray) -> np.ndarray:
+    """What many demos do: shrink the whole canvas (as ink) to 28 x 28, wherever and however small the digit is."""
     small = np.asarray(Image.fromarray(ink.astype(np.float32), mode="F").resize((28, 28), Image.Resampling.BOX))
     peak = small.max()
     return (small / peak if peak > 0 else small).astype(np.float32)
@@ -245,18 +251,15 @@ class Classifier:
 
 
 def load_classifier(path: Path = MODEL_PATH) -> Classifier:
-    return Classifier(keras.models.load_model(path, compile=False))
+    with seeded(0):  # loading builds layers, which draw seeds from the global generator
+        model = keras.models.load_model(path, compile=False)
+    return Classifier(model)
 
 
-_default: Classifier | None = None
-
-
+@functools.cache
 def default_classifier() -> Classifier:
-    """The shipped model, loaded on first use (pages share it through st.cache_resource)."""
-    global _default
-    if _default is None:
-        _default = load_classifier()
-    return _default
+    """The shipped model for library callers (the page keeps its own in st.cache_resource)."""
+    return load_classifier()
 
 
 def as_model_input(image) -> np.ndarray:
@@ -297,10 +300,7 @@ OWN_LEARNING_RATES = {"adam": 0.001, "rmsprop": 0.001, "sgd": 0.1, "momentum": 0
 
 
 def own_model(kind: str, seed: int = 0) -> keras.Sequential:
-    from dlviz.models import _SEED_LOCK
-
-    with _SEED_LOCK:
-        keras.utils.set_random_seed(seed)
+    with seeded(seed):
         if kind == "dense":
             return keras.Sequential(
                 [
@@ -326,11 +326,11 @@ def own_model(kind: str, seed: int = 0) -> keras.Sequential:
     raise ValueError(f"unknown network kind {kind!r}")
 
 
-def train_own(kind: str, optimizer_name: str, epochs: int, on_epoch=None, seed: int = 0):
+def train_own(kind: str, optimizer_name: str, epochs: int, on_epoch=None, seed: int = 0, data=None):
     """Train the learner's network on the shipped sample; ``on_epoch(epoch, logs)`` after each epoch."""
     from dlviz.models import optimizer
 
-    data = load_subset()
+    data = data if data is not None else load_subset()
     x_train, x_test = data["x_train"][..., None] / 255.0, data["x_test"][..., None] / 255.0
     model = own_model(kind, seed)
     model.compile(optimizer=optimizer(optimizer_name, OWN_LEARNING_RATES[optimizer_name]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -18,9 +19,18 @@ OPTIMIZERS = {
 }
 REGULARIZERS = ("none", "l1", "l2")
 
-# keras.utils.set_random_seed is process-wide; sessions build models in
-# parallel threads, so seeding and building happen under one lock.
-_SEED_LOCK = threading.Lock()
+# keras.utils.set_random_seed is process-wide and building a layer draws from
+# the global generators; sessions build models in parallel threads, so every
+# build in dlviz happens inside ``seeded``.
+_SEED_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Build Keras models as after ``keras.utils.set_random_seed(seed)``, one thread at a time."""
+    with _SEED_LOCK:
+        keras.utils.set_random_seed(seed)
+        yield
 
 
 def optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
@@ -58,8 +68,7 @@ def mlp(
 ) -> keras.Sequential:
     """A fully connected network with one output neuron, seeded like ``keras.utils.set_random_seed(seed)``."""
     reg = (regularization, reg_rate)
-    with _SEED_LOCK:
-        keras.utils.set_random_seed(seed)
+    with seeded(seed):
         # Same construction order as the exported program, so the same weights.
         stack: list[keras.layers.Layer] = [keras.Input(shape=(n_inputs,))]
         for units, activation in zip(layers, activations, strict=True):

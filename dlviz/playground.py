@@ -7,6 +7,7 @@ one participant; the page keeps it in the session and asks it for pictures.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,6 +108,9 @@ class PlaygroundRun:
     trainer: Trainer = field(init=False)
 
     def __post_init__(self):
+        # A click can start a new script run while the old one is still inside
+        # train(); one run at a time touches the weights.
+        self._lock = threading.RLock()
         s = self.settings
         self.split = make_split(s)
         self.model = build_model(s)
@@ -141,24 +145,30 @@ class PlaygroundRun:
 
     def adopt(self, s: PlaygroundSettings) -> None:
         """Take the settings that may change mid-run (learning rate, batch size, budget)."""
+        with self._lock:
+            self._adopt(s)
+
+    def _adopt(self, s: PlaygroundSettings) -> None:
         if s.lr != self.settings.lr:
             self.trainer.learning_rate = s.lr
         self.trainer.batch_size = s.batch
         self.settings = s
 
     def train(self, epochs: int) -> History:
-        epochs = max(0, min(epochs, self.settings.budget - self.epoch))
-        return self.trainer.run(epochs)
+        with self._lock:
+            epochs = max(0, min(epochs, self.settings.budget - self.epoch))
+            return self.trainer.run(epochs)
 
     @property
     def finished(self) -> bool:
         return self.diverged or self.epoch >= self.settings.budget
 
     def snapshot(self) -> Snapshot:
-        outputs = self._probe()
+        with self._lock:
+            outputs = self._probe()
+            weights = [layer.get_weights()[0] for layer in self.model.layers if layer.get_weights()]
         thumbs = [o.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP] for o in outputs]
         hidden = [np.clip(t, -1, 1) / 2 + 0.5 for t in thumbs[:-1]]
         last = thumbs[-1] if not self.settings.regression else np.clip(thumbs[-1], -1, 1) / 2 + 0.5
         images = [self._input_images] + [np.moveaxis(t, -1, 0) for t in [*hidden, last]]
-        weights = [layer.get_weights()[0] for layer in self.model.layers if layer.get_weights()]
         return Snapshot(self.axis, outputs[-1].reshape(GRID, GRID), images, weights)

@@ -83,7 +83,10 @@ def parse(rule: Rule, text: str) -> Any:
             return False
         raise ValueError("not a yes/no value")
     if rule.kind in ("int", "float"):
-        value = float(text)
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("not a number") from None
         if not math.isfinite(value):
             raise ValueError("not a finite number")
         if rule.kind == "int":

@@ -99,9 +99,3 @@ def figure(traces: list[dict], layout: dict, projector: bool = False, height: in
     if not (final.get("title") or {}).get("text"):
         final["margin"] = merged(final["margin"], {"t": layout.get("margin", {}).get("t", 10)})
     return go.Figure(data=traces, layout=final, _validate=False)
-
-
-def style(fig: go.Figure, projector: bool = False, height: int | None = None) -> go.Figure:
-    """Apply the shared look to an existing figure in place and return it."""
-    fig.update_layout(merged(base_layout(projector, height), fig.layout.to_plotly_json()))
-    return fig

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from dlviz import settings as query
-from dlviz import theme
 
 S = TypeVar("S")
 PROJECTOR_KEY = "projector"
@@ -87,10 +86,18 @@ def page_settings(cls: type[S], name: str) -> S:
     problems = state.get(name + ".problems")
     if problems:
         st.warning(
-            "Some values in the link were not understood and use their defaults: " + "; ".join(problems),
+            "Some values in the link were not understood and use their defaults: " + plain("; ".join(problems)),
             icon="🔗",
         )
     return state[name]
+
+
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def plain(text: str) -> str:
+    """Text from a URL or a participant, escaped so Markdown shows it as typed (no links, no HTML)."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in text)
 
 
 def save_settings(name: str, value: Any) -> None:
@@ -116,11 +123,6 @@ def seed(key: str, value: Any) -> str:
     return key
 
 
-def forget(*keys: str) -> None:
-    for key in keys:
-        st.session_state.pop(key, None)
-
-
 def code_panel(code: str, *, title: str = "Keras code", expanded: bool = False) -> None:
     """The runnable program for the current settings, ready to copy."""
     with st.expander(title, expanded=expanded, icon=":material/code:"):
@@ -132,10 +134,6 @@ def chart(placeholder, figure, key: str) -> None:
     placeholder.plotly_chart(
         figure, key=key, width="stretch", theme=None, config={"displaylogo": False, "displayModeBar": False}
     )
-
-
-def styled(fig):
-    return theme.style(fig, projector())
 
 
 def on_click(state_key: str, value: Any) -> Callable[[], None]:

@@ -145,8 +145,7 @@ def draw(cycle: int) -> None:
             f"(try {max(s.lr / 10, 0.00001):g}) and press Reset.",
             icon=":material/warning:",
         )
-        return
-    if run.epoch >= s.budget:
+    elif run.epoch >= s.budget:
         notice.success(f"Reached the epoch budget ({s.budget:,}). Raise it to train further, or Reset.")
     snap = run.snapshot()
     projector = ui.projector()

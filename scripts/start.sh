@@ -10,12 +10,16 @@ if [ ! -x .venv/bin/python ]; then
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then
     echo "Installing python3-venv (Debian/Ubuntu needs it to create virtual environments)..."
     SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    $SUDO apt-get update -q
     $SUDO apt-get install -y python3-venv
     rm -rf .venv && "$PYTHON" -m venv .venv
   fi
 fi
-if ! .venv/bin/python -c "import dlviz, streamlit, tensorflow" 2>/dev/null; then
+# (Re)install when pyproject.toml changed since the last install.
+stamp=.venv/.dlviz-installed
+if ! cmp -s pyproject.toml "$stamp"; then
   .venv/bin/python -m pip install --upgrade pip
   .venv/bin/python -m pip install -e .
+  cp pyproject.toml "$stamp"
 fi
 exec .venv/bin/streamlit run app.py --server.port "$PORT" "$@"

@@ -12,6 +12,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 if [ ! -x .venv/bin/python ]; then
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+    $SUDO apt-get update -q
     $SUDO apt-get install -y -q python3-venv
     rm -rf .venv && "$PYTHON" -m venv .venv
   fi

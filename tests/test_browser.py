@@ -24,7 +24,7 @@ def page():
 def test_play_makes_the_epoch_counter_rise_without_errors(server, page):
     from playwright.sync_api import expect
 
-    page.goto(server + "/playground?epochs=400")
+    page.goto(server + "/playground?epochs=0")  # until paused
     main = main_area(page)
     expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
     main.get_by_role("button", name="Play").click()
@@ -32,9 +32,11 @@ def test_play_makes_the_epoch_counter_rise_without_errors(server, page):
     first = read_epoch(page)
     expect(main).not_to_contain_text(f"Epoch {first} ·", timeout=30_000)
     assert read_epoch(page) > first
+    main.get_by_role("button", name="Pause").click()
+    expect(main.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
     expect(main.locator('[data-testid="stException"]')).to_have_count(0)
     expect(main.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
-    assert main.locator(".js-plotly-plot").count() == 4
+    expect(main.locator(".js-plotly-plot")).to_have_count(4)
 
 
 def test_phone_sized_window_shows_the_page(server):

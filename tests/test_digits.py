@@ -80,8 +80,8 @@ def test_small_in_a_corner_and_large_in_the_middle_look_alike(subset):
     large = digits.preprocess(canvas_from_mnist(digit, 220, (140, 140)))
     small = digits.preprocess(canvas_from_mnist(digit, 50, (40, 235)))
     assert similarity(large, small) > 0.85
-    naive_large = digits.naive_shrink(canvas_from_mnist(digit, 220, (140, 140)))
-    naive_small = digits.naive_shrink(canvas_from_mnist(digit, 50, (40, 235)))
+    naive_large = digits.naive_shrink(digits.to_ink(canvas_from_mnist(digit, 220, (140, 140))))
+    naive_small = digits.naive_shrink(digits.to_ink(canvas_from_mnist(digit, 50, (40, 235))))
     assert similarity(naive_large, naive_small) < 0.3  # what the recipe fixes
 
 
@@ -95,6 +95,14 @@ def test_a_slipped_pen_speck_does_not_shrink_the_digit():
     speck = clean.copy()
     speck[260:266, 10:16, 3] = 255  # a dot far away in the corner
     np.testing.assert_allclose(digits.preprocess(speck), digits.preprocess(clean), atol=1e-6)
+
+
+def test_a_digit_drawn_as_many_dots_is_kept():
+    dots = np.zeros((CANVAS, CANVAS), np.uint8)
+    for i in range(30):  # a 1 tapped out as 30 separate dots
+        dots[20 + 7 * i : 24 + 7 * i, 138:142] = 255
+    out = digits.preprocess(stroke_style(dots, "light_on_dark"))
+    assert out is not None and out.max() == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def test_mnist_samples_show_accuracy_and_mistakes():
     assert before != after and at.session_state["dg.sample_seed"] == 1
 
 
-def test_train_your_own_dense_network_and_read_with_it():
+def test_train_your_own_dense_network_with_live_curves():
     at = open_digits(own_epochs="2")
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.exception
@@ -46,6 +46,8 @@ def test_train_your_own_dense_network_and_read_with_it():
     accuracy = float(success.split("reads ")[1].split("%")[0])
     assert accuracy > 80.0
     assert at.session_state["dg.own"]["kind"] == "dense"
+    titles = [__import__("json").loads(c.proto.spec)["layout"].get("title", {}).get("text") for c in at.get("plotly_chart")]
+    assert "Loss" in titles and "Accuracy" in titles
     code = " ".join(c.value for c in at.code)
     assert "keras.layers.Dense(128, activation=\"relu\")" in code and "EPOCHS = 2" in code
 
