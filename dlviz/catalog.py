@@ -16,6 +16,15 @@ class PageInfo:
 HOME = PageInfo("pages/home.py", "Home", ":material/home:", "")
 
 TOPICS: dict[str, list[PageInfo]] = {
+    "Foundations": [
+        PageInfo(
+            "pages/gradient_descent.py",
+            "Gradient descent",
+            ":material/trending_down:",
+            "Roll a ball down a curve one learning-rate step at a time: too small crawls, just right lands, "
+            "too large overshoots and diverges. Compare plain descent with momentum, RMSprop and Adam.",
+        ),
+    ],
     "Networks": [
         PageInfo(
             "pages/playground.py",

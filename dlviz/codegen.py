@@ -164,3 +164,31 @@ model.fit(x_train, y_train, epochs=EPOCHS, validation_data=(x_test, y_test))
 test_loss, test_accuracy = model.evaluate(x_test, y_test)
 print("test accuracy:", round(test_accuracy, 4))
 '''
+
+
+# --- the Gradient-descent page's loop -------------------------------------------------------
+
+
+def descent_loop_program(curve, x0: float, learning_rate: float, steps: int) -> str:
+    """The course's hand-written gradient descent for a curve, as a runnable program."""
+    formula = curve.formula.replace("exp(", "math.exp(")
+    return f"""import math
+
+
+def f(x):
+    return {formula}
+
+
+def df(x):  # dy/dx
+    return {curve.derivative}
+
+
+x = {x0:g}
+learning_rate = {learning_rate:g}
+for step in range({steps}):
+    x = x - learning_rate * df(x)
+    if abs(x) > 1e6:
+        print("diverged at step", step)
+        break
+print("x =", x, " y =", f(x))
+"""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlviz.settings import choice, number
+
 MAX_ABS_X = 1e6  # beyond this a path has diverged; it stops there
 
 
@@ -27,6 +29,7 @@ class Curve:
     formula: str
     f: Callable  # works on floats, NumPy arrays and tf tensors
     df: Callable  # its derivative (floats and NumPy arrays)
+    derivative: str  # dy/dx as Python, for the printed loop
     domain: tuple[float, float]
     start: float
     curvature: float | None = None  # a in a(x - h)^2 + k, where the regime theory applies
@@ -39,6 +42,7 @@ def parabola(a: float = 2.0, h: float = 5.0, k: float = 3.0) -> Curve:
         formula=f"{a:g} * (x - {h:g}) ** 2 + {k:g}",
         f=lambda x: a * (x - h) ** 2 + k,
         df=lambda x: 2 * a * (x - h),
+        derivative=f"2 * {a:g} * (x - {h:g})",
         domain=(h - 6.0, h + 6.0),
         start=h - 5.0,
         curvature=a,
@@ -51,6 +55,7 @@ TWO_VALLEYS = Curve(
     formula="x ** 4 - 3 * x ** 2 + x + 3",
     f=lambda x: x**4 - 3 * x**2 + x + 3,
     df=lambda x: 4 * x**3 - 6 * x + 1,
+    derivative="4 * x ** 3 - 6 * x + 1",
     domain=(-2.2, 2.2),
     start=1.8,
 )
@@ -61,6 +66,7 @@ PLATEAU = Curve(
     formula="(x - 1) ** 2 / 4 + 2 / (1 + exp(4 * x - 8))",
     f=lambda x: (x - 1) ** 2 / 4 + 2 / (1 + _exp(4 * x - 8)),
     df=lambda x: (x - 1) / 2 - 8 * np.exp(4 * x - 8) / (1 + np.exp(4 * x - 8)) ** 2,
+    derivative="(x - 1) / 2 - 8 * math.exp(4 * x - 8) / (1 + math.exp(4 * x - 8)) ** 2",
     domain=(-3.0, 5.0),
     start=4.5,
 )
@@ -177,3 +183,42 @@ def keras_path(c: Curve, x0: float, optimizer: str, learning_rate: float, steps:
         if not math.isfinite(value) or abs(value) > MAX_ABS_X:
             break
     return _finish(xs, c.f)
+
+
+# --- the page's settings ----------------------------------------------------------------------
+
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 2.0)
+OPTIMIZERS = {
+    "gd": "Gradient descent (the course's loop)",
+    "momentum": "SGD with momentum",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+CURVES = {"parabola": "Parabola", "two_valleys": "Two valleys", "plateau": "Plateau"}
+
+
+@dataclass(frozen=True)
+class DescentSettings:
+    curve: str = choice("parabola", CURVES)
+    a: float = number(2.0, 0.1, 10.0)
+    h: float = number(5.0, -10.0, 10.0)
+    k: float = number(3.0, -10.0, 10.0)
+    optimizer: str = choice("gd", OPTIMIZERS)
+    beta: float = number(0.9, 0.0, 0.999)
+    lr: float = number(0.1, 0.001, 2.0)
+    x0: float = number(0.0, -20.0, 20.0)
+    steps: int = number(30, 1, 200)
+
+
+def run(s: DescentSettings) -> tuple[Curve, Path]:
+    """The curve and the optimizer's path for the page's settings."""
+    c = curve(s.curve, s.a, s.h, s.k)
+    if s.optimizer == "gd":
+        return c, hand_path(c, s.x0, s.lr, s.steps)
+    return c, keras_path(c, s.x0, s.optimizer, s.lr, s.steps, s.beta)
+
+
+def minimum_value(c: Curve) -> float:
+    """The lowest value of the curve over its domain (a fine grid is plenty for these curves)."""
+    grid = np.linspace(*c.domain, 4001)
+    return float(np.min(c.f(grid)))

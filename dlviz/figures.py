@@ -708,3 +708,69 @@ def image_grid(
         layout["title"] = dict(text=title)
     height = rows * (tile_px + (size.font * 2 if titles else 0)) + (40 if title else 10)
     return theme.figure(traces, layout, projector, height=height)
+
+
+# --------------------------------------------------------------------------
+# Gradient descent
+# --------------------------------------------------------------------------
+
+
+def descent_figure(curve_x, curve_y, path_x, path_y, step: int, slope: float, *, title: str = "",
+                   projector: bool = False) -> go.Figure:  # fmt: skip
+    """The curve, the iterates so far, the ball at ``step`` and the tangent there."""
+    size = theme.sizes(projector)
+    cx, cy = np.asarray(curve_x, np.float32), np.asarray(curve_y, np.float32)
+    px, py = np.asarray(path_x[: step + 1], np.float64), np.asarray(path_y[: step + 1], np.float64)
+    visible = np.isfinite(px) & np.isfinite(py)
+    px, py = px[visible], py[visible]
+    y_lo, y_hi = float(np.min(cy)), float(np.max(cy))
+    pad = 0.08 * (y_hi - y_lo or 1.0)
+    traces = [
+        dict(type="scatter", x=cx, y=cy, mode="lines", name="loss curve",
+             line=dict(color=theme.GREY, width=size.line), hoverinfo="skip"),
+        dict(type="scatter", x=px.astype(np.float32), y=py.astype(np.float32), mode="lines+markers", name="steps",
+             line=dict(color=theme.ORANGE, width=max(1.0, size.line / 2), dash="dot"),
+             marker=dict(color=theme.ORANGE, size=size.marker), hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>"),
+    ]  # fmt: skip
+    if len(px):
+        x, y = float(px[-1]), float(py[-1])
+        span = 0.15 * (cx.max() - cx.min())
+        if np.isfinite(slope):
+            tx = np.array([x - span, x + span], np.float32)
+            traces.append(dict(type="scatter", x=tx, y=(y + slope * (tx - x)).astype(np.float32), mode="lines",
+                               name="tangent", line=dict(color=theme.BLUE, width=size.line)))  # fmt: skip
+        traces.append(dict(type="scatter", x=[x], y=[y], mode="markers", name=f"step {step}",
+                           marker=dict(color=theme.VERMILLION, size=size.marker * 2.4, line=dict(color="white", width=2))))  # fmt: skip
+    layout = dict(
+        title=dict(text=title),
+        xaxis=dict(title=dict(text="x"), range=[float(cx.min()), float(cx.max())]),
+        yaxis=dict(title=dict(text="y"), range=[y_lo - pad, y_hi + pad]),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+    )
+    return theme.figure(traces, layout, projector, height=420)
+
+
+def learning_rate_strip(lr: float, best: float, limit: float, *, lo: float = 0.001, hi: float = 2.0,
+                        projector: bool = False) -> go.Figure:  # fmt: skip
+    """A log-scale strip of learning rates, coloured by regime, with the thresholds and the current one."""
+    size = theme.sizes(projector)
+    bands = [(lo, best, theme.SKY, "slow"), (best, limit, theme.GREEN, "oscillates, converges"),
+             (limit, hi, theme.VERMILLION, "diverges")]  # fmt: skip
+    shapes = [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1, fillcolor=colour, opacity=0.25,
+                   line=dict(width=0)) for a, b, colour, _ in bands if b > a]  # fmt: skip
+    annotations = [dict(x=math.sqrt(a * b), y=0.5, yref="paper", text=name, showarrow=False,
+                        font=dict(size=size.font)) for a, b, _, name in bands if b > a]  # fmt: skip
+    for value, text in ((best, f"1/(2a) = {best:g}"), (limit, f"1/a = {limit:g}")):
+        shapes.append(dict(type="line", xref="x", yref="paper", x0=value, x1=value, y0=0, y1=1,
+                           line=dict(color=theme.INK, width=1.5, dash="dash")))  # fmt: skip
+        annotations.append(dict(x=value, y=1.0, yref="paper", yanchor="bottom", text=text, showarrow=False,
+                                font=dict(size=size.font)))  # fmt: skip
+    traces = [dict(type="scatter", x=[lr], y=[0.5], mode="markers", name="your learning rate",
+                   marker=dict(symbol="triangle-down", size=size.marker * 2.5, color=theme.INK),
+                   hovertemplate="learning rate %{x:g}<extra></extra>")]  # fmt: skip
+    layout = dict(
+        xaxis=dict(type="log", range=[math.log10(lo), math.log10(hi)], title=dict(text="learning rate")),
+        yaxis=dict(visible=False, range=[0, 1], fixedrange=True),
+        shapes=shapes, annotations=annotations, showlegend=False, margin=dict(t=30),
+    )  # fmt: skip
+    return theme.figure(traces, layout, projector, height=150)

@@ -46,7 +46,7 @@ def test_home_page_introduces_every_page():
     at.run()
     assert not at.exception
     assert any("decision boundary" in c.value for c in at.caption)
-    assert [link.proto.label for link in at.get("page_link")] == ["Playground", "Digits"]
+    assert [link.proto.label for link in at.get("page_link")] == ["Gradient descent", "Playground", "Digits"]
 
 
 def test_playground_loads_with_charts_and_code():

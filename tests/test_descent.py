@@ -71,3 +71,23 @@ def test_plateau_slows_plain_descent():
     assert math.isfinite(path.y[-1])
     steps_on_plateau = np.sum(np.abs(np.diff(path.x)) < 0.01)
     assert steps_on_plateau > 10
+
+
+@pytest.mark.parametrize("key", ["parabola", "two_valleys", "plateau"])
+def test_printed_loop_runs_and_agrees_with_the_page(key, capsys):
+    from dlviz import codegen
+
+    c = descent.curve(key)
+    program = codegen.descent_loop_program(c, c.start, 0.05, 40)
+    exec(compile(program, "loop", "exec"), {})
+    printed = capsys.readouterr().out
+    x = float(printed.split("x =")[1].split()[0])
+    assert x == pytest.approx(descent.hand_path(c, c.start, 0.05, 40).x[-1], rel=1e-9)
+
+
+def test_derivatives_match_the_functions():
+    for key in ("parabola", "two_valleys", "plateau"):
+        c = descent.curve(key)
+        xs = np.linspace(*c.domain, 50)
+        numeric = (c.f(xs + 1e-6) - c.f(xs - 1e-6)) / 2e-6
+        np.testing.assert_allclose(c.df(xs), numeric, rtol=1e-4, atol=1e-4)

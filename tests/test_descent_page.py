@@ -1,0 +1,55 @@
+"""The Gradient-descent page headless (AppTest)."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_page(**params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/gradient_descent.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def badge(at: AppTest) -> str:
+    return " ".join(e.value for e in [*at.info, *at.success, *at.warning, *at.error])
+
+
+def test_loads_with_the_courses_parabola_and_a_badge():
+    at = open_page()
+    assert "Too small" in badge(at)
+    assert len(at.get("plotly_chart")) == 3  # learning-rate strip, curve, loss
+    assert any("keras.optimizers.SGD" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lr, words", [(0.25, "Just right"), (0.4, "Overshooting"), (0.6, "diverging")])
+def test_changing_the_learning_rate_changes_the_badge(lr, words):
+    at = open_page()
+    at.select_slider(key="gd.lr").set_value(lr).run()
+    assert not at.exception
+    assert words in badge(at)
+
+
+def test_divergence_is_a_message_not_a_crash():
+    at = open_page(lr="2", steps="200")
+    assert "diverged" in " ".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "rmsprop", "adam"])
+def test_keras_optimizers_and_other_curves(optimizer):
+    at = open_page(optimizer=optimizer, curve="two_valleys", lr="0.01", steps="50")
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_hostile_link_falls_back():
+    at = open_page(lr="-1", a="nan", curve="<b>x</b>", steps="1e12")
+    assert "not understood" in " ".join(w.value for w in at.warning)
+    assert at.select_slider(key="gd.lr").value == 0.1
