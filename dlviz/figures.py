@@ -229,6 +229,7 @@ def curves_figure(
     log_y: bool = False,
     projector: bool = False,
     best_epoch: int | None = None,
+    x_title: str = "epoch",
 ) -> go.Figure:
     """One line per named series against the epoch number (1, 2, ...)."""
     size = theme.sizes(projector)
@@ -246,8 +247,9 @@ def curves_figure(
     n_epochs = max((len(v) for v in series.values()), default=0)
     layout = dict(
         title=dict(text=title, x=0, xanchor="left"),
-        xaxis=dict(title=dict(text="epoch"), dtick=1 if 0 < n_epochs <= 10 else None),
-        yaxis=dict(title=dict(text=y_title), type="log", dtick="D2") if log_y else dict(title=dict(text=y_title)),
+        xaxis=dict(title=dict(text=x_title), dtick=1 if 0 < n_epochs <= 10 else None),
+        yaxis=dict(title=dict(text=y_title), type="log", exponentformat="power") if log_y
+        else dict(title=dict(text=y_title)),
         # Centred: the title sits on the left and plotly's tool bar on the right.
         legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
     )
@@ -745,9 +747,9 @@ def descent_figure(curve_x, curve_y, path_x, path_y, step: int, slope: float, *,
         title=dict(text=title),
         xaxis=dict(title=dict(text="x"), range=[float(cx.min()), float(cx.max())]),
         yaxis=dict(title=dict(text="y"), range=[y_lo - pad, y_hi + pad]),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+        legend=dict(orientation="h", y=-0.18, yanchor="top", x=0.5, xanchor="center"),
     )
-    return theme.figure(traces, layout, projector, height=420)
+    return theme.figure(traces, layout, projector, height=440)
 
 
 def learning_rate_strip(lr: float, best: float, limit: float, *, lo: float = 0.001, hi: float = 2.0,
@@ -758,14 +760,15 @@ def learning_rate_strip(lr: float, best: float, limit: float, *, lo: float = 0.0
              (limit, hi, theme.VERMILLION, "diverges")]  # fmt: skip
     shapes = [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1, fillcolor=colour, opacity=0.25,
                    line=dict(width=0)) for a, b, colour, _ in bands if b > a]  # fmt: skip
-    annotations = [dict(x=math.sqrt(a * b), y=0.5, yref="paper", text=name, showarrow=False,
+    # Shapes on a log axis take data values; annotations take their log10.
+    annotations = [dict(x=math.log10(math.sqrt(a * b)), y=0.72, yref="paper", text=name, showarrow=False,
                         font=dict(size=size.font)) for a, b, _, name in bands if b > a]  # fmt: skip
     for value, text in ((best, f"1/(2a) = {best:g}"), (limit, f"1/a = {limit:g}")):
         shapes.append(dict(type="line", xref="x", yref="paper", x0=value, x1=value, y0=0, y1=1,
                            line=dict(color=theme.INK, width=1.5, dash="dash")))  # fmt: skip
-        annotations.append(dict(x=value, y=1.0, yref="paper", yanchor="bottom", text=text, showarrow=False,
+        annotations.append(dict(x=math.log10(value), y=1.0, yref="paper", yanchor="bottom", text=text, showarrow=False,
                                 font=dict(size=size.font)))  # fmt: skip
-    traces = [dict(type="scatter", x=[lr], y=[0.5], mode="markers", name="your learning rate",
+    traces = [dict(type="scatter", x=[lr], y=[0.25], mode="markers", name="your learning rate",
                    marker=dict(symbol="triangle-down", size=size.marker * 2.5, color=theme.INK),
                    hovertemplate="learning rate %{x:g}<extra></extra>")]  # fmt: skip
     layout = dict(

@@ -71,7 +71,7 @@ ui.chart(figure_col.empty(), figures.descent_figure(
 above = path.y - descent.minimum_value(curve)
 ui.chart(loss_col.empty(), figures.curves_figure(
     {"y − its minimum": list(np.maximum(above[1:], 1e-16))}, title="Loss against step", y_title="y − minimum",
-    log_y=True, projector=projector), key="gd.chart.loss")  # fmt: skip
+    log_y=True, x_title="step", projector=projector), key="gd.chart.loss")  # fmt: skip
 figure_col.markdown(f"Step **{step}**: x = {x_now:.6g}, y = {float(path.y[step]):.6g}, slope dy/dx = {slope:.4g}")
 
 if settings.optimizer == "gd":
