@@ -208,6 +208,9 @@ class DescentSettings:
     lr: float = number(0.1, 0.001, 2.0)
     x0: float = number(0.0, -20.0, 20.0)
     steps: int = number(30, 1, 200)
+    surface: str = choice("bowl", ("bowl", "rosenbrock", "saddle", "two_minima"))
+    lr2: float = number(0.01, 0.0001, 1.0)
+    steps2: int = number(60, 1, 150)
 
 
 def run(s: DescentSettings) -> tuple[Curve, Path]:
@@ -222,3 +225,54 @@ def minimum_value(c: Curve) -> float:
     """The lowest value of the curve over its domain (a fine grid is plenty for these curves)."""
     grid = np.linspace(*c.domain, 4001)
     return float(np.min(c.f(grid)))
+
+
+# --- two dimensions: optimizers racing on a surface -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Surface:
+    key: str
+    label: str
+    f: Callable  # f(x, y) for floats, arrays and tensors
+    domain: tuple[tuple[float, float], tuple[float, float]]
+    start: tuple[float, float]
+    log_contours: bool = False  # steep walls: contour log(1 + f)
+
+
+def _sq(v):
+    return v * v
+
+
+SURFACES: dict[str, Surface] = {
+    s.key: s
+    for s in [
+        Surface("bowl", "Elongated bowl: x² + 10y²", lambda x, y: _sq(x) + 10 * _sq(y),
+                ((-5.0, 5.0), (-2.5, 2.5)), (-4.5, 2.0)),
+        Surface("rosenbrock", "Rosenbrock valley: (1 − x)² + 100(y − x²)²",
+                lambda x, y: _sq(1 - x) + 100 * _sq(y - _sq(x)), ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.5),
+                log_contours=True),
+        Surface("saddle", "Saddle: x² − y² (plus a rim that holds it)", lambda x, y: _sq(x) - _sq(y) + 0.1 * _sq(_sq(y)),
+                ((-3.0, 3.0), (-3.0, 3.0)), (-2.5, 0.05)),
+        Surface("two_minima", "Two minima: (x² − 1)² + y² + 0.3x", lambda x, y: _sq(_sq(x) - 1) + _sq(y) + 0.3 * x,
+                ((-2.0, 2.0), (-2.0, 2.0)), (0.3, 1.8)),
+    ]
+}  # fmt: skip
+
+
+def keras_path_2d(s: Surface, start, optimizer: str, learning_rate: float, steps: int, beta: float = 0.9) -> np.ndarray:
+    """(steps + 1, 2) iterates of a Keras optimizer on the surface; stops early when it runs away."""
+    import tensorflow as tf
+
+    point = tf.Variable(np.asarray(start, np.float64))
+    opt = keras_optimizer(optimizer, learning_rate, beta)
+    out = [np.asarray(start, np.float64)]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            value = s.f(point[0], point[1])
+        opt.apply_gradients([(tape.gradient(value, point), point)])
+        now = point.numpy()
+        out.append(now)
+        if not np.all(np.isfinite(now)) or np.abs(now).max() > MAX_ABS_X:
+            break
+    return np.asarray(out)

@@ -777,3 +777,31 @@ def learning_rate_strip(lr: float, best: float, limit: float, *, lo: float = 0.0
         shapes=shapes, annotations=annotations, showlegend=False, margin=dict(t=30),
     )  # fmt: skip
     return theme.figure(traces, layout, projector, height=150)
+
+
+def race_figure(xs, ys, values, paths: dict[str, np.ndarray], step: int, *, log_contours: bool = False,
+                title: str = "", projector: bool = False) -> go.Figure:  # fmt: skip
+    """Contours of a 2-D loss surface with each optimizer's path up to ``step``."""
+    size = theme.sizes(projector)
+    z = np.log1p(np.maximum(values, 0) - min(0.0, float(np.min(values)))) if log_contours else values
+    traces = [dict(type="contour", x=np.asarray(xs, np.float32), y=np.asarray(ys, np.float32),
+                   z=np.asarray(z, np.float32), colorscale=[[0, "#F7F7F7"], [1, "#8C8C8C"]], showscale=False,
+                   ncontours=25, contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5),
+                   hoverinfo="skip")]  # fmt: skip
+    (x0, x1), (y0, y1) = (float(np.min(xs)), float(np.max(xs))), (float(np.min(ys)), float(np.max(ys)))
+    for colour, (name, path) in zip(theme.SERIES, paths.items(), strict=False):
+        shown = np.asarray(path[: step + 1], np.float64)
+        inside = shown[np.all(np.isfinite(shown), axis=1)]
+        traces.append(dict(type="scatter", x=inside[:, 0].astype(np.float32), y=inside[:, 1].astype(np.float32),
+                           mode="lines", name=name, line=dict(color=colour, width=size.line)))  # fmt: skip
+        if len(inside):
+            traces.append(dict(type="scatter", x=inside[-1:, 0].astype(np.float32), y=inside[-1:, 1].astype(np.float32),
+                               mode="markers", showlegend=False, hoverinfo="skip",
+                               marker=dict(color=colour, size=size.marker * 1.8, line=dict(color="white", width=2))))  # fmt: skip
+    layout = dict(
+        title=dict(text=title),
+        xaxis=dict(range=[x0, x1], title=dict(text="x"), showgrid=False),
+        yaxis=dict(range=[y0, y1], title=dict(text="y"), showgrid=False, scaleanchor="x", constrain="domain"),
+        legend=dict(orientation="h", y=-0.15, yanchor="top", x=0.5, xanchor="center"),
+    )
+    return theme.figure(traces, layout, projector, height=520)

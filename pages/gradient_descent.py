@@ -37,7 +37,10 @@ side.select_slider("Learning rate", sorted({*LEARNING_RATES, saved.lr}), format_
 side.number_input("Start x", -20.0, 20.0, step=0.5, key=seeded("x0"))
 side.slider("Steps", 1, 200, key=seeded("steps"))
 
-fields = ("curve", "a", "h", "k", "optimizer", "beta", "lr", "x0", "steps")
+fields = ("curve", "a", "h", "k", "optimizer", "beta", "lr", "x0", "steps", "surface", "lr2", "steps2")
+st.session_state.setdefault("gd.surface", saved.surface)
+st.session_state.setdefault("gd.lr2", saved.lr2)
+st.session_state.setdefault("gd.steps2", saved.steps2)
 settings = DescentSettings(**{f: state.get(f"gd.{f}", getattr(saved, f)) for f in fields})
 ui.save_settings(NAME, settings)
 
@@ -90,3 +93,35 @@ with st.expander("The first iterates"):
 
 ui.code_panel(codegen.descent_loop_program(curve, settings.x0, settings.lr, settings.steps),
               title="The course's loop in Python")  # fmt: skip
+
+
+# --- two dimensions ---------------------------------------------------------------------------
+st.header("Two dimensions: optimizers racing")
+st.caption("The same start, the same learning rate, four optimizers from `keras.optimizers`. "
+           "Plain descent zig-zags across a narrow valley; momentum and Adam remember where they were going.")  # fmt: skip
+surface_col, lr_col, steps_col = st.columns(3)
+surface_col.selectbox("Surface", list(descent.SURFACES), format_func=lambda k: descent.SURFACES[k].label,
+                      key="gd.surface")  # fmt: skip
+lr_col.select_slider("Learning rate ", sorted({0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, settings.lr2}),
+                     format_func=lambda v: f"{v:g}", key="gd.lr2")  # fmt: skip
+steps_col.slider("Steps ", 1, 150, key="gd.steps2")
+
+
+@st.cache_data(show_spinner="Racing the optimizers…", max_entries=64)
+def race(surface: str, lr: float, steps: int) -> dict[str, np.ndarray]:
+    s = descent.SURFACES[surface]
+    return {OPTIMIZERS[o].split(" (")[0]: descent.keras_path_2d(s, s.start, o, lr, steps) for o in OPTIMIZERS}
+
+
+surface = descent.SURFACES[settings.surface]
+paths = race(settings.surface, settings.lr2, settings.steps2)
+longest = max(len(p) for p in paths.values()) - 1
+shown_step = st.slider("Show step ", 0, longest, value=longest, key=f"gd.step2.{longest}")
+(xa, xb), (ya, yb) = surface.domain
+xs, ys = np.linspace(xa, xb, 120), np.linspace(ya, yb, 120)
+values = surface.f(*np.meshgrid(xs, ys))
+ui.chart(st.empty(), figures.race_figure(xs, ys, values, paths, shown_step, log_contours=surface.log_contours,
+                                         title=surface.label, projector=projector), key="gd.chart.race")  # fmt: skip
+ran_off = [name for name, p in paths.items() if len(p) - 1 < settings.steps2]
+if ran_off:
+    st.warning(f"{', '.join(ran_off)} ran off the surface (the steps grew without bound): try a smaller learning rate.")

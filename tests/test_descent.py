@@ -91,3 +91,28 @@ def test_derivatives_match_the_functions():
         xs = np.linspace(*c.domain, 50)
         numeric = (c.f(xs + 1e-6) - c.f(xs - 1e-6)) / 2e-6
         np.testing.assert_allclose(c.df(xs), numeric, rtol=1e-4, atol=1e-4)
+
+
+def test_plain_descent_zigzags_in_the_elongated_bowl_and_momentum_gets_further():
+    bowl = descent.SURFACES["bowl"]
+    plain = descent.keras_path_2d(bowl, bowl.start, "gd", 0.09, 40)
+    y_signs = np.sign(plain[1:12, 1])
+    assert np.any(y_signs[1:] != y_signs[:-1])  # y flips side: a zig-zag
+    slow = descent.keras_path_2d(bowl, bowl.start, "gd", 0.01, 40)  # no zig-zag, but a crawl along x
+    fast = descent.keras_path_2d(bowl, bowl.start, "momentum", 0.01, 40)
+    assert np.hypot(*fast[-1]) < np.hypot(*slow[-1]) / 2
+
+
+@pytest.mark.parametrize("key", list(descent.SURFACES))
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "rmsprop", "adam"])
+def test_every_optimizer_runs_on_every_surface(key, optimizer):
+    s = descent.SURFACES[key]
+    path = descent.keras_path_2d(s, s.start, optimizer, 0.0005 if key == "rosenbrock" else 0.01, 30)
+    assert path.shape[1] == 2 and len(path) >= 2 and np.all(np.isfinite(path))
+    assert s.f(*path[-1]) <= s.f(*path[0]) + 1e-9
+
+
+def test_a_huge_step_on_rosenbrock_stops_instead_of_overflowing():
+    s = descent.SURFACES["rosenbrock"]
+    path = descent.keras_path_2d(s, s.start, "gd", 2.0, 100)
+    assert len(path) < 101
