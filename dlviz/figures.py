@@ -800,7 +800,7 @@ def race_figure(xs, ys, values, paths: dict[str, np.ndarray], step: int, *, log_
                                marker=dict(color=colour, size=size.marker * 1.8, line=dict(color="white", width=2))))  # fmt: skip
     layout = dict(
         title=dict(text=title),
-        xaxis=dict(range=[x0, x1], title=dict(text="x"), showgrid=False),
+        xaxis=dict(range=[x0, x1], title=dict(text="x"), showgrid=False, constrain="domain"),
         yaxis=dict(range=[y0, y1], title=dict(text="y"), showgrid=False, scaleanchor="x", constrain="domain"),
         legend=dict(orientation="h", y=-0.15, yanchor="top", x=0.5, xanchor="center"),
     )

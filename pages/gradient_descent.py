@@ -102,9 +102,9 @@ st.caption("The same start, the same learning rate, four optimizers from `keras.
 surface_col, lr_col, steps_col = st.columns(3)
 surface_col.selectbox("Surface", list(descent.SURFACES), format_func=lambda k: descent.SURFACES[k].label,
                       key="gd.surface")  # fmt: skip
-lr_col.select_slider("Learning rate ", sorted({0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, settings.lr2}),
+lr_col.select_slider("Learning rate", sorted({0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, settings.lr2}),
                      format_func=lambda v: f"{v:g}", key="gd.lr2")  # fmt: skip
-steps_col.slider("Steps ", 1, 150, key="gd.steps2")
+steps_col.slider("Steps", 1, 150, key="gd.steps2")
 
 
 @st.cache_data(show_spinner="Racing the optimizers…", max_entries=64)
@@ -116,7 +116,7 @@ def race(surface: str, lr: float, steps: int) -> dict[str, np.ndarray]:
 surface = descent.SURFACES[settings.surface]
 paths = race(settings.surface, settings.lr2, settings.steps2)
 longest = max(len(p) for p in paths.values()) - 1
-shown_step = st.slider("Show step ", 0, longest, value=longest, key=f"gd.step2.{longest}")
+shown_step = st.slider("Show step", 0, longest, value=longest, key=f"gd.step2.{longest}")
 (xa, xb), (ya, yb) = surface.domain
 xs, ys = np.linspace(xa, xb, 120), np.linspace(ya, yb, 120)
 values = surface.f(*np.meshgrid(xs, ys))

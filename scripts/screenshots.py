@@ -20,6 +20,7 @@ SHOTS = [
     ("playground-projector.png", "/playground?projector=1&data=spiral&noise=10&features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
      "&layers=8,8,6&activations=tanh,tanh,tanh&optimizer=adam&lr=0.01&epochs=400", (1920, 1080), 400, None),
     ("playground-phone.png", "/playground?epochs=200", (390, 844), 200, None),
+    ("gradient-descent.png", "/gradient_descent?lr=0.4", (1600, 1000), 0, None),
     ("digits.png", "/digits", (1600, 1100), 0, [SEVEN]),
     ("digits-projector.png", "/digits?projector=1", (1920, 1080), 0, [SEVEN]),
     ("digits-phone.png", "/digits", (390, 844), 0, [[(140, 40), (140, 240)]]),
