@@ -123,6 +123,15 @@ def seed(key: str, value: Any) -> str:
     return key
 
 
+def seeder(prefix: str, saved: Any) -> Callable[[str], str]:
+    """``seeded(field)``: the widget key ``prefix.field``, first filled from the saved settings."""
+
+    def seeded(field: str) -> str:
+        return seed(f"{prefix}.{field}", getattr(saved, field))
+
+    return seeded
+
+
 def code_panel(code: str, *, title: str = "Keras code", expanded: bool = False) -> None:
     """The runnable program for the current settings, ready to copy."""
     with st.expander(title, expanded=expanded, icon=":material/code:"):

@@ -49,9 +49,7 @@ st.caption(
 )
 saved = ui.page_settings(DigitsSettings, NAME)
 
-
-def seeded(field: str) -> str:
-    return ui.seed(f"dg.{field}", getattr(saved, field))
+seeded = ui.seeder("dg", saved)
 
 
 def clear_canvas() -> None:

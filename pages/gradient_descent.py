@@ -16,9 +16,7 @@ st.caption("Start somewhere on the curve and step downhill: each step moves x ag
 st.latex(r"x \leftarrow x - \text{learning\_rate} \cdot \frac{dy}{dx}")
 saved = ui.page_settings(DescentSettings, NAME)
 
-
-def seeded(field: str) -> str:
-    return ui.seed(f"gd.{field}", getattr(saved, field))
+seeded = ui.seeder("gd", saved)
 
 
 side = st.sidebar

@@ -26,9 +26,7 @@ st.caption(
 )
 saved = ui.page_settings(PlaygroundSettings, NAME)
 
-
-def seeded(field: str) -> str:
-    return ui.seed(f"pg.{field}", getattr(saved, field))
+seeded = ui.seeder("pg", saved)
 
 
 def regenerate() -> None:

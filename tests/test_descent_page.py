@@ -1,21 +1,12 @@
 """The Gradient-descent page headless (AppTest)."""
 
-from pathlib import Path
-
 import pytest
+from conftest import open_page as _open
 from streamlit.testing.v1 import AppTest
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def open_page(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/gradient_descent.py").run()
-    assert not at.exception, at.exception
-    return at
+    return _open("pages/gradient_descent.py", **params)
 
 
 def badge(at: AppTest) -> str:

@@ -1,21 +1,12 @@
 """The Digits page headless (AppTest). Drawing on the canvas is tested in test_browser_digits.py."""
 
-from pathlib import Path
-
 import pytest
+from conftest import open_page
 from streamlit.testing.v1 import AppTest
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def open_digits(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/digits.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/digits.py", **params)
 
 
 def test_empty_canvas_asks_for_a_drawing_and_shows_the_models_code():
