@@ -756,18 +756,19 @@ def learning_rate_strip(lr: float, best: float, limit: float, *, lo: float = 0.0
                         projector: bool = False) -> go.Figure:  # fmt: skip
     """A log-scale strip of learning rates, coloured by regime, with the thresholds and the current one."""
     size = theme.sizes(projector)
-    bands = [(lo, best, theme.SKY, "slow"), (best, limit, theme.GREEN, "oscillates, converges"),
+    bands = [(lo, best, theme.SKY, "slow"), (best, limit, theme.GREEN, "overshoots"),
              (limit, hi, theme.VERMILLION, "diverges")]  # fmt: skip
     shapes = [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1, fillcolor=colour, opacity=0.25,
                    line=dict(width=0)) for a, b, colour, _ in bands if b > a]  # fmt: skip
     # Shapes on a log axis take data values; annotations take their log10.
     annotations = [dict(x=math.log10(math.sqrt(a * b)), y=0.72, yref="paper", text=name, showarrow=False,
                         font=dict(size=size.font)) for a, b, _, name in bands if b > a]  # fmt: skip
-    for value, text in ((best, f"1/(2a) = {best:g}"), (limit, f"1/a = {limit:g}")):
+    # The two threshold labels lean away from each other so they never overlap.
+    for value, text, side in ((best, f"1/(2a) = {best:g}", "right"), (limit, f"1/a = {limit:g}", "left")):
         shapes.append(dict(type="line", xref="x", yref="paper", x0=value, x1=value, y0=0, y1=1,
                            line=dict(color=theme.INK, width=1.5, dash="dash")))  # fmt: skip
-        annotations.append(dict(x=math.log10(value), y=1.0, yref="paper", yanchor="bottom", text=text, showarrow=False,
-                                font=dict(size=size.font)))  # fmt: skip
+        annotations.append(dict(x=math.log10(value), y=1.0, yref="paper", yanchor="bottom", xanchor=side, text=text,
+                                showarrow=False, font=dict(size=size.font)))  # fmt: skip
     traces = [dict(type="scatter", x=[lr], y=[0.25], mode="markers", name="your learning rate",
                    marker=dict(symbol="triangle-down", size=size.marker * 2.5, color=theme.INK),
                    hovertemplate="learning rate %{x:g}<extra></extra>")]  # fmt: skip
