@@ -42,7 +42,18 @@ st.session_state.setdefault("gd.steps2", saved.steps2)
 settings = DescentSettings(**{f: state.get(f"gd.{f}", getattr(saved, f)) for f in fields})
 ui.save_settings(NAME, settings)
 
-curve, path = descent.run(settings)
+@st.cache_data(show_spinner=False, max_entries=256)
+def keras_check(key: str, a: float, h: float, k: float, x0: float, lr: float, steps: int) -> descent.Path:
+    """The same descent by keras.optimizers.SGD (eager Keras steps are slow: cache them)."""
+    return descent.keras_path(descent.curve(key, a, h, k), x0, "gd", lr, steps)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def descent_path(s: DescentSettings) -> descent.Path:
+    return descent.run(s)[1]
+
+
+curve, path = descent.curve(settings.curve, settings.a, settings.h, settings.k), descent_path(settings)
 projector = ui.projector()
 
 if curve.curvature is not None and settings.optimizer == "gd":
@@ -76,7 +87,8 @@ ui.chart(loss_col.empty(), figures.curves_figure(
 figure_col.markdown(f"Step **{step}**: x = {x_now:.6g}, y = {float(path.y[step]):.6g}, slope dy/dx = {slope:.4g}")
 
 if settings.optimizer == "gd":
-    check = descent.keras_path(curve, settings.x0, "gd", settings.lr, min(settings.steps, 50))
+    check = keras_check(settings.curve, settings.a, settings.h, settings.k, settings.x0, settings.lr,
+                        min(settings.steps, 50))  # fmt: skip
     n = min(len(check.x), len(path.x))
     gap = float(np.max(np.abs(check.x[:n] - path.x[:n]))) if n else 0.0
     st.caption(f"`keras.optimizers.SGD` on a `tf.Variable` takes the same steps: largest difference over the first "
