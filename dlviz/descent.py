@@ -9,13 +9,16 @@ Adam are the ones a learner's code uses.
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from dlviz.settings import choice, number
+from dlviz import line_fit
+from dlviz.settings import choice, flag, number
 
 MAX_ABS_X = 1e6  # beyond this a path has diverged; it stops there
 
@@ -27,12 +30,20 @@ class Curve:
     key: str
     label: str
     formula: str
-    f: Callable  # works on floats, NumPy arrays and tf tensors
+    family: Callable  # family(x, *params) for floats, NumPy arrays and tf tensors
     df: Callable  # its derivative (floats and NumPy arrays)
     derivative: str  # dy/dx as Python, for the printed loop
     domain: tuple[float, float]
     start: float
     curvature: float | None = None  # a in a(x - h)^2 + k, where the regime theory applies
+    params: tuple[float, ...] = ()
+
+    def f(self, x):
+        return self.family(x, *self.params)
+
+
+def _parabola(x, a, h, k):
+    return a * (x - h) ** 2 + k
 
 
 def parabola(a: float = 2.0, h: float = 5.0, k: float = 3.0) -> Curve:
@@ -40,7 +51,8 @@ def parabola(a: float = 2.0, h: float = 5.0, k: float = 3.0) -> Curve:
         key="parabola",
         label=f"y = {a:g}(x − {h:g})² + {k:g}",
         formula=f"{a:g} * (x - {h:g}) ** 2 + {k:g}",
-        f=lambda x: a * (x - h) ** 2 + k,
+        family=_parabola,
+        params=(a, h, k),
         df=lambda x: 2 * a * (x - h),
         derivative=f"2 * {a:g} * (x - {h:g})",
         domain=(h - 6.0, h + 6.0),
@@ -53,7 +65,7 @@ TWO_VALLEYS = Curve(
     key="two_valleys",
     label="y = x⁴ − 3x² + x + 3 (a local and a global minimum)",
     formula="x ** 4 - 3 * x ** 2 + x + 3",
-    f=lambda x: x**4 - 3 * x**2 + x + 3,
+    family=lambda x: x**4 - 3 * x**2 + x + 3,
     df=lambda x: 4 * x**3 - 6 * x + 1,
     derivative="4 * x ** 3 - 6 * x + 1",
     domain=(-2.2, 2.2),
@@ -64,7 +76,7 @@ PLATEAU = Curve(
     key="plateau",
     label="y = (x − 1)² / 4 + 2 / (1 + e^(4x − 8)) (a plateau before the valley)",
     formula="(x - 1) ** 2 / 4 + 2 / (1 + exp(4 * x - 8))",
-    f=lambda x: (x - 1) ** 2 / 4 + 2 / (1 + _exp(4 * x - 8)),
+    family=lambda x: (x - 1) ** 2 / 4 + 2 / (1 + _exp(4 * x - 8)),
     df=lambda x: (x - 1) / 2 - 8 * np.exp(4 * x - 8) / (1 + np.exp(4 * x - 8)) ** 2,
     derivative="(x - 1) / 2 - 8 * math.exp(4 * x - 8) / (1 + math.exp(4 * x - 8)) ** 2",
     domain=(-3.0, 5.0),
@@ -169,20 +181,74 @@ def keras_optimizer(name: str, learning_rate: float, beta: float = 0.9):
 
 def keras_path(c: Curve, x0: float, optimizer: str, learning_rate: float, steps: int, beta: float = 0.9) -> Path:
     """The same descent with a Keras optimizer updating a tf.Variable, one GradientTape per step."""
-    import tensorflow as tf
+    xs = _compiled("curve", c.key, optimizer, beta)(np.float64(x0), learning_rate, steps, c.params)
+    return _finish(list(_until_runaway(xs)), c.f)
 
-    x = tf.Variable(float(x0), dtype=tf.float64)
-    opt = keras_optimizer(optimizer, learning_rate, beta)
-    xs = [float(x0)]
-    for _ in range(steps):
-        with tf.GradientTape() as tape:
-            y = c.f(x)
-        opt.apply_gradients([(tape.gradient(y, x), x)])
-        value = float(x.numpy())
-        xs.append(value)
-        if not math.isfinite(value) or abs(value) > MAX_ABS_X:
-            break
-    return _finish(xs, c.f)
+
+def _until_runaway(points: np.ndarray) -> np.ndarray:
+    """The iterates up to and including the first that is not finite or beyond MAX_ABS_X."""
+    flat = np.abs(np.reshape(points, (len(points), -1)))
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~np.all(np.isfinite(flat) & (flat <= MAX_ABS_X), axis=1))
+    return points[: bad[0] + 1] if bad.size else points
+
+
+MAX_STEPS = 1000  # the longest compiled path
+
+
+class _CompiledDescent:
+    """One Keras optimizer on one tf.Variable, with its whole loop compiled by XLA.
+
+    Eager Keras steps cost 7-20 ms each here; the compiled loop runs 200 steps
+    in about a millisecond. Compiling takes ~200 ms, once per loss family,
+    optimizer and beta (beta is a Python number inside Keras's update rule),
+    so start, learning rate, step count and the parabola's shape are inputs.
+    The variable and the optimizer's slots are shared, hence the lock.
+    """
+
+    def __init__(self, loss: Callable, dims: int, optimizer: str, beta: float, n_params: int):
+        import tensorflow as tf
+
+        self._lock = threading.Lock()
+        self._point = tf.Variable(tf.zeros([dims] if dims > 1 else [], tf.float64))
+        self._opt = keras_optimizer(optimizer, 0.01, beta)
+        self._opt.build([self._point])
+        memory = [v for v in self._opt.variables if not v.path.endswith("learning_rate")]
+        point, opt = self._point, self._opt
+
+        @tf.function(jit_compile=True)
+        def descend(start, learning_rate, steps, params):
+            point.assign(start)
+            for v in memory:  # a fresh optimizer: no momentum, step counter at zero
+                v.assign(tf.zeros_like(v))
+            opt.learning_rate.assign(learning_rate)
+            out = tf.TensorArray(tf.float64, size=MAX_STEPS + 1).write(0, start)
+            i = tf.constant(0)
+            while i < steps:  # a while loop, not tf.range: XLA keeps the step count a runtime value
+                with tf.GradientTape() as tape:
+                    value = loss(point, *[params[j] for j in range(n_params)])
+                opt.apply_gradients([(tape.gradient(value, point), point)])
+                i += 1
+                out = out.write(i, point.read_value())
+            return out.stack()
+
+        self._descend = descend
+
+    def __call__(self, start, learning_rate: float, steps: int, params=()) -> np.ndarray:
+        steps = int(min(max(steps, 0), MAX_STEPS))
+        args = np.asarray(start, np.float64), np.float32(learning_rate), np.int32(steps)
+        with self._lock:
+            out = self._descend(*args, np.asarray(params or (0.0,), np.float64)).numpy()
+        return out[: steps + 1]
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(kind: str, key: str, optimizer: str, beta: float) -> _CompiledDescent:
+    if kind == "curve":
+        c = curve(key)
+        return _CompiledDescent(c.family, 1, optimizer, beta, len(c.params))
+    s = SURFACES[key]
+    return _CompiledDescent(lambda p: s.f(p[0], p[1]), 2, optimizer, beta, 0)
 
 
 # --- the page's settings ----------------------------------------------------------------------
@@ -195,6 +261,10 @@ OPTIMIZERS = {
     "adam": "Adam",
 }
 CURVES = {"parabola": "Parabola", "two_valleys": "Two valleys", "plateau": "Plateau"}
+PARTS = {"curve": "One dimension", "race": "Two dimensions", "neuron": "A neuron fits a line"}
+FIT_LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.02, 0.03, 0.05, 0.1, 0.3, 0.5, 1.0)
+FIT_SPEEDS = {"50": "50 epochs/s", "100": "100 epochs/s", "250": "250 epochs/s", "1000": "1000 epochs/s",
+              "max": "As fast as it goes"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -211,6 +281,15 @@ class DescentSettings:
     surface: str = choice("bowl", ("bowl", "rosenbrock", "saddle", "two_minima"))
     lr2: float = number(0.01, 0.0001, 1.0)
     steps2: int = number(60, 1, 150)
+    part: str = choice("curve", PARTS)
+    fit_data: str = choice("houses", line_fit.DATASETS)
+    fit_slope: float = number(2.0, -5.0, 5.0)
+    fit_noise: float = number(1.0, 0.0, 5.0)
+    fit_scale: bool = flag(False)
+    fit_loss: str = choice("mse", line_fit.LOSSES)
+    fit_lr: float = number(0.01, 0.0001, 1.0)
+    fit_epochs: int = number(500, 1, 5000)
+    fit_speed: str = choice("100", FIT_SPEEDS)
 
 
 def run(s: DescentSettings) -> tuple[Curve, Path]:
@@ -262,17 +341,4 @@ SURFACES: dict[str, Surface] = {
 
 def keras_path_2d(s: Surface, start, optimizer: str, learning_rate: float, steps: int, beta: float = 0.9) -> np.ndarray:
     """(steps + 1, 2) iterates of a Keras optimizer on the surface; stops early when it runs away."""
-    import tensorflow as tf
-
-    point = tf.Variable(np.asarray(start, np.float64))
-    opt = keras_optimizer(optimizer, learning_rate, beta)
-    out = [np.asarray(start, np.float64)]
-    for _ in range(steps):
-        with tf.GradientTape() as tape:
-            value = s.f(point[0], point[1])
-        opt.apply_gradients([(tape.gradient(value, point), point)])
-        now = point.numpy()
-        out.append(now)
-        if not np.all(np.isfinite(now)) or np.abs(now).max() > MAX_ABS_X:
-            break
-    return np.asarray(out)
+    return _until_runaway(_compiled("surface", s.key, optimizer, beta)(start, learning_rate, steps))

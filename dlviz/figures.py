@@ -248,14 +248,22 @@ def curves_figure(
     layout = dict(
         title=dict(text=title, x=0, xanchor="left"),
         xaxis=dict(title=dict(text=x_title), dtick=1 if 0 < n_epochs <= 10 else None),
-        yaxis=dict(title=dict(text=y_title), type="log", exponentformat="power") if log_y
-        else dict(title=dict(text=y_title)),
+        yaxis=dict(title=dict(text=y_title), type="log", exponentformat="power", dtick=_log_dtick(traces))
+        if log_y else dict(title=dict(text=y_title)),
         # Centred: the title sits on the left and plotly's tool bar on the right.
         legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
     )
     if best_epoch is not None:
         _mark_best_epoch(layout, best_epoch, n_epochs, size)
     return theme.figure(traces, layout, projector, height=260)
+
+
+def _log_dtick(traces: list[dict]) -> str | None:
+    """Under two decades plotly labels 2, 3, ... 9 between them, which crowds a projector: keep 2 and 5."""
+    values = np.concatenate([t["y"] for t in traces]) if traces else np.array([])
+    if values.size == 0 or np.log10(values.max() / values.min()) >= 2:
+        return None
+    return "D2"
 
 
 def _mark_best_epoch(layout: dict, best_epoch: int, n_epochs: int, size: theme.Sizes) -> None:
@@ -297,14 +305,17 @@ def _drawable_curve(values, log_y: bool) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(values, dtype=np.float64).ravel()
     epochs = np.arange(1, y.size + 1, dtype=np.float64)
     keep = np.isfinite(y) & ((y > 0) if log_y else True)
-    epochs, y = epochs[keep], y[keep]
-    if y.size > MAX_CURVE_POINTS:
-        stride = math.ceil(y.size / (MAX_CURVE_POINTS - 1))
-        chosen = np.arange(0, y.size, stride)
-        if chosen[-1] != y.size - 1:
-            chosen = np.append(chosen, y.size - 1)
-        epochs, y = epochs[chosen], y[chosen]
+    chosen = _thinned(int(np.count_nonzero(keep)))
+    epochs, y = epochs[keep][chosen], y[keep][chosen]
     return epochs.astype(np.float32), y.astype(np.float32)
+
+
+def _thinned(n: int, most: int = MAX_CURVE_POINTS) -> np.ndarray:
+    """Indices of at most ``most`` of n points at an even stride, the first and last kept."""
+    if n <= most:
+        return np.arange(n)
+    chosen = np.arange(0, n, math.ceil(n / (most - 1)))
+    return chosen if chosen[-1] == n - 1 else np.append(chosen, n - 1)
 
 
 # --------------------------------------------------------------------------
@@ -781,7 +792,8 @@ def learning_rate_strip(lr: float, best: float, limit: float, *, lo: float = 0.0
 
 
 def race_figure(xs, ys, values, paths: dict[str, np.ndarray], step: int, *, log_contours: bool = False,
-                title: str = "", projector: bool = False) -> go.Figure:  # fmt: skip
+                title: str = "", axis_titles: tuple[str, str] = ("x", "y"), equal_axes: bool = True,
+                projector: bool = False) -> go.Figure:  # fmt: skip
     """Contours of a 2-D loss surface with each optimizer's path up to ``step``."""
     size = theme.sizes(projector)
     z = np.log1p(np.maximum(values, 0) - min(0.0, float(np.min(values)))) if log_contours else values
@@ -793,6 +805,7 @@ def race_figure(xs, ys, values, paths: dict[str, np.ndarray], step: int, *, log_
     for colour, (name, path) in zip(theme.SERIES, paths.items(), strict=False):
         shown = np.asarray(path[: step + 1], np.float64)
         inside = shown[np.all(np.isfinite(shown), axis=1)]
+        inside = inside[_thinned(len(inside))]
         traces.append(dict(type="scatter", x=inside[:, 0].astype(np.float32), y=inside[:, 1].astype(np.float32),
                            mode="lines", name=name, line=dict(color=colour, width=size.line)))  # fmt: skip
         if len(inside):
@@ -801,8 +814,43 @@ def race_figure(xs, ys, values, paths: dict[str, np.ndarray], step: int, *, log_
                                marker=dict(color=colour, size=size.marker * 1.8, line=dict(color="white", width=2))))  # fmt: skip
     layout = dict(
         title=dict(text=title),
-        xaxis=dict(range=[x0, x1], title=dict(text="x"), showgrid=False, constrain="domain"),
-        yaxis=dict(range=[y0, y1], title=dict(text="y"), showgrid=False, scaleanchor="x", constrain="domain"),
+        xaxis=dict(range=[x0, x1], title=dict(text=axis_titles[0]), showgrid=False, constrain="domain"),
+        yaxis=dict(range=[y0, y1], title=dict(text=axis_titles[1]), showgrid=False, constrain="domain",
+                   **({"scaleanchor": "x"} if equal_axes else {})),
         legend=dict(orientation="h", y=-0.15, yanchor="top", x=0.5, xanchor="center"),
+        showlegend=len(paths) > 1,
     )
     return theme.figure(traces, layout, projector, height=520)
+
+
+def line_fit_figure(x, y, w: float, b: float, *, x_range: tuple[float, float], asks: dict[float, float],
+                    x_title: str = "x", y_title: str = "y", projector: bool = False) -> go.Figure:  # fmt: skip
+    """The data, the neuron's line y = w·x + b across ``x_range``, and its answers for new inputs."""
+    size = theme.sizes(projector)
+    line_x = np.asarray(x_range, np.float64)
+    traces = [dict(type="scatter", x=np.asarray(x, np.float32), y=np.asarray(y, np.float32), mode="markers",
+                   name="data", marker=dict(color=theme.BLUE, size=size.marker * 1.6),
+                   hovertemplate="%{x:.3g} → %{y:.3g}<extra></extra>")]  # fmt: skip
+    if np.isfinite(w) and np.isfinite(b):
+        traces.append(dict(type="scatter", x=line_x.astype(np.float32), y=(w * line_x + b).astype(np.float32),
+                           mode="lines", name=f"the neuron: y = {w:.3g}·x {'−' if b < 0 else '+'} {abs(b):.3g}",
+                           line=dict(color=theme.VERMILLION, width=size.line)))  # fmt: skip
+    lo, hi = float(np.min(y)), float(np.max(y))
+    span = hi - lo or 1.0
+    # Guesses far off the data (a diverging neuron) would squash the data to a line: leave them out.
+    finite = {k: v for k, v in asks.items() if np.isfinite(v) and lo - 2 * span <= v <= hi + 2 * span}
+    if finite:
+        traces.append(dict(type="scatter", x=np.array(list(finite), np.float32),
+                           y=np.array(list(finite.values()), np.float32), mode="markers+text", name="its guesses",
+                           text=[f"{v:.3g}" for v in finite.values()], textposition="top left",
+                           textfont=dict(size=size.font),
+                           marker=dict(symbol="diamond", color=theme.ORANGE, size=size.marker * 1.8,
+                                       line=dict(color=theme.INK, width=1))))  # fmt: skip
+    lo, hi = min([lo, *finite.values()]), max([hi, *finite.values()])
+    pad = 0.12 * (hi - lo or 1.0)
+    layout = dict(
+        xaxis=dict(title=dict(text=x_title), range=list(map(float, line_x))),
+        yaxis=dict(title=dict(text=y_title), range=[lo - pad, hi + pad]),
+        legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
+    )
+    return theme.figure(traces, layout, projector, height=420)

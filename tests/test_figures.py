@@ -456,6 +456,12 @@ def _every_figure():
                                     log_y=True, best_epoch=2, projector=projector)  # fmt: skip
         yield figures.network_figure(["x1", "x2"], [4, 1], weights, images, activations=["tanh", "sigmoid"],
                                      projector=projector, dropped=[np.array([True, False, False, True])])  # fmt: skip
+        xs = np.linspace(0, 10, 50)
+        yield figures.descent_figure(xs, (xs - 5) ** 2, [0.0, 2.0, 4.0], [25.0, 9.0, 1.0], 2, -2.0, projector=projector)
+        yield figures.learning_rate_strip(0.1, 0.25, 0.5, projector=projector)
+        grid = np.add.outer(xs, xs)
+        yield figures.race_figure(xs, xs, grid, {"SGD": np.array([[1.0, 2.0], [2.0, 3.0]])}, 1, projector=projector)
+        yield figures.line_fit_figure([1, 2], [3, 5], 2.0, 1.0, x_range=(0, 12), asks={12.0: 25.0}, projector=projector)
 
 
 def test_every_figure_passes_plotly_validation():
@@ -486,3 +492,23 @@ def test_image_grid_and_probability_bars():
     assert list(bars.data[0].marker.color).count(theme.BLUE) == 1 and bars.data[0].marker.color[3] == theme.BLUE
     go.Figure(grid.to_plotly_json())
     go.Figure(bars.to_plotly_json())
+
+
+def test_line_fit_figure_draws_the_line_and_the_answers():
+    x, y = [0.2, 1, 2, 3, 5, 7, 9, 10], [0.2, 1.8, 4, 7, 11, 12, 14, 13]
+    fig = figures.line_fit_figure(x, y, 1.5, 0.5, x_range=(0, 12), asks={8.0: 12.5, 12.0: 18.5, 13.0: 1e19})
+    data, line, guesses = fig.data
+    assert list(line.y) == pytest.approx([0.5, 18.5]) and list(guesses.x) == [8, 12]  # 1e19 is left out
+    assert 18.5 < fig.layout.yaxis.range[1] < 30  # the guesses stay on the chart, the data stay readable
+    diverged = figures.line_fit_figure([1, 2], [3, 5], float("inf"), float("nan"), x_range=(0, 12), asks={12.0: float("nan")})
+    assert [t.name for t in diverged.data] == ["data"]
+
+
+def test_long_weight_paths_are_thinned_but_end_where_they_end():
+    path = np.column_stack([np.linspace(0, 1, 5001), np.linspace(1, 2, 5001)])
+    fig = figures.race_figure(np.arange(3.0), np.arange(3.0), np.zeros((3, 3)), {"SGD": path}, 5000,
+                              axis_titles=("w", "b"), equal_axes=False)  # fmt: skip
+    line, ball = fig.data[1], fig.data[2]
+    assert len(line.x) <= figures.MAX_CURVE_POINTS and (line.x[-1], line.y[-1]) == (1.0, 2.0)
+    assert (ball.x[0], ball.y[0]) == (1.0, 2.0)
+    assert fig.layout.xaxis.title.text == "w" and fig.layout.yaxis.scaleanchor is None
