@@ -5,6 +5,7 @@ import streamlit as st
 from dlviz import catalog, ui
 
 ui.use_navigation()
+ui.keep_keras_state()
 st.set_page_config(page_title="dlviz: deep learning, live", page_icon="🧠", layout="wide")
 
 navigation = {"": [st.Page(catalog.HOME.path, title=catalog.HOME.title, icon=catalog.HOME.icon, default=True)]}

@@ -269,9 +269,109 @@ def bench_digits_page(drawings: int = 10) -> dict:
         return {"digits_pen_to_answer_ms": round(1000 * times[len(times) // 2], 1)}
 
 
+def bench_descent_library(repeats: int = 20) -> dict:
+    """The Gradient-descent page's computations: Keras optimizer paths and the neuron's training."""
+    import numpy as np
+
+    from dlviz import descent, line_fit
+
+    def median_ms(fn) -> float:
+        times = []
+        for i in range(repeats):
+            started = time.perf_counter()
+            fn(i)
+            times.append(time.perf_counter() - started)
+        return round(1000 * float(np.median(times)), 2)
+
+    course = descent.parabola()
+    compiles = []
+    for name in descent.OPTIMIZERS:
+        started = time.perf_counter()
+        descent.keras_path(course, 0.0, name, 0.1, 30)
+        compiles.append(time.perf_counter() - started)
+    bowl = descent.SURFACES["bowl"]
+    results = {
+        "descent_compile_s": round(max(compiles[1:]), 2),  # the first also imports TensorFlow's XLA
+        "descent_keras_path_ms": median_ms(lambda i: descent.keras_path(course, 0.0, "adam", 0.01 + i / 1000, 200)),
+        "descent_page_run_ms": median_ms(lambda i: descent.run(descent.DescentSettings(lr=0.05 + i / 100))),
+        "descent_race_ms": median_ms(lambda i: [descent.keras_path_2d(bowl, bowl.start, o, 0.01 + i / 1000, 150)
+                                                for o in descent.OPTIMIZERS]),  # fmt: skip
+    }
+    started = time.perf_counter()
+    run = line_fit.LineRun("houses", 2.0, 1.0, False, "mse", 0.01)
+    run.train(1)
+    results["neuron_first_epoch_s"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    run.train(1000)
+    results["neuron_engine_epochs_per_s"] = round(1000 / (time.perf_counter() - started), 1)
+    results["neuron_surface_ms"] = median_ms(lambda i: line_fit.loss_surface(run.data, "mse", *line_fit.surface_window(run.data, [(i, i)])))
+    return results
+
+
+def bench_descent_page(seconds: float = 10.0, clicks: int = 10) -> dict:
+    """In a real browser: an interaction's round trip, a tab switch, and the neuron training live."""
+    with streamlit_server() as url, browser() as page:
+        frames: list[tuple[float, bool]] = []
+        sent: list[float] = []
+
+        def on_ws(ws):
+            ws.on("framesent", lambda _: sent.append(time.monotonic()))
+            ws.on("framereceived", lambda payload: frames.append(
+                (time.monotonic(), b"gd.chart.fit." in (payload if isinstance(payload, bytes) else payload.encode()))))  # fmt: skip
+
+        page.on("websocket", on_ws)
+        page.goto(url + "/gradient_descent")
+        main = main_area(page)
+        where = main.get_by_text(re.compile(r"^Step \d+: x =")).first
+        where.wait_for(timeout=120_000)
+        wait_idle(page)
+        step_up = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInputStepUp"]').first
+        answers, server = [], []
+        for _ in range(clicks):
+            before = where.inner_text()
+            started = time.monotonic()
+            step_up.click()
+            page.wait_for_function("([el, old]) => el.isConnected && el.innerText !== old",
+                                   arg=[where.element_handle(), before], polling=10, timeout=60_000)  # fmt: skip
+            wait_idle(page)
+            answers.append(time.monotonic() - started)
+            click_sent = min((t for t in sent if t >= started), default=started)
+            server.append(max(t for t, _ in frames) - click_sent)  # until the run's last message arrived
+        tabs = []
+        for name in ("Two dimensions", "One dimension") * 3:
+            started = time.monotonic()
+            page.get_by_role("tab", name=name).click()
+            page.get_by_role("tab", name=name, selected=True).wait_for(timeout=60_000)
+            main.get_by_text("Show step").first.wait_for(timeout=60_000)
+            wait_idle(page)
+            tabs.append(time.monotonic() - started)
+        results = {
+            "descent_interaction_ms": round(1000 * sorted(answers)[len(answers) // 2], 1),
+            "descent_interaction_server_ms": round(1000 * sorted(server)[len(server) // 2], 1),
+            "descent_tab_switch_ms": round(1000 * sorted(tabs[2:])[len(tabs[2:]) // 2], 1),  # the first compile
+        }
+        for speed in ("100", "max"):
+            page.goto(url + f"/gradient_descent?part=neuron&fit_epochs=5000&fit_speed={speed}")
+            play = main.get_by_role("button", name="Play")
+            play.wait_for(timeout=120_000)
+            wait_idle(page)
+            play.click()
+            main.get_by_role("button", name="Pause").wait_for(timeout=60_000)
+            page.wait_for_function("() => /Epoch [1-9]\\d{2,}/.test(document.querySelector('[data-testid=\"stMain\"]').innerText)",
+                                   polling=20, timeout=120_000)  # fmt: skip
+            start_epoch, start_t = read_epoch(page), time.monotonic()
+            page.wait_for_timeout(min(seconds, 5) * 1000)  # the window; at full speed 5000 epochs last ~8 s
+            end_epoch, end_t = read_epoch(page), time.monotonic()
+            main.get_by_role("button", name="Pause").click()
+            refreshes = sum(1 for t, fit in frames if fit and start_t <= t <= end_t)
+            results[f"neuron_{speed}_epochs_per_s"] = round((end_epoch - start_epoch) / (end_t - start_t), 1)
+            results[f"neuron_{speed}_refreshes_per_s"] = round(refreshes / (end_t - start_t), 2)
+        return results
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dlviz.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("target", choices=["playground", "rerun", "digits"])
+    parser.add_argument("target", choices=["playground", "rerun", "digits", "descent"])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the in-page measurement window")
     parser.add_argument("--engine-only", action="store_true", help="skip the browser measurements")
     args = parser.parse_args(argv)
@@ -290,6 +390,15 @@ def main(argv: list[str] | None = None) -> None:
         if not args.engine_only:
             results.update(bench_digits_page())
             print(f"pen lift to probabilities on the page: {results['digits_pen_to_answer_ms']} ms")
+        print(json.dumps(results))
+        return
+    if args.target == "descent":
+        results = bench_descent_library()
+        print(", ".join(f"{k} {v}" for k, v in results.items()))
+        if not args.engine_only:
+            page_results = bench_descent_page(args.seconds)
+            print(", ".join(f"{k} {v}" for k, v in page_results.items()))
+            results.update(page_results)
         print(json.dumps(results))
         return
     results = bench_engine()

@@ -22,7 +22,7 @@ TOPICS: dict[str, list[PageInfo]] = {
             "Gradient descent",
             ":material/trending_down:",
             "Roll a ball down a curve one learning-rate step at a time: too small crawls, just right lands, "
-            "too large overshoots and diverges. Compare plain descent with momentum, RMSprop and Adam.",
+            "too large overshoots and diverges. Race momentum, RMSprop and Adam; watch one neuron fit a line.",
         ),
     ],
     "Networks": [

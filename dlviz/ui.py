@@ -53,6 +53,30 @@ def use_navigation() -> None:
         st.rerun()
 
 
+def keep_keras_state() -> None:
+    """Stop Streamlit from resetting Keras after every script run.
+
+    Streamlit calls ``keras.backend.clear_session()`` when a script run ends
+    (``script_runner._clean_problem_modules``). That is a full
+    ``gc.collect()``, about 200 ms per click once TensorFlow is loaded, plus a
+    cleared kernel cache that makes the next plain ``tf.function`` call
+    60-80 ms slower (docs/benchmarks.md). It guards against scripts that
+    rebuild models on every run and rely on fresh layer names; dlviz builds
+    each model once, under ``models.seeded``, and keeps it in the session.
+    Pyplot figures are still closed as before.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    script_runner._clean_problem_modules = _close_pyplot_figures
+
+
+def _close_pyplot_figures() -> None:
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
 def projector_toggle() -> bool:
     """The projector switch in the sidebar, kept in the URL on every page."""
     state = st.session_state

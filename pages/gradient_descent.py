@@ -193,10 +193,9 @@ def neuron(s: DescentSettings) -> None:
 
     def draw(cycle: int) -> None:
         w, b = run.weights[-1]
-        loss = run.history.loss[-1] if len(run.history) else float("nan")
-        status.markdown(
-            f"**Epoch {run.epoch}** · w = {w:.4g} · b = {b:.4g}" + (f" · loss {loss:.4g}" if len(run.history) else "")
-        )
+        seen = " (on scaled x)" if data.scaled else ""
+        loss = f" · loss {run.history.loss[-1]:.4g}" if len(run.history) else ""
+        status.markdown(f"**Epoch {run.epoch}** · w = {w:.4g} · b = {b:.4g}{seen}{loss}")
         if run.diverged:
             notice.error(f"Training diverged at epoch {run.epoch}: w and b ran off to infinity. The learning rate "
                          f"{s.fit_lr:g} is too large for these inputs; pick a smaller one or turn on min-max scaling, "

@@ -11,6 +11,10 @@ from dlviz.bench import browser, main_area, streamlit_server  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
+# Widgets and charts load their code lazily: wait until every chart has drawn.
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                      .every(chart => chart.querySelector('.main-svg'))"""
+
 SEVEN = [(70, 50), (210, 50), (120, 245)]
 
 # (file name, path, window size, epochs to train before the picture, strokes to draw)
@@ -21,6 +25,8 @@ SHOTS = [
      "&layers=8,8,6&activations=tanh,tanh,tanh&optimizer=adam&lr=0.01&epochs=400", (1920, 1080), 400, None),
     ("playground-phone.png", "/playground?epochs=200", (390, 844), 200, None),
     ("gradient-descent.png", "/gradient_descent?lr=0.4", (1600, 1000), 0, None),
+    ("gradient-descent-neuron.png", "/gradient_descent?part=neuron&fit_scale=1&fit_lr=0.3&fit_epochs=300",
+     (1600, 1000), 300, None),
     ("digits.png", "/digits", (1600, 1100), 0, [SEVEN]),
     ("digits-projector.png", "/digits?projector=1", (1920, 1080), 0, [SEVEN]),
     ("digits-phone.png", "/digits", (390, 844), 0, [[(140, 40), (140, 240)]]),
@@ -53,6 +59,7 @@ def main() -> None:
                     main.get_by_text("The network reads a").wait_for(timeout=60_000)
                     page.mouse.wheel(0, -2000)
                 page.wait_for_load_state("networkidle")
+                page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
                 page.screenshot(path=str(OUT / name))
                 print("saved", OUT / name)
 

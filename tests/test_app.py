@@ -145,3 +145,15 @@ def test_regression_mode_has_no_accuracy_chart():
     assert len(charts(at)) == 3
     button(at, "Step").click().run()
     assert not at.exception and epoch(at) == 1
+
+
+def test_streamlit_no_longer_resets_keras_after_each_run():
+    """Streamlit's per-run keras clear_session costs ~200 ms a click; app.py turns it off (see ui.keep_keras_state)."""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from dlviz import ui
+
+    at = open_app()
+    at.run()
+    assert not at.exception
+    assert script_runner._clean_problem_modules is ui._close_pyplot_figures
