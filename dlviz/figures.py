@@ -15,6 +15,7 @@ import base64
 import itertools
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -728,52 +729,84 @@ def image_grid(
 # --------------------------------------------------------------------------
 
 
-def descent_figure(curve_x, curve_y, path_x, path_y, step: int, slope: float, *, title: str = "",
-                   projector: bool = False) -> go.Figure:  # fmt: skip
-    """The curve, the iterates so far, the ball at ``step`` and the tangent there."""
+def descent_figure(curve_x, curve_y, path_x, path_y, step: int, slope: float | Callable, *, title: str = "",
+                   animate: bool = False, projector: bool = False) -> go.Figure:  # fmt: skip
+    """The curve, the iterates so far, the ball at ``step`` and the tangent there.
+
+    ``slope`` is the derivative at the ball, or the derivative function. With
+    ``animate`` (which needs the function) the figure carries one frame per
+    step, at most MAX_ANIMATION_FRAMES, and a Play button: the browser rolls
+    the ball without asking the server.
+    """
     size = theme.sizes(projector)
     cx, cy = np.asarray(curve_x, np.float32), np.asarray(curve_y, np.float32)
-    px, py = np.asarray(path_x[: step + 1], np.float64), np.asarray(path_y[: step + 1], np.float64)
-    visible = np.isfinite(px) & np.isfinite(py)
-    px, py = px[visible], py[visible]
+    px, py = np.asarray(path_x, np.float64), np.asarray(path_y, np.float64)
     y_lo, y_hi = float(np.min(cy)), float(np.max(cy))
     pad = 0.08 * (y_hi - y_lo or 1.0)
-    traces = [
-        dict(type="scatter", x=cx, y=cy, mode="lines", name="loss curve",
-             line=dict(color=theme.GREY, width=size.line), hoverinfo="skip"),
-        dict(type="scatter", x=px.astype(np.float32), y=py.astype(np.float32), mode="lines+markers", name="steps",
-             line=dict(color=theme.ORANGE, width=max(1.0, size.line / 2), dash="dot"),
-             marker=dict(color=theme.ORANGE, size=size.marker), hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>"),
-    ]  # fmt: skip
-    if len(px):
-        x, y = float(px[-1]), float(py[-1])
-        span = 0.15 * (cx.max() - cx.min())
-        if np.isfinite(slope):
-            tx = np.array([x - span, x + span], np.float32)
-            traces.append(dict(type="scatter", x=tx, y=(y + slope * (tx - x)).astype(np.float32), mode="lines",
-                               name="tangent", line=dict(color=theme.BLUE, width=size.line)))  # fmt: skip
-        traces.append(dict(type="scatter", x=[x], y=[y], mode="markers", name=f"step {step}",
-                           marker=dict(color=theme.VERMILLION, size=size.marker * 2.4, line=dict(color="white", width=2))))  # fmt: skip
+    span = 0.15 * float(cx.max() - cx.min())
+    derivative = slope if callable(slope) else None
+    traces = [dict(type="scatter", x=cx, y=cy, mode="lines", name="loss curve",
+                   line=dict(color=theme.GREY, width=size.line), hoverinfo="skip"),
+              *_ball_traces(px, py, step, derivative(px[step]) if derivative else slope, span, size)]  # fmt: skip
     layout = dict(
         title=dict(text=title),
         xaxis=dict(title=dict(text="x"), range=[float(cx.min()), float(cx.max())]),
         yaxis=dict(title=dict(text="y"), range=[y_lo - pad, y_hi + pad]),
         legend=dict(orientation="h", y=-0.18, yanchor="top", x=0.5, xanchor="center"),
     )
-    return theme.figure(traces, layout, projector, height=440)
+    frames = None
+    if animate and derivative is not None and len(px) > 1:
+        shown = np.unique(np.linspace(0, len(px) - 1, min(len(px), MAX_ANIMATION_FRAMES)).round().astype(int))
+        with np.errstate(over="ignore", invalid="ignore"):
+            frames = [dict(data=_ball_traces(px, py, k, derivative(px[k]), span, size), name=str(k), traces=[1, 2, 3])
+                      for k in shown]  # fmt: skip
+        pace = dict(frame=dict(duration=ANIMATION_MS, redraw=False), transition=dict(duration=ANIMATION_MS // 2),
+                    fromcurrent=False, mode="immediate")  # fmt: skip
+        layout["updatemenus"] = [dict(
+            type="buttons", direction="left", x=1, y=1.02, xanchor="right", yanchor="bottom", showactive=False,
+            font=dict(size=size.font), pad=dict(r=4, t=0),
+            buttons=[dict(label="▶ Roll the ball", method="animate", args=[None, pace]),
+                     dict(label="❚❚", method="animate", args=[[None], dict(mode="immediate", frame=dict(duration=0))])],
+        )]  # fmt: skip
+    return theme.figure(traces, layout, projector, height=440, frames=frames)
+
+
+MAX_ANIMATION_FRAMES = 80
+ANIMATION_MS = 220  # per step: slow enough to follow the ball with the eye
+
+
+def _ball_traces(px: np.ndarray, py: np.ndarray, step: int, slope: float, span: float, size: theme.Sizes) -> list:
+    """The path up to ``step``, the tangent at the ball, and the ball (always three traces, for the frames)."""
+    x_seen, y_seen = px[: step + 1], py[: step + 1]
+    visible = np.isfinite(x_seen) & np.isfinite(y_seen)
+    x_seen, y_seen = x_seen[visible], y_seen[visible]
+    path = dict(type="scatter", x=x_seen.astype(np.float32), y=y_seen.astype(np.float32), mode="lines+markers",
+                name="steps", line=dict(color=theme.ORANGE, width=max(1.0, size.line / 2), dash="dot"),
+                marker=dict(color=theme.ORANGE, size=size.marker), hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>")  # fmt: skip
+    tangent = dict(type="scatter", x=[], y=[], mode="lines", name="tangent", line=dict(color=theme.BLUE, width=size.line))
+    ball = dict(type="scatter", x=[], y=[], mode="markers", name=f"step {step}",
+                marker=dict(color=theme.VERMILLION, size=size.marker * 2.4, line=dict(color="white", width=2)))  # fmt: skip
+    if len(x_seen):
+        x, y = float(x_seen[-1]), float(y_seen[-1])
+        if np.isfinite(slope):
+            tx = np.array([x - span, x + span], np.float32)
+            tangent.update(x=tx, y=(y + slope * (tx - x)).astype(np.float32))
+        ball.update(x=[x], y=[y])
+    return [path, tangent, ball]
 
 
 def learning_rate_strip(lr: float, best: float, limit: float, *, lo: float = 0.001, hi: float = 2.0,
                         projector: bool = False) -> go.Figure:  # fmt: skip
     """A log-scale strip of learning rates, coloured by regime, with the thresholds and the current one."""
     size = theme.sizes(projector)
-    bands = [(lo, best, theme.SKY, "slow"), (best, limit, theme.GREEN, "overshoots"),
-             (limit, hi, theme.VERMILLION, "diverges")]  # fmt: skip
+    # The middle label sits lower: on a phone the green band is narrower than its word.
+    bands = [(lo, best, theme.SKY, "slow", 0.72), (best, limit, theme.GREEN, "overshoots", 0.5),
+             (limit, hi, theme.VERMILLION, "diverges", 0.78)]  # fmt: skip
     shapes = [dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1, fillcolor=colour, opacity=0.25,
-                   line=dict(width=0)) for a, b, colour, _ in bands if b > a]  # fmt: skip
+                   line=dict(width=0)) for a, b, colour, _, _ in bands if b > a]  # fmt: skip
     # Shapes on a log axis take data values; annotations take their log10.
-    annotations = [dict(x=math.log10(math.sqrt(a * b)), y=0.72, yref="paper", text=name, showarrow=False,
-                        font=dict(size=size.font)) for a, b, _, name in bands if b > a]  # fmt: skip
+    annotations = [dict(x=math.log10(math.sqrt(a * b)), y=height, yref="paper", text=name, showarrow=False,
+                        font=dict(size=size.font)) for a, b, _, name, height in bands if b > a]  # fmt: skip
     # The two threshold labels lean away from each other so they never overlap.
     for value, text, side in ((best, f"1/(2a) = {best:g}", "right"), (limit, f"1/a = {limit:g}", "left")):
         shapes.append(dict(type="line", xref="x", yref="paper", x0=value, x1=value, y0=0, y1=1,

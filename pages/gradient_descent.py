@@ -106,7 +106,8 @@ def one_dimension(s: DescentSettings) -> None:
     slope = float(curve.df(x_now)) if np.isfinite(x_now) else float("nan")
     figure_col, loss_col = st.columns([3, 2])
     ui.chart(figure_col.empty(), figures.descent_figure(
-        grid, curve.f(grid), path.x, path.y, step, slope, title=curve.label, projector=projector), key="gd.chart.curve")  # fmt: skip
+        grid, curve.f(grid), path.x, path.y, step, curve.df, title=curve.label, animate=True, projector=projector),
+        key="gd.chart.curve")  # fmt: skip
     above = path.y - descent.minimum_value(curve)
     ui.chart(loss_col.empty(), figures.curves_figure(
         {"y − its minimum": list(np.maximum(above[1:], 1e-16))}, title="Loss against step", y_title="y − minimum",

@@ -458,6 +458,8 @@ def _every_figure():
                                      projector=projector, dropped=[np.array([True, False, False, True])])  # fmt: skip
         xs = np.linspace(0, 10, 50)
         yield figures.descent_figure(xs, (xs - 5) ** 2, [0.0, 2.0, 4.0], [25.0, 9.0, 1.0], 2, -2.0, projector=projector)
+        yield figures.descent_figure(xs, (xs - 5) ** 2, [0.0, 2.0, 4.0], [25.0, 9.0, 1.0], 1, lambda x: 2 * (x - 5),
+                                     animate=True, projector=projector)  # fmt: skip
         yield figures.learning_rate_strip(0.1, 0.25, 0.5, projector=projector)
         grid = np.add.outer(xs, xs)
         yield figures.race_figure(xs, xs, grid, {"SGD": np.array([[1.0, 2.0], [2.0, 3.0]])}, 1, projector=projector)
@@ -512,3 +514,20 @@ def test_long_weight_paths_are_thinned_but_end_where_they_end():
     assert len(line.x) <= figures.MAX_CURVE_POINTS and (line.x[-1], line.y[-1]) == (1.0, 2.0)
     assert (ball.x[0], ball.y[0]) == (1.0, 2.0)
     assert fig.layout.xaxis.title.text == "w" and fig.layout.yaxis.scaleanchor is None
+
+
+def test_descent_animation_rolls_the_ball_in_the_browser():
+    xs = np.linspace(0, 10, 50)
+    path_x = np.array([0.0, 2.0, 3.8, 4.6, 4.9])
+    fig = figures.descent_figure(xs, (xs - 5) ** 2, path_x, (path_x - 5) ** 2, 4, lambda x: 2 * (x - 5), animate=True)
+    assert [f.name for f in fig.frames] == ["0", "1", "2", "3", "4"]
+    third = fig.frames[2]
+    assert list(third.traces) == [1, 2, 3]
+    path, tangent, ball = third.data
+    assert list(path.x) == pytest.approx([0.0, 2.0, 3.8]) and (ball.x[0], ball.y[0]) == pytest.approx((3.8, 1.44))
+    assert (tangent.y[1] - tangent.y[0]) / (tangent.x[1] - tangent.x[0]) == pytest.approx(2 * (3.8 - 5), rel=1e-5)
+    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
+    long = figures.descent_figure(xs, xs, np.linspace(0, 5, 201), np.linspace(0, 5, 201), 200, lambda x: 1.0, animate=True)
+    assert len(long.frames) == figures.MAX_ANIMATION_FRAMES and long.frames[-1].name == "200"
+    still = figures.descent_figure(xs, xs, path_x, path_x, 4, 1.0)
+    assert not still.frames and not still.layout.updatemenus
