@@ -18,6 +18,13 @@ HOME = PageInfo("pages/home.py", "Home", ":material/home:", "")
 TOPICS: dict[str, list[PageInfo]] = {
     "Foundations": [
         PageInfo(
+            "pages/building_blocks.py",
+            "Building blocks",
+            ":material/widgets:",
+            "Turn the knobs of a single neuron, compare activation functions and their gradients, build logic "
+            "gates up to XOR, and see softmax and the losses at work.",
+        ),
+        PageInfo(
             "pages/gradient_descent.py",
             "Gradient descent",
             ":material/trending_down:",

@@ -23,7 +23,7 @@ S = TypeVar("S")
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str  # "int", "float", "choice", "flag", "ints", "choices"
+    kind: str  # "int", "float", "choice", "flag", "ints", "floats", "choices"
     lo: float | None = None
     hi: float | None = None
     options: tuple[str, ...] = ()
@@ -45,9 +45,10 @@ def flag(default: bool = False):
     return dataclasses.field(default=default, metadata={"rule": Rule("flag")})
 
 
-def numbers(default: tuple[int, ...], lo: int, hi: int, *, max_len: int, min_len: int = 0):
-    """A comma-separated list of integers, each in [lo, hi]."""
-    rule = Rule("ints", lo, hi, max_len=max_len, min_len=min_len)
+def numbers(default: tuple[float, ...], lo: float, hi: float, *, max_len: int, min_len: int = 0):
+    """A comma-separated list of numbers, each in [lo, hi]: integers when the default's are."""
+    kind = "ints" if all(isinstance(v, int) for v in default) and isinstance(lo, int) else "floats"
+    rule = Rule(kind, lo, hi, max_len=max_len, min_len=min_len)
     return dataclasses.field(default=tuple(default), metadata={"rule": rule})
 
 
@@ -103,8 +104,8 @@ def parse(rule: Rule, text: str) -> Any:
     items = [t.strip() for t in text.split(",")] if text else []
     if not rule.min_len <= len(items) <= rule.max_len:
         raise ValueError(f"needs {rule.min_len} to {rule.max_len} items")
-    if rule.kind == "ints":
-        sub = Rule("int", rule.lo, rule.hi)
+    if rule.kind in ("ints", "floats"):
+        sub = Rule(rule.kind[:-1], rule.lo, rule.hi)
         return tuple(parse(sub, t) for t in items)
     sub = Rule("choice", options=rule.options)
     return tuple(parse(sub, t) for t in items)

@@ -464,6 +464,18 @@ def _every_figure():
         grid = np.add.outer(xs, xs)
         yield figures.race_figure(xs, xs, grid, {"SGD": np.array([[1.0, 2.0], [2.0, 3.0]])}, 1, projector=projector)
         yield figures.line_fit_figure([1, 2], [3, 5], 2.0, 1.0, x_range=(0, 12), asks={12.0: 25.0}, projector=projector)
+        yield figures.neuron_diagram([1.0, 0.5], [0.8, -0.4], 0.1, 0.7, 0.67, "Sigmoid", projector=projector)
+        grid_axis = np.linspace(-1, 1, 11)
+        yield figures.plane_figure(grid_axis, np.zeros((11, 11)), (1.0, -1.0), 0.2, points=np.array([[0.0, 0.0], [1.0, 1.0]]),
+                                   targets=np.array([0, 1]), projector=projector)  # fmt: skip
+        yield figures.plane_figure(grid_axis, np.zeros((11, 11)), (1.0, 0.0), 0.2, points=np.array([[0.0, 0.0]]),
+                                   point_name="you", projector=projector)  # fmt: skip
+        yield figures.activation_figure(xs, np.tanh(xs), 1 - np.tanh(xs) ** 2, np.abs(xs) > 3, name="tanh", projector=projector)
+        yield figures.gradient_bars({"sigmoid": np.array([1e-8, 1e-3]), "relu": np.array([1e-4, 1e-4])}, projector=projector)
+        yield figures.class_bars(["a", "b", "c"], [0.8, 0.1, 0.1], highlight=0, projector=projector)
+        yield figures.loss_curves_figure(xs, {"mse": xs**2}, x_title="error", marker={"mse": (1.0, 1.0)}, y_range=(0, 4),
+                                         projector=projector)  # fmt: skip
+        yield figures.fitted_lines_figure([1, 2, 3], [2, 3, 9], {"MSE": (1.0, 1.0)}, outlier=2, projector=projector)
 
 
 def test_every_figure_passes_plotly_validation():
@@ -531,3 +543,18 @@ def test_descent_animation_rolls_the_ball_in_the_browser():
     assert len(long.frames) == figures.MAX_ANIMATION_FRAMES and long.frames[-1].name == "200"
     still = figures.descent_figure(xs, xs, path_x, path_x, 4, 1.0)
     assert not still.frames and not still.layout.updatemenus
+
+
+def test_gate_line_crosses_the_square_where_the_neuron_switches():
+    fig = figures.plane_figure(np.linspace(-0.5, 1.5, 5), np.zeros((5, 5)), (20.0, 20.0), -30.0)
+    line = fig.data[1]
+    for x, y in zip(line.x, line.y, strict=True):
+        assert 20 * x + 20 * y - 30 == pytest.approx(0, abs=1e-4)
+    flat = figures.plane_figure(np.linspace(0, 1, 3), np.zeros((3, 3)), (0.0, 0.0), 1.0)
+    assert len(flat.data) == 1  # no line when both weights are zero
+
+
+def test_activation_figure_shades_the_saturated_stretches():
+    z = np.linspace(-6, 6, 13)
+    fig = figures.activation_figure(z, z, np.ones(13), np.abs(z) >= 4, name="x")
+    assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(-6.0, -4.0), (4.0, 6.0)]

@@ -1,0 +1,274 @@
+"""Building blocks: a neuron, activation functions, logic gates up to XOR, softmax and the losses."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dlviz import building_blocks as bb
+from dlviz import codegen, figures, ui
+from dlviz.building_blocks import ACTIVATIONS, GATES, PARTS, REGRESSION_LOSSES, BlocksSettings
+
+ui.use_navigation()
+NAME = "blocks"
+state = st.session_state
+
+st.title("Building blocks")
+st.caption("The parts every network is made of, one at a time. Every number here is computed by Keras.")
+saved = ui.page_settings(BlocksSettings, NAME)
+seeded = ui.seeder("bb", saved)
+projector = ui.projector()
+
+ui.seed("bb.tab", PARTS[saved.part])
+neuron_tab, activations_tab, gates_tab, softmax_tab, losses_tab = st.tabs(
+    list(PARTS.values()), key="bb.tab", on_change="rerun"
+)
+part = next(key for key, label in PARTS.items() if label == state["bb.tab"])
+
+
+def each(field: str, n: int) -> list[str]:
+    """Widget keys ``bb.field.i`` for the first n items of a tuple setting, seeded from the saved one."""
+    values = getattr(saved, field)
+    return [ui.seed(f"bb.{field}.{i}", values[i] if i < len(values) else 0.0) for i in range(n)]
+
+
+def collected(field: str, n: int | None = None) -> tuple:
+    values = list(getattr(saved, field))
+    n = len(values) if n is None else n
+    values += [0.0] * (n - len(values))
+    return tuple(float(state.get(f"bb.{field}.{i}", values[i])) for i in range(n))
+
+
+# --- widgets of the open tab -------------------------------------------------------------------
+if neuron_tab.open:
+    count_col, act_col = neuron_tab.columns(2)
+    count_col.segmented_control("Inputs", [1, 2, 3], key=seeded("inputs"), required=True)
+    act_col.selectbox("Activation", list(ACTIVATIONS), format_func=ACTIVATIONS.get, key=seeded("activation"))
+    n_inputs = int(state["bb.inputs"])
+    for i, (x_key, w_key) in enumerate(zip(each("x", n_inputs), each("w", n_inputs), strict=True)):
+        x_col, w_col = neuron_tab.columns(2)
+        x_col.slider(f"Input x{i + 1}", -5.0, 5.0, step=0.1, key=x_key)
+        w_col.slider(f"Weight w{i + 1}", -5.0, 5.0, step=0.1, key=w_key)
+    neuron_tab.slider("Bias b", -5.0, 5.0, step=0.1, key=seeded("b"))
+
+if activations_tab.open:
+    activations_tab.multiselect("Activations to compare", list(ACTIVATIONS), format_func=ACTIVATIONS.get,
+                                key=seeded("compare"), max_selections=6)  # fmt: skip
+
+
+def load_gate() -> None:
+    if state["bb.gate"] in GATES:
+        for i, value in enumerate(GATES[state["bb.gate"]]):
+            state[f"bb.gate_w.{i}"] = value
+
+
+if gates_tab.open:
+    gates_tab.selectbox("Gate", [*GATES, "custom"], key=seeded("gate"), on_change=load_gate,
+                        help="Loads the course's weights; move the sliders to make your own.")  # fmt: skip
+    for label, key in zip(("Bias", "Weight w1", "Weight w2"), each("gate_w", 3), strict=True):
+        gates_tab.slider(label, -50.0, 50.0, step=1.0, key=key)
+
+if softmax_tab.open:
+    classes = softmax_tab.slider("Classes", 3, 10, value=len(saved.logits), key="bb.classes")
+    score_cols = softmax_tab.columns(5)
+    for i, key in enumerate(each("logits", classes)):
+        score_cols[i % 5].number_input(f"Score {i}", -20.0, 20.0, step=0.1, key=key)
+    temp_col, true_col = softmax_tab.columns(2)
+    temp_col.select_slider("Temperature", sorted({0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, saved.temperature}),
+                           key=seeded("temperature"), help="Softmax of scores / temperature.")  # fmt: skip
+    seeded("true_class")
+    if state["bb.true_class"] >= classes:
+        state["bb.true_class"] = 0
+    true_col.selectbox("True class", list(range(classes)), key="bb.true_class")
+
+if losses_tab.open:
+    out_x, out_y, p_col = losses_tab.columns(3)
+    out_x.slider("Outlier x", 0.0, 10.0, step=0.5, key=seeded("outlier_x"))
+    out_y.slider("Outlier y", -20.0, 40.0, step=1.0, key=seeded("outlier_y"))
+    p_col.slider("Predicted probability p of class 1", 0.001, 0.999, step=0.001, key=seeded("p"), format="%.3f")
+
+n_classes = int(state.get("bb.classes", len(saved.logits)))
+scalar_fields = ("inputs", "b", "activation", "depth", "gate", "xor_seed", "temperature", "true_class",
+                 "outlier_x", "outlier_y", "p")  # fmt: skip
+settings = BlocksSettings(
+    **{f: state.get(f"bb.{f}", getattr(saved, f)) for f in scalar_fields},
+    compare=tuple(state.get("bb.compare", saved.compare)) or ("sigmoid",),
+    x=collected("x"), w=collected("w"), gate_w=collected("gate_w"), logits=collected("logits", n_classes), part=part,
+).repaired()  # fmt: skip
+ui.save_settings(NAME, settings)
+
+
+# --- a neuron ------------------------------------------------------------------------------------
+def show_neuron(s: BlocksSettings) -> None:
+    n = s.inputs
+    xs, ws = s.x[:n], s.w[:n]
+    z, out = bb.neuron(xs, ws, s.b, s.activation)
+    st.latex(r"z = " + " + ".join(f"w_{i + 1} x_{i + 1}" for i in range(n)) + r" + b \qquad \text{output} = f(z)")
+    diagram_col, numbers_col = st.columns([3, 1])
+    ui.chart(diagram_col.empty(), figures.neuron_diagram(xs, ws, s.b, z, out, ACTIVATIONS[s.activation],
+                                                         projector=projector), key="bb.chart.neuron")  # fmt: skip
+    numbers_col.metric("z = w·x + b", f"{z:.4g}")
+    numbers_col.metric(f"output = {ACTIVATIONS[s.activation].lower()}(z)", f"{out:.4g}")
+    if n == 2:
+        axis = np.linspace(-5, 5, 101)
+        plane = bb.neuron_plane(ws, s.b, s.activation, axis)
+        lo, hi = {"sigmoid": (0, 1), "step": (0, 1), "tanh": (-1, 1)}.get(s.activation, (float(plane.min()), float(plane.max())))
+        ui.chart(st.empty(), figures.plane_figure(axis, plane, ws, s.b, lo=lo, hi=hi + (hi == lo),
+                 points=np.array([xs]), point_name="your input (x1, x2)",
+                 title="The neuron's output over the plane: the dashed line is z = 0", projector=projector),
+                 key="bb.chart.plane")  # fmt: skip
+    else:
+        st.caption("With two inputs the page also draws the neuron's output over the whole plane.")
+    ui.code_panel(codegen.neuron_program(xs, ws, s.b, s.activation))
+
+
+# --- activations --------------------------------------------------------------------------------
+@st.cache_data(show_spinner="Building two deep stacks and measuring their gradients…", max_entries=64)
+def gradients(depth: int) -> dict[str, np.ndarray]:
+    return {name: bb.gradient_by_layer(name, depth) for name in ("sigmoid", "relu")}
+
+
+def show_activations(s: BlocksSettings) -> None:
+    z = np.linspace(-6, 6, 241)
+    cols = st.columns(min(3, len(s.compare)))
+    for i, name in enumerate(s.compare):
+        ui.chart(cols[i % len(cols)].empty(), figures.activation_figure(
+            z, bb.activate(name, z), bb.derivative(name, z), bb.saturated(name, z), name=ACTIVATIONS[name],
+            projector=projector), key=f"bb.chart.act.{name}")  # fmt: skip
+    st.caption(f"Shaded: where the derivative is below {bb.SATURATION}, the function is saturated and the "
+               "gradient flowing back through it nearly vanishes. Sigmoid's derivative is never above 0.25.")  # fmt: skip
+
+    st.subheader("Vanishing gradients")
+    st.slider("Layers in the stack", 2, 30, key=seeded("depth"))
+    found = gradients(int(state["bb.depth"]))
+    ui.chart(st.empty(), figures.gradient_bars(found, projector=projector), key="bb.chart.gradients")
+    ratios = {name: g[0] / g[-1] if g[-1] > 0 else float("nan") for name, g in found.items()}
+    st.markdown(
+        f"In a stack of {len(found['sigmoid'])} sigmoid layers the first layer receives "
+        f"**{ratios['sigmoid']:.1e}** times the gradient of the last; with ReLU **{ratios['relu']:.2g}** times. "
+        "Each sigmoid multiplies the gradient by at most 0.25 on the way back, so the early layers barely learn."
+    )
+    ui.code_panel(codegen.vanishing_program(int(state["bb.depth"])))
+
+
+# --- logic gates ----------------------------------------------------------------------------------
+def show_gates(s: BlocksSettings) -> None:
+    bias, w1, w2 = s.gate_w
+    outputs = bb.gate(bias, w1, w2)
+    computes = bb.which_gate(bias, w1, w2)
+    table = pd.DataFrame({"x1": bb.INPUTS[:, 0].astype(int), "x2": bb.INPUTS[:, 1].astype(int),
+                          "z = b + w1·x1 + w2·x2": bb.INPUTS @ np.array([w1, w2]) + bias,
+                          "sigmoid(z)": outputs.round(6), "rounded": np.round(outputs).astype(int)})  # fmt: skip
+    table_col, plane_col = st.columns([1, 1])
+    table_col.markdown(f"These weights compute **{computes}**." if computes else "These weights compute no named gate.")
+    table_col.dataframe(table, hide_index=True, width="stretch")
+    axis = np.linspace(-0.5, 1.5, 81)
+    ui.chart(plane_col.empty(), figures.plane_figure(axis, bb.neuron_plane((w1, w2), bias, "sigmoid", axis),
+             (w1, w2), bias, points=bb.INPUTS, targets=np.round(outputs), title="Inputs coloured by the output",
+             projector=projector), key="bb.chart.gate")  # fmt: skip
+    ui.code_panel(codegen.gate_program(bias, w1, w2), title="Keras code: this gate")
+
+    st.subheader("XOR needs a hidden layer")
+    st.markdown("XOR is 1 when exactly one input is 1. No straight line puts (0, 1) and (1, 0) on one side and "
+                "(0, 0) and (1, 1) on the other, so no single neuron computes it. Two layers do: "
+                "**(x1 OR x2) AND (x1 NAND x2)**.")  # fmt: skip
+    hidden, final = bb.xor_by_hand()
+    hand_col, band_col = st.columns([1, 1])
+    hand_col.dataframe(pd.DataFrame({"x1": bb.INPUTS[:, 0].astype(int), "x2": bb.INPUTS[:, 1].astype(int),
+                                     "x1 OR x2": hidden[:, 0].round(4), "x1 NAND x2": hidden[:, 1].round(4),
+                                     "AND of the two": final.round(4), "rounded": np.round(final).astype(int)}),
+                       hide_index=True, width="stretch")  # fmt: skip
+    x1, x2 = np.meshgrid(axis, axis)
+    band = bb.xor_by_hand(np.column_stack([x1.ravel(), x2.ravel()]))[1].reshape(x1.shape)
+    ui.chart(band_col.empty(), figures.plane_figure(axis, band, (0.0, 0.0), 0.0, points=bb.INPUTS,
+             targets=bb.XOR_TARGETS, title="The two-layer network's output: a band no single line makes",
+             projector=projector), key="bb.chart.xor")  # fmt: skip
+
+    seed_col, train_col = st.columns([1, 2], vertical_alignment="bottom")
+    seed_col.number_input("Seed", 0, 9999, key=seeded("xor_seed"))
+    train_col.button("Train a 2-2-1 network on XOR", icon=":material/model_training:", type="primary",
+                     on_click=ui.on_click("bb.xor.train", True))  # fmt: skip
+    seed = int(state["bb.xor_seed"])
+    if state.pop("bb.xor.train", False):
+        with st.spinner("Training 1,000 epochs…"):
+            state["bb.xor.fit"] = (seed, bb.train_xor(seed))
+    trained = state.get("bb.xor.fit")
+    if trained and trained[0] == seed:
+        fit = trained[1]
+        if fit.solved:
+            st.success(f"Solved: the outputs {np.round(fit.outputs, 3).tolist()} round to 0, 1, 1, 0.")
+        else:
+            st.warning(f"Stuck: the outputs {np.round(fit.outputs, 3).tolist()} do not round to 0, 1, 1, 0. With only "
+                       "two hidden units some starting weights lead into a local minimum: try another seed.")  # fmt: skip
+        weights_col, loss_col = st.columns(2)
+        weights_col.markdown("Weights it found (rows: inputs, columns: hidden units)")
+        weights_col.dataframe(pd.DataFrame(fit.hidden_weights, index=["x1", "x2"], columns=["h1", "h2"]).round(2))
+        weights_col.markdown(f"Hidden biases {np.round(fit.hidden_bias, 2).tolist()}; output weights "
+                             f"{np.round(fit.output_weights[:, 0], 2).tolist()}, output bias {fit.output_bias[0]:.2f}")  # fmt: skip
+        ui.chart(loss_col.empty(), figures.curves_figure({"training loss": fit.losses}, title="Loss", y_title="loss",
+                                                         log_y=True, projector=projector), key="bb.chart.xorloss")  # fmt: skip
+    ui.code_panel(codegen.xor_program(seed, bb.XOR_EPOCHS, bb.XOR_LEARNING_RATE), title="Keras code: XOR")
+
+
+# --- softmax ----------------------------------------------------------------------------------------
+def show_softmax(s: BlocksSettings) -> None:
+    probs = bb.softmax(s.logits, s.temperature)
+    categorical, sparse = bb.cross_entropies(probs, s.true_class)
+    st.latex(r"\mathrm{softmax}(s)_i = \frac{e^{s_i / T}}{\sum_j e^{s_j / T}}")
+    ui.chart(st.empty(), figures.class_bars([f"class {i}" for i in range(len(probs))], probs, highlight=s.true_class,
+             title=f"Softmax at temperature {s.temperature:g} (the true class in blue)", projector=projector),
+             key="bb.chart.softmax")  # fmt: skip
+    left, right = st.columns(2)
+    left.metric(f"Categorical cross-entropy, label one-hot {[int(i == s.true_class) for i in range(len(probs))]}",
+                f"{categorical:.4f}")  # fmt: skip
+    right.metric(f"Sparse categorical cross-entropy, label {s.true_class}", f"{sparse:.4f}")
+    st.caption(f"Both are −log(p of the true class) = −log({probs[s.true_class]:.4f}). Use "
+               "`categorical_crossentropy` when labels are one-hot vectors and `sparse_categorical_crossentropy` "
+               "when they are class numbers; the loss is the same. A higher temperature flattens the "
+               "probabilities, a lower one sharpens them.")  # fmt: skip
+    ui.code_panel(codegen.softmax_program(s.logits, s.temperature, s.true_class))
+
+
+# --- losses -------------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=256)
+def fitted_lines(x: float, y: float) -> dict[str, tuple[float, float]]:
+    xs, ys = bb.outlier_data(x, y)
+    return {REGRESSION_LOSSES[name].split(" (")[0]: bb.best_line(name, xs, ys) for name in REGRESSION_LOSSES}
+
+
+def show_losses(s: BlocksSettings) -> None:
+    st.subheader("Regression: how much an error costs")
+    errors = np.linspace(-4, 4, 161)
+    curves_col, fit_col = st.columns(2)
+    ui.chart(curves_col.empty(), figures.loss_curves_figure(
+        errors, {REGRESSION_LOSSES[n]: bb.loss_of_error(n, errors) for n in REGRESSION_LOSSES},
+        x_title="error = prediction − truth", y_range=(0, 8), projector=projector), key="bb.chart.regression")  # fmt: skip
+    xs, ys = bb.outlier_data(s.outlier_x, s.outlier_y)
+    ui.chart(fit_col.empty(), figures.fitted_lines_figure(xs, ys, fitted_lines(s.outlier_x, s.outlier_y),
+                                                          outlier=len(xs) - 1, projector=projector),
+             key="bb.chart.fits")  # fmt: skip
+    st.caption("Squared error grows fastest, so one far-off point pulls the MSE line towards it; absolute error "
+               "counts every unit of error the same and follows the majority; Huber is squared near zero and "
+               "absolute beyond δ = 1. Drag the outlier with the sliders above.")  # fmt: skip
+
+    st.subheader("Classification: binary cross-entropy")
+    p = np.linspace(0.001, 0.999, 400)
+    marks = {"true label y = 1": (s.p, float(bb.binary_cross_entropy(1, [s.p])[0])),
+             "true label y = 0": (s.p, float(bb.binary_cross_entropy(0, [s.p])[0]))}  # fmt: skip
+    bce_col, table_col = st.columns([3, 2])
+    ui.chart(bce_col.empty(), figures.loss_curves_figure(
+        p, {"true label y = 1": bb.binary_cross_entropy(1, p), "true label y = 0": bb.binary_cross_entropy(0, p)},
+        x_title="predicted probability p of class 1", marker=marks, y_range=(0, 7), projector=projector),
+        key="bb.chart.bce")  # fmt: skip
+    course = [0.1, 0.5, 0.9, 0.99]
+    table_col.dataframe(pd.DataFrame({"p": course, "loss if y = 1": bb.binary_cross_entropy(1, course).round(3),
+                                      "loss if y = 0": bb.binary_cross_entropy(0, course).round(3)}),
+                        hide_index=True, width="stretch")  # fmt: skip
+    table_col.caption("A confident wrong answer costs most: predicting 0.1 for a true 1 costs −log(0.1) ≈ 2.303.")
+    ui.code_panel(codegen.losses_program([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0], s.p))
+
+
+for tab, show in ((neuron_tab, show_neuron), (activations_tab, show_activations), (gates_tab, show_gates),
+                  (softmax_tab, show_softmax), (losses_tab, show_losses)):  # fmt: skip
+    if tab.open:
+        with tab:
+            show(settings)
