@@ -46,7 +46,11 @@ def test_home_page_introduces_every_page():
     at.run()
     assert not at.exception
     assert any("decision boundary" in c.value for c in at.caption)
-    assert [link.proto.label for link in at.get("page_link")] == ["Gradient descent", "Playground", "Digits"]
+    from dlviz import catalog
+
+    expected = [page.title for pages in catalog.TOPICS.values() for page in pages]
+    assert "Building blocks" in expected and "Digits" in expected
+    assert [link.proto.label for link in at.get("page_link")] == expected
 
 
 def test_playground_loads_with_charts_and_code():
