@@ -235,6 +235,16 @@ def wait_idle(page, timeout: float = 120_000) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
 
 
+def wait_drawn(page, timeout: float = 60_000) -> None:
+    """Wait until the script is idle, lazily loaded widgets have replaced their placeholders and every chart has drawn."""
+    wait_idle(page, timeout)
+    page.wait_for_function(
+        """() => ![...document.querySelectorAll('[data-testid]')].some(e => /skeleton/i.test(e.dataset.testid))
+                 && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))""",
+        polling=100, timeout=timeout,
+    )  # fmt: skip
+
+
 def clear_canvas(page) -> None:
     """Press Clear and wait until the old drawing surface is gone and a fresh one is there."""
     old = page.locator("canvas.upper-canvas").first.element_handle()

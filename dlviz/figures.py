@@ -949,7 +949,8 @@ def plane_figure(axis, values, weights, bias: float, *, lo: float = 0.0, hi: flo
     square = [float(axis[0]), float(axis[-1])]
     layout = dict(title=dict(text=title), xaxis=dict(title=dict(text="x₁"), range=square, constrain="domain"),
                   yaxis=dict(title=dict(text="x₂"), range=square, scaleanchor="x", constrain="domain"),
-                  legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"))  # fmt: skip
+                  legend=dict(orientation="h", x=0.5, xanchor="center", y=-0.2, yanchor="top"),
+                  margin=dict(b=60))  # fmt: skip
     return theme.figure(traces, layout, projector, height=380)
 
 

@@ -7,13 +7,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dlviz.bench import browser, main_area, streamlit_server  # noqa: E402
+from dlviz.bench import browser, main_area, streamlit_server, wait_drawn  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-
-# Widgets and charts load their code lazily: wait until every chart has drawn.
-CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                      .every(chart => chart.querySelector('.main-svg'))"""
 
 SEVEN = [(70, 50), (210, 50), (120, 245)]
 
@@ -25,6 +21,7 @@ SHOTS = [
      "&layers=8,8,6&activations=tanh,tanh,tanh&optimizer=adam&lr=0.01&epochs=400", (1920, 1080), 400, None),
     ("playground-phone.png", "/playground?epochs=200", (390, 844), 200, None),
     ("gradient-descent.png", "/gradient_descent?lr=0.4", (1600, 1000), 0, None),
+    ("building-blocks.png", "/building_blocks?part=activations", (1600, 1000), 0, None),
     ("gradient-descent-neuron.png", "/gradient_descent?part=neuron&fit_scale=1&fit_lr=0.3&fit_epochs=300",
      (1600, 1000), 300, None),
     ("digits.png", "/digits", (1600, 1100), 0, [SEVEN]),
@@ -59,7 +56,7 @@ def main() -> None:
                     main.get_by_text("The network reads a").wait_for(timeout=60_000)
                     page.mouse.wheel(0, -2000)
                 page.wait_for_load_state("networkidle")
-                page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+                wait_drawn(page)
                 page.screenshot(path=str(OUT / name))
                 print("saved", OUT / name)
 
