@@ -11,6 +11,15 @@ class PageInfo:
     title: str
     icon: str
     teaches: str  # two lines for the home page
+    settings: str = ""  # "module:Class" of the page's settings dataclass, for tools that read every page
+
+    def settings_class(self) -> type | None:
+        if not self.settings:
+            return None
+        import importlib
+
+        module, name = self.settings.split(":")
+        return getattr(importlib.import_module(module), name)
 
 
 HOME = PageInfo("pages/home.py", "Home", ":material/home:", "")
@@ -23,6 +32,7 @@ TOPICS: dict[str, list[PageInfo]] = {
             ":material/widgets:",
             "Turn the knobs of a single neuron, compare activation functions and their gradients, build logic "
             "gates up to XOR, and see softmax and the losses at work.",
+            settings="dlviz.building_blocks:BlocksSettings",
         ),
         PageInfo(
             "pages/gradient_descent.py",
@@ -30,6 +40,7 @@ TOPICS: dict[str, list[PageInfo]] = {
             ":material/trending_down:",
             "Roll a ball down a curve one learning-rate step at a time: too small crawls, just right lands, "
             "too large overshoots and diverges. Race momentum, RMSprop and Adam; watch one neuron fit a line.",
+            settings="dlviz.descent:DescentSettings",
         ),
     ],
     "Networks": [
@@ -39,6 +50,7 @@ TOPICS: dict[str, list[PageInfo]] = {
             ":material/hub:",
             "Build a network layer by layer and watch it learn XOR, circles, spirals, Gaussians and moons. "
             "Change neurons, activations and the learning rate, and see the decision boundary form.",
+            settings="dlviz.playground:PlaygroundSettings",
         ),
     ],
     "Vision": [
@@ -48,6 +60,12 @@ TOPICS: dict[str, list[PageInfo]] = {
             ":material/draw:",
             "Draw a digit and watch a convolutional network read it as you draw. See how a drawing is "
             "prepared the MNIST way, what each convolution detects, and train a network of your own.",
+            settings="dlviz.digits:DigitsSettings",
         ),
     ],
 }
+
+
+def every_page() -> list[PageInfo]:
+    """Home first, then every topic's pages in navigation order."""
+    return [HOME, *(page for pages in TOPICS.values() for page in pages)]
