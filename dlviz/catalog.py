@@ -55,6 +55,14 @@ TOPICS: dict[str, list[PageInfo]] = {
     ],
     "Vision": [
         PageInfo(
+            "pages/convolution.py",
+            "Convolution",
+            ":material/filter:",
+            "Slide blur, sharpen, edge and Sobel filters over real photos and your own, see stride, padding and "
+            "pooling at work, and follow a kernel's walk over a small grid of numbers.",
+            settings="dlviz.convolution:ConvolutionSettings",
+        ),
+        PageInfo(
             "pages/digits.py",
             "Digits",
             ":material/draw:",

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dlviz.settings import choice, flag, number, numbers, replace
+
 IMAGES_DIR = Path(__file__).resolve().parents[1] / "assets" / "images"
 PHOTOS = {
     "chelsea.png": "Chelsea the cat",
@@ -209,3 +211,102 @@ def pattern(name: str, side: int = 128) -> np.ndarray:
 
 
 PATTERNS = {"checkerboard": "Checkerboard", "step_edge": "A vertical step edge", "circle": "A disc"}
+
+
+# --- grids for the kernel's walk --------------------------------------------------------------------
+
+GRIDS = {"edge": "A vertical edge of 10s and 0s", "corner": "A bright corner", "random": "Random digits 0-9"}
+WALK_KERNELS = {"vertical": ("Vertical edge [1, 0, −1]", [[1, 0, -1]] * 3),
+                "horizontal": ("Horizontal edge", [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]),
+                "box": ("Box (sum of 9)", [[1, 1, 1]] * 3),
+                "sharpen": ("Sharpen", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])}  # fmt: skip
+
+
+def grid(name: str, size: int = 6, seed: int = 0) -> np.ndarray:
+    if name == "edge":
+        return np.tile(np.where(np.arange(size) < size // 2, 10.0, 0.0), (size, 1))
+    if name == "corner":
+        out = np.zeros((size, size))
+        out[: size // 2, : size // 2] = 10.0
+        return out
+    if name == "random":
+        return np.random.default_rng(seed).integers(0, 10, (size, size)).astype(np.float64)
+    raise KeyError(name)
+
+
+# --- the page's settings ----------------------------------------------------------------------------
+
+
+PARTS = {"photo": "Filters on photos", "walk": "The kernel's walk", "learned": "What a CNN learned"}
+SOURCES = {**PHOTOS, **PATTERNS, "digit": "An MNIST digit", "upload": "Your own image"}
+PADDINGS = ("valid", "same")
+POOLS = {"none": "No pooling", "max": "Max pooling", "average": "Average pooling"}
+
+
+@dataclass(frozen=True)
+class ConvolutionSettings:
+    part: str = choice("photo", PARTS)
+    image: str = choice("chelsea.png", SOURCES)
+    kernel: str = choice("sobel_right", (*KERNELS, "custom"))
+    custom: tuple[float, ...] = numbers((0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0), -100.0, 100.0, min_len=9, max_len=25)
+    colour: bool = flag(False)
+    relu: bool = flag(False)
+    stride: int = number(1, 1, 3)
+    padding: str = choice("valid", PADDINGS)
+    pool: str = choice("none", POOLS)
+    pool_size: int = number(2, 2, 3)
+    flip: bool = flag(False)
+    grid: str = choice("edge", GRIDS)
+    grid_size: int = number(6, 4, 10)
+    walk_kernel: str = choice("vertical", WALK_KERNELS)
+    walk_stride: int = number(1, 1, 3)
+    walk_padding: str = choice("valid", PADDINGS)
+
+    def repaired(self) -> ConvolutionSettings:
+        """A custom kernel is 3 x 3 or 5 x 5."""
+        if len(self.custom) in (9, 25):
+            return self
+        return replace(self, custom=ConvolutionSettings().custom)
+
+    def base_kernel(self) -> np.ndarray:
+        """The kernel as chosen or typed, before any flip."""
+        if self.kernel == "custom":
+            side = int(round(len(self.custom) ** 0.5))
+            return np.asarray(self.custom, np.float64).reshape(side, side)
+        return KERNELS[self.kernel][1]
+
+    def kernel_array(self) -> np.ndarray:
+        """The kernel the filter slides: flipped for the mathematical convolution."""
+        return flipped(self.base_kernel()) if self.flip else self.base_kernel()
+
+
+def edited_kernel(base: np.ndarray, edits: dict) -> tuple[np.ndarray, bool]:
+    """``base`` with a data editor's edited cells applied; True when a cell was left empty (read as 0)."""
+    out = np.array(base, np.float64)
+    empty = False
+    for row, cells in (edits or {}).items():
+        for col, value in cells.items():
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number, empty = 0.0, True
+            if not np.isfinite(number):
+                number, empty = 0.0, True
+            out[int(row), int(col)] = float(np.clip(number, -100, 100))
+    return out, empty
+
+
+def filter_image(image: np.ndarray, s: ConvolutionSettings) -> tuple[np.ndarray, np.ndarray | None]:
+    """The signed response (H', W') or per RGB channel (H', W', 3), and the pooled result if asked."""
+    kernel = s.kernel_array()
+    channels = [image[..., c] for c in range(3)] if image.ndim == 3 else [image]
+    responses = [convolve(ch, kernel, s.stride, s.padding) for ch in channels]
+    response = np.stack(responses, axis=-1) if len(responses) > 1 else responses[0]
+    detected = np.maximum(response, 0) if s.relu else response
+    if s.pool == "none":
+        return response, None
+    if min(detected.shape[:2]) < s.pool_size:
+        return response, None
+    pooled = [pool(detected[..., c] if detected.ndim == 3 else detected, s.pool_size, mode=s.pool)
+              for c in range(detected.shape[-1] if detected.ndim == 3 else 1)]  # fmt: skip
+    return response, (np.stack(pooled, axis=-1) if len(pooled) > 1 else pooled[0])

@@ -118,3 +118,34 @@ def test_every_upload_is_read_or_refused_with_a_message(name):
         assert image.shape[1] == cv.MAX_SIDE and any("scaled down" in n for n in notes)
     if name == "sixteen-bit.png":
         assert image.max() == 255  # scaled to 8 bits, not clipped to white
+
+
+def test_editing_a_kernel_cell_makes_a_custom_kernel():
+    base = cv.KERNELS["sobel_right"][1]
+    kernel, empty = cv.edited_kernel(base, {0: {"0": 5}, "2": {2: None}, 1: {"1": "abc"}})
+    assert kernel[0, 0] == 5 and kernel[2, 2] == 0 and kernel[1, 1] == 0 and empty
+    same, empty = cv.edited_kernel(base, {})
+    np.testing.assert_array_equal(same, base)
+    assert not empty
+    clipped, _ = cv.edited_kernel(base, {0: {"0": 1e9}})
+    assert clipped[0, 0] == 100
+
+
+def test_settings_repair_a_custom_kernel_of_the_wrong_size():
+    from dlviz.settings import from_query
+
+    s, problems = from_query(cv.ConvolutionSettings, {"kernel": "custom", "custom": "1,2,3,4"})
+    assert s.base_kernel().shape == (3, 3) and problems
+    s, problems = from_query(cv.ConvolutionSettings, {"kernel": "custom", "custom": ",".join(["2"] * 16)})
+    assert s.base_kernel().shape == (3, 3) and s.base_kernel()[1, 1] == 1  # 4 x 4 is no kernel here: the identity
+    s, _ = from_query(cv.ConvolutionSettings, {"kernel": "custom", "custom": ",".join(["1"] * 25), "flip": "1"})
+    assert s.kernel_array().shape == (5, 5)
+
+
+def test_filter_image_per_channel_with_relu_and_pooling():
+    image = RNG.uniform(size=(20, 30, 3))
+    s = cv.ConvolutionSettings(kernel="sobel_right", relu=True, pool="max", pool_size=2, stride=1)
+    response, pooled = cv.filter_image(image, s)
+    assert response.shape == (18, 28, 3) and pooled.shape == (9, 14, 3) and pooled.min() >= 0
+    grey_response, grey_pooled = cv.filter_image(image[..., 0], s)
+    np.testing.assert_allclose(grey_response, response[..., 0], atol=1e-6)

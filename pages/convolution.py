@@ -1,0 +1,240 @@
+"""Convolution: filters on real photos, a kernel walking over a grid, stride, padding and pooling."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dlviz import codegen, digits, figures, ui
+from dlviz import convolution as cv
+from dlviz.convolution import GRIDS, KERNELS, PADDINGS, PARTS, POOLS, SOURCES, WALK_KERNELS, ConvolutionSettings
+
+ui.use_navigation()
+NAME = "convolution"
+state = st.session_state
+
+st.title("Convolution")
+st.caption("A small kernel slides over the image, multiplies element-wise and sums: **filter**. ReLU keeps what "
+           "it found: **detect**. Pooling keeps the strongest answer in each patch: **condense**.")  # fmt: skip
+saved = ui.page_settings(ConvolutionSettings, NAME)
+seeded = ui.seeder("cv", saved)
+projector = ui.projector()
+
+ui.seed("cv.tab", PARTS[saved.part])
+photo_tab, walk_tab, learned_tab = st.tabs(list(PARTS.values()), key="cv.tab", on_change="rerun")
+part = next(key for key, label in PARTS.items() if label == state["cv.tab"])
+
+
+@st.cache_resource(show_spinner="Loading the digit model…")
+def shipped_classifier() -> digits.Classifier:
+    return digits.load_classifier()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def source_image(name: str) -> np.ndarray:
+    """Shipped photos as RGB uint8; patterns and the digit as grey in [0, 1]."""
+    if name in cv.PHOTOS:
+        return cv.load_photo(name)
+    if name in cv.PATTERNS:
+        return cv.pattern(name)
+    return digits.load_subset()["x_test"][0] / 255.0
+
+
+def kernel_table(kernel: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(kernel, columns=[str(i) for i in range(kernel.shape[1])])
+
+
+def use_preset() -> None:
+    state.pop("cv.kernel_editor", None)  # the editor shows the new preset
+
+
+def kernel_edited() -> None:
+    """Any edit turns the kernel into a custom one, which the editor then shows as its starting table."""
+    edits = state["cv.kernel_editor"].get("edited_rows", {})
+    kernel, empty = cv.edited_kernel(current_settings().base_kernel(), edits)
+    state["cv.custom"] = tuple(float(v) for v in kernel.ravel())
+    state["cv.kernel"] = "custom"
+    state["cv.kernel_empty"] = empty
+    state.pop("cv.kernel_editor", None)
+    state.pop("cv.kernel_side", None)
+
+
+def resize_kernel() -> None:
+    side = int(state["cv.kernel_side"])
+    state["cv.custom"] = tuple(float(v) for v in np.pad([[1.0]], (side - 1) // 2).ravel())  # identity of that size
+    state.pop("cv.kernel_editor", None)
+
+
+def current_settings() -> ConvolutionSettings:
+    values = {name: state.get(f"cv.{name}", getattr(saved, name)) for name in ConvolutionSettings.__dataclass_fields__}
+    return ConvolutionSettings(**{**values, "part": part}).repaired()
+
+
+# --- widgets of the open tab ----------------------------------------------------------------------
+if photo_tab.open:
+    image_col, kernel_col = photo_tab.columns(2)
+    image_col.selectbox("Image", list(SOURCES), format_func=SOURCES.get, key=seeded("image"))
+    kernel_col.selectbox("Filter", [*KERNELS, "custom"], format_func=lambda k: KERNELS[k][0] if k in KERNELS else "Custom",
+                         key=seeded("kernel"), on_change=use_preset)  # fmt: skip
+    stride_col, pad_col, pool_col, size_col = photo_tab.columns(4)
+    stride_col.slider("Stride", 1, 3, key=seeded("stride"))
+    pad_col.segmented_control("Padding", PADDINGS, key=seeded("padding"), required=True)
+    pool_col.selectbox("Pooling", list(POOLS), format_func=POOLS.get, key=seeded("pool"))
+    size_col.segmented_control("Pool size", [2, 3], key=seeded("pool_size"), required=True)
+    relu_col, colour_col, flip_col = photo_tab.columns(3)
+    relu_col.toggle("ReLU after the filter (detect)", key=seeded("relu"))
+    colour_col.toggle("Filter each colour channel", key=seeded("colour"))
+    flip_col.toggle("Flip the kernel (mathematical convolution)", key=seeded("flip"))
+
+if walk_tab.open:
+    grid_col, size_col, kernel_col, stride_col, pad_col = walk_tab.columns([3, 2, 3, 2, 2])
+    grid_col.selectbox("Grid", list(GRIDS), format_func=GRIDS.get, key=seeded("grid"))
+    size_col.slider("Grid size", 4, 10, key=seeded("grid_size"))
+    kernel_col.selectbox("Kernel", list(WALK_KERNELS), format_func=lambda k: WALK_KERNELS[k][0], key=seeded("walk_kernel"))
+    stride_col.slider("Stride", 1, 3, key=seeded("walk_stride"))
+    pad_col.segmented_control("Padding", PADDINGS, key=seeded("walk_padding"), required=True)
+
+if learned_tab.open:
+    learned_tab.selectbox("Image", list(SOURCES), format_func=SOURCES.get, key=seeded("image"))
+
+settings = current_settings()
+ui.save_settings(NAME, settings)
+
+
+# --- filters on photos ----------------------------------------------------------------------------
+def chosen_image(s: ConvolutionSettings, where) -> np.ndarray | None:
+    """The image to filter, from the shipped ones or the participant's upload, with notes for the page."""
+    if s.image != "upload":
+        return source_image(s.image)
+    upload = where.file_uploader("Your image (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp", "gif"],
+                                 key="cv.upload")  # fmt: skip
+    if upload is None:
+        where.info("Choose an image file to filter it.")
+        return None
+    try:
+        image, notes = cv.load_upload(upload.getvalue())
+    except cv.BadImage as err:
+        where.error(f"{ui.plain(upload.name)}: {err}", icon=":material/broken_image:")
+        return None
+    for note in notes:
+        where.caption(note)
+    return image
+
+
+def show_filters(s: ConvolutionSettings) -> None:
+    editor_col, formula_col = st.columns([2, 3])
+    if s.kernel == "custom":
+        editor_col.segmented_control("Kernel size", [3, 5], default=s.base_kernel().shape[0], key="cv.kernel_side",
+                                     required=True, on_change=resize_kernel)  # fmt: skip
+    editor_col.data_editor(kernel_table(s.base_kernel()), key="cv.kernel_editor", hide_index=True, width="stretch",
+                           on_change=kernel_edited)  # fmt: skip
+    editor_col.caption("Edit any cell: the filter becomes a custom one.")
+    if state.pop("cv.kernel_empty", False):
+        editor_col.warning("A kernel cell was left empty or was not a number; it counts as 0.")
+
+    image = chosen_image(s, st)
+    if image is None:
+        return
+    rgb = image if image.ndim == 3 else None
+    work = (image / 255.0 if s.colour else cv.grey(image)) if rgb is not None else image
+    k = s.kernel_array().shape[0]
+    n_rows, n_cols = work.shape[:2]
+    try:
+        response, pooled = cv.filter_image(work, s)
+    except ValueError:
+        st.error(f"This image is {n_rows} x {n_cols} pixels: too small for a {k} x {k} kernel. Try a larger image.")
+        return
+    p = cv.padding_amount(k, s.padding)
+    formula_col.markdown(
+        f"**{n_rows} x {n_cols}** image, **{k} x {k}** kernel, stride **{s.stride}**, padding **{s.padding}** (p = {p}):  \n"
+        f"out = ⌊(n + 2p − k) / s⌋ + 1 = ⌊({n_rows} + {2 * p} − {k}) / {s.stride}⌋ + 1 = **{response.shape[0]}** rows, "
+        f"**{response.shape[1]}** columns"
+        + (f"  \nthen {s.pool} pooling {s.pool_size} x {s.pool_size}: **{pooled.shape[0]} x {pooled.shape[1]}**"
+           if pooled is not None else "")
+    )  # fmt: skip
+    if s.flip:
+        formula_col.caption("Flipped: this is the mathematical convolution. Deep learning's layers (and Keras's "
+                            "Conv2D) do not flip the kernel: they compute cross-correlation.")  # fmt: skip
+    original_col, response_col, result_col = st.columns(3)
+    original_col.image(image if rgb is not None else np.clip(image, 0, 1), caption="The image", width="stretch")
+    shown_response = response if response.ndim == 2 else response.mean(axis=-1)
+    limit = float(np.percentile(np.abs(shown_response), 99.5)) or float(np.max(np.abs(shown_response))) or 1.0
+    response_col.image(figures.diverging_rgb(shown_response, limit), width="stretch",
+                       caption=f"The filter's raw response: orange below 0, blue above (full colour at ±{limit:.3g})")  # fmt: skip
+    detected = np.maximum(response, 0) if s.relu else response
+    final = pooled if pooled is not None else detected
+    if s.relu or pooled is not None:
+        shown_final = final if final.ndim == 2 else final.mean(axis=-1)
+        top = float(np.percentile(np.abs(shown_final), 99.5)) or float(np.max(np.abs(shown_final))) or 1.0
+        caption = ("After ReLU" if s.relu else "The response") + (f", then {s.pool} pooling" if pooled is not None else "")
+        result_col.image(figures.diverging_rgb(shown_final, top), caption=caption, width="stretch")
+    else:
+        result_col.info("Turn on **ReLU** to keep only what the filter detected, or choose a **pooling** to condense it.")
+    ui.code_panel(codegen.convolution_program(s.kernel_array(), s.stride, s.padding, s.relu, s.pool, s.pool_size,
+                                              s.image if s.image in cv.PHOTOS else "chelsea.png"))  # fmt: skip
+
+
+# --- the kernel's walk ------------------------------------------------------------------------------
+def show_walk(s: ConvolutionSettings) -> None:
+    values = cv.grid(s.grid, s.grid_size)
+    kernel = np.asarray(WALK_KERNELS[s.walk_kernel][1], np.float64)
+    padded, windows = cv.walk(values, kernel, s.walk_stride, s.walk_padding)
+    out_rows = cv.output_size(s.grid_size, 3, s.walk_stride, s.walk_padding)
+    out_cols = len(windows) // out_rows
+    step = st.slider("Window position", 1, len(windows), value=1, key=f"cv.step.{len(windows)}")
+    w = windows[step - 1]
+    p = cv.padding_amount(3, s.walk_padding)
+    grid_col, kernel_col, products_col, out_col = st.columns([3, 2, 2, 3])
+    ui.chart(grid_col.empty(), figures.number_grid(padded, title="Input" + (" with zero padding" if p else ""),
+             window=(w.top, w.left, 3), inner=p, projector=projector), key="cv.chart.grid")  # fmt: skip
+    ui.chart(kernel_col.empty(), figures.number_grid(kernel, title="Kernel", signed=True, projector=projector),
+             key="cv.chart.kernel")  # fmt: skip
+    ui.chart(products_col.empty(), figures.number_grid(w.products, title=f"Products: sum {w.total:.3g}", signed=True,
+             projector=projector), key="cv.chart.products")  # fmt: skip
+    output = np.array([x.total for x in windows]).reshape(out_rows, out_cols)
+    ui.chart(out_col.empty(), figures.number_grid(output, title=f"Output {out_rows} x {out_cols}", filled=step, signed=True,
+             window=(w.row, w.col, 1), projector=projector), key="cv.chart.output")  # fmt: skip
+    st.markdown(f"Window at row {w.row + 1}, column {w.col + 1}: "
+                + " + ".join(f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})"
+                             for a, b in zip(padded[w.top : w.top + 3, w.left : w.left + 3].ravel(), kernel.ravel(),
+                                             strict=True))
+                + f" = **{w.total:g}**")  # fmt: skip
+    if out_rows >= 2 and out_cols >= 2:
+        pooled = cv.pool(output, 2, mode="max")
+        st.markdown(f"**Max pooling 2 x 2** condenses the {out_rows} x {out_cols} output to "
+                    f"{pooled.shape[0]} x {pooled.shape[1]}: each cell keeps the largest value of its 2 x 2 patch.")  # fmt: skip
+        ui.chart(st.empty(), figures.number_grid(pooled, title="After 2 x 2 max pooling", signed=True,
+                                                 projector=projector), key="cv.chart.pooled")  # fmt: skip
+
+
+# --- what a CNN learned -------------------------------------------------------------------------------
+def show_learned(s: ConvolutionSettings) -> None:
+    classifier = shipped_classifier()
+    first = classifier.conv_layers[0]
+    kernels, biases = (np.asarray(v) for v in first.get_weights())
+    shown = 16
+    st.markdown(f"The Digits page's network learned these {kernels.shape[-1]} kernels in its first `Conv2D` layer "
+                f"(the first {shown} shown). Nobody designed them: training found them.")  # fmt: skip
+    ui.chart(st.empty(), figures.image_grid([kernels[:, :, 0, i] for i in range(shown)], [f"{i}" for i in range(shown)],
+             columns=8, signed=True, projector=projector, tile_px=60), key="cv.chart.kernels")  # fmt: skip
+    image = chosen_image(s, st)
+    if image is None:
+        return
+    work = cv.grey(image) if image.ndim == 3 else image
+    work = work[:: max(1, max(work.shape) // 160), :: max(1, max(work.shape) // 160)]  # ~160 px is plenty here
+    maps = [np.maximum(cv.convolve(work, kernels[:, :, 0, i], padding="same") + biases[i], 0) for i in range(shown)]
+    maps = [m / (m.max() or 1.0) for m in maps]  # each map on its own scale: strong and weak detectors both show
+    ui.chart(st.empty(), figures.image_grid(maps, [f"{i}" for i in range(shown)], columns=8,
+             title="Their feature maps on the image (after ReLU, each scaled to its own maximum)", projector=projector,
+             tile_px=110),
+             key="cv.chart.maps")  # fmt: skip
+
+
+if photo_tab.open:
+    with photo_tab:
+        show_filters(settings)
+if walk_tab.open:
+    with walk_tab:
+        show_walk(settings)
+if learned_tab.open:
+    with learned_tab:
+        show_learned(settings)

@@ -1,0 +1,73 @@
+"""The Convolution page headless (AppTest): filters, the walk, the learned kernels, and every odd upload."""
+
+import pytest
+from conftest import open_page as _open
+from streamlit.testing.v1 import AppTest
+from upload_corpus import corpus
+
+from dlviz.ui import plain
+
+BAD = {"text-named.png", "empty.png", "truncated.jpg", "bomb.png"}
+TOO_SMALL = {"one-pixel.png", "very-wide.png"}  # 10000 x 10 becomes 512 x 1 on the way to 512 pixels
+
+
+def open_page(**params) -> AppTest:
+    return _open("pages/convolution.py", **params)
+
+
+def pictures(at: AppTest) -> int:
+    return len(at.get("image"))
+
+
+def text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_filters_show_image_response_and_the_output_size_formula():
+    at = open_page()
+    assert pictures(at) == 2  # the image and the raw response (no ReLU, no pooling yet)
+    assert "**300 x 451** image" in text(at) and "= **298** rows, **449** columns" in text(at)
+    at.slider(key="cv.stride").set_value(3).run()
+    assert "= **100** rows, **150** columns" in text(at)
+    at.selectbox(key="cv.pool").set_value("max").run()
+    assert "max pooling 2 x 2: **50 x 75**" in text(at) and pictures(at) == 3
+    assert any("Conv2D" in c.value and "MaxPooling2D(2)" in c.value for c in at.code)
+
+
+def test_same_padding_keeps_the_size_and_a_5x5_custom_kernel_works():
+    at = open_page(padding="same", kernel="custom", custom=",".join(["0.04"] * 25))
+    assert not at.exception
+    assert "**5 x 5** kernel" in text(at) and "(p = 2)" in text(at) and "= **300** rows, **451** columns" in text(at)
+
+
+@pytest.mark.parametrize("part, charts", [("walk", 5), ("learned", 2)])
+def test_other_tabs_load(part, charts):
+    at = open_page(part=part)
+    assert len(at.get("plotly_chart")) == charts
+
+
+def test_the_walk_moves_and_fills_the_output():
+    at = open_page(part="walk")
+    assert "= **0**" in text(at)  # the first window sits inside the 10s
+    at.slider(key="cv.step.16").set_value(2).run()
+    assert "= **30**" in text(at)  # the second straddles the edge
+
+
+@pytest.mark.parametrize("name", sorted(corpus()))
+def test_every_upload_gets_a_message_or_a_filtered_image(name):
+    at = open_page(image="upload")
+    assert "Choose an image file" in " ".join(i.value for i in at.info)
+    at.get("file_uploader")[0].upload(name, corpus()[name], "image/png").run()
+    assert not at.exception
+    if name in BAD:
+        assert at.error and at.error[0].value.startswith(plain(name)) and pictures(at) == 0  # the name, escaped
+    elif name in TOO_SMALL:
+        assert "too small for a 3 x 3 kernel" in at.error[0].value
+    else:
+        assert not at.error and pictures(at) == 2, [e.value for e in at.error]
+
+
+def test_hostile_link_falls_back():
+    at = open_page(kernel="<script>", custom="1,2,3", stride="9", image="../../etc/passwd", part="nope")
+    assert "not understood" in " ".join(w.value for w in at.warning)
+    assert pictures(at) == 2
