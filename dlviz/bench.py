@@ -379,9 +379,65 @@ def bench_descent_page(seconds: float = 10.0, clicks: int = 10) -> dict:
         return results
 
 
+def bench_convolution_library(repeats: int = 20) -> dict:
+    """Filtering a 512 x 512 photo as the page does: grey, convolve, ReLU, pool, colour the response."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from dlviz import convolution as cv
+    from dlviz import figures
+
+    image = cv.grey(cv.load_photo("astronaut.png"))
+    settings = cv.ConvolutionSettings(kernel="sobel_right", relu=True, pool="max", padding="same")
+    times, encode = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        response, pooled = cv.filter_image(image, settings)
+        pictures = [figures.diverging_rgb(response), figures.diverging_rgb(pooled)]
+        times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for picture in pictures:
+            Image.fromarray(picture).save(io.BytesIO(), "JPEG", quality=90)  # as st.image(output_format="JPEG")
+        encode.append(time.perf_counter() - started)
+    return {"convolution_filter_ms": round(1000 * float(np.median(times[1:])), 1),
+            "convolution_jpeg_ms": round(1000 * float(np.median(encode[1:])), 1)}  # fmt: skip
+
+
+def bench_convolution_page(clicks: int = 10) -> dict:
+    """A click on the ReLU toggle with the 512 x 512 astronaut: server's share and until the page is idle again."""
+    with streamlit_server() as url, browser() as page:
+        sent, received = [], []
+
+        def on_ws(ws):
+            ws.on("framesent", lambda _: sent.append(time.monotonic()))
+            ws.on("framereceived", lambda _: received.append(time.monotonic()))
+
+        page.on("websocket", on_ws)
+        page.goto(url + "/convolution?image=astronaut.png&pool=max")
+        main = main_area(page)
+        toggle = main.get_by_text("ReLU after the filter (detect)")
+        toggle.wait_for(timeout=120_000)
+        wait_drawn(page)
+        shown, server = [], []
+        for _ in range(clicks):
+            before = main.locator("img").nth(2).get_attribute("src")
+            started = time.monotonic()
+            toggle.click()
+            page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
+                                   arg=[main.locator("img").nth(2).element_handle(), before], polling=10, timeout=60_000)  # fmt: skip
+            wait_idle(page)
+            shown.append(time.monotonic() - started)
+            click_sent = min((t for t in sent if t >= started), default=started)
+            server.append(max(received) - click_sent)
+        return {"convolution_click_server_ms": round(1000 * sorted(server)[len(server) // 2], 1),
+                "convolution_click_shown_ms": round(1000 * sorted(shown)[len(shown) // 2], 1)}  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dlviz.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("target", choices=["playground", "rerun", "digits", "descent"])
+    parser.add_argument("target", choices=["playground", "rerun", "digits", "descent", "convolution"])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the in-page measurement window")
     parser.add_argument("--engine-only", action="store_true", help="skip the browser measurements")
     args = parser.parse_args(argv)
@@ -400,6 +456,13 @@ def main(argv: list[str] | None = None) -> None:
         if not args.engine_only:
             results.update(bench_digits_page())
             print(f"pen lift to probabilities on the page: {results['digits_pen_to_answer_ms']} ms")
+        print(json.dumps(results))
+        return
+    if args.target == "convolution":
+        results = bench_convolution_library()
+        if not args.engine_only:
+            results.update(bench_convolution_page())
+        print(", ".join(f"{k} {v}" for k, v in results.items()))
         print(json.dumps(results))
         return
     if args.target == "descent":

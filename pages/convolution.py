@@ -1,5 +1,7 @@
 """Convolution: filters on real photos, a kernel walking over a grid, stride, padding and pooling."""
 
+import time
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -10,6 +12,7 @@ from dlviz.convolution import GRIDS, KERNELS, PADDINGS, PARTS, POOLS, SOURCES, W
 
 ui.use_navigation()
 NAME = "convolution"
+WALK_SECONDS = 0.5  # per window position while the walk plays
 state = st.session_state
 
 st.title("Convolution")
@@ -155,10 +158,11 @@ def show_filters(s: ConvolutionSettings) -> None:
         formula_col.caption("Flipped: this is the mathematical convolution. Deep learning's layers (and Keras's "
                             "Conv2D) do not flip the kernel: they compute cross-correlation.")  # fmt: skip
     original_col, response_col, result_col = st.columns(3)
-    original_col.image(image if rgb is not None else np.clip(image, 0, 1), caption="The image", width="stretch")
+    original_col.image(image if rgb is not None else np.clip(image, 0, 1), caption="The image", width="stretch",
+                       output_format="JPEG")  # JPEG: PNG-encoding a 512 x 512 picture costs ~80 ms
     shown_response = response if response.ndim == 2 else response.mean(axis=-1)
     limit = float(np.percentile(np.abs(shown_response), 99.5)) or float(np.max(np.abs(shown_response))) or 1.0
-    response_col.image(figures.diverging_rgb(shown_response, limit), width="stretch",
+    response_col.image(figures.diverging_rgb(shown_response, limit), width="stretch", output_format="JPEG",
                        caption=f"The filter's raw response: orange below 0, blue above (full colour at ±{limit:.3g})")  # fmt: skip
     detected = np.maximum(response, 0) if s.relu else response
     final = pooled if pooled is not None else detected
@@ -166,7 +170,7 @@ def show_filters(s: ConvolutionSettings) -> None:
         shown_final = final if final.ndim == 2 else final.mean(axis=-1)
         top = float(np.percentile(np.abs(shown_final), 99.5)) or float(np.max(np.abs(shown_final))) or 1.0
         caption = ("After ReLU" if s.relu else "The response") + (f", then {s.pool} pooling" if pooled is not None else "")
-        result_col.image(figures.diverging_rgb(shown_final, top), caption=caption, width="stretch")
+        result_col.image(figures.diverging_rgb(shown_final, top), caption=caption, width="stretch", output_format="JPEG")
     else:
         result_col.info("Turn on **ReLU** to keep only what the filter detected, or choose a **pooling** to condense it.")
     ui.code_panel(codegen.convolution_program(s.kernel_array(), s.stride, s.padding, s.relu, s.pool, s.pool_size,
@@ -180,30 +184,47 @@ def show_walk(s: ConvolutionSettings) -> None:
     padded, windows = cv.walk(values, kernel, s.walk_stride, s.walk_padding)
     out_rows = cv.output_size(s.grid_size, 3, s.walk_stride, s.walk_padding)
     out_cols = len(windows) // out_rows
-    step = st.slider("Window position", 1, len(windows), value=1, key=f"cv.step.{len(windows)}")
-    w = windows[step - 1]
+    output = np.array([x.total for x in windows]).reshape(out_rows, out_cols)
     p = cv.padding_amount(3, s.walk_padding)
+    key = f"cv.step.{len(windows)}"
+    if "cv.walk.to" in state:  # where the last animation stopped
+        state[key] = state.pop("cv.walk.to")
+    play_col, slider_col = st.columns([1, 5], vertical_alignment="bottom")
+    play_col.button("Walk", icon=":material/play_arrow:", type="primary", on_click=ui.on_click("cv.walk.play", True),
+                    width="stretch", help="Move the window over every position.")  # fmt: skip
+    step = slider_col.slider("Window position", 1, len(windows), value=1, key=key)
     grid_col, kernel_col, products_col, out_col = st.columns([3, 2, 2, 3])
-    ui.chart(grid_col.empty(), figures.number_grid(padded, title="Input" + (" with zero padding" if p else ""),
-             window=(w.top, w.left, 3), inner=p, projector=projector), key="cv.chart.grid")  # fmt: skip
+    grid_chart, products_chart, out_chart = grid_col.empty(), products_col.empty(), out_col.empty()
     ui.chart(kernel_col.empty(), figures.number_grid(kernel, title="Kernel", signed=True, projector=projector),
              key="cv.chart.kernel")  # fmt: skip
-    ui.chart(products_col.empty(), figures.number_grid(w.products, title=f"Products: sum {w.total:.3g}", signed=True,
-             projector=projector), key="cv.chart.products")  # fmt: skip
-    output = np.array([x.total for x in windows]).reshape(out_rows, out_cols)
-    ui.chart(out_col.empty(), figures.number_grid(output, title=f"Output {out_rows} x {out_cols}", filled=step, signed=True,
-             window=(w.row, w.col, 1), projector=projector), key="cv.chart.output")  # fmt: skip
-    st.markdown(f"Window at row {w.row + 1}, column {w.col + 1}: "
-                + " + ".join(f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})"
-                             for a, b in zip(padded[w.top : w.top + 3, w.left : w.left + 3].ravel(), kernel.ravel(),
-                                             strict=True))
-                + f" = **{w.total:g}**")  # fmt: skip
+    sum_line = st.empty()
+
+    def draw(at: int, cycle: int) -> None:
+        w = windows[at - 1]
+        ui.chart(grid_chart, figures.number_grid(padded, title="Input" + (" with zero padding" if p else ""),
+                 window=(w.top, w.left, 3), inner=p, projector=projector), key=f"cv.chart.grid.{cycle}")  # fmt: skip
+        ui.chart(products_chart, figures.number_grid(w.products, title=f"Products: sum {w.total:.3g}", signed=True,
+                 projector=projector), key=f"cv.chart.products.{cycle}")  # fmt: skip
+        ui.chart(out_chart, figures.number_grid(output, title=f"Output {out_rows} x {out_cols}", filled=at, signed=True,
+                 window=(w.row, w.col, 1), projector=projector), key=f"cv.chart.output.{cycle}")  # fmt: skip
+        cells = padded[w.top : w.top + 3, w.left : w.left + 3].ravel()
+        terms = " + ".join(f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(cells, kernel.ravel(), strict=True))
+        sum_line.markdown(f"Window at row {w.row + 1}, column {w.col + 1}: {terms} = **{w.total:g}**")
+
+    draw(step, 0)
     if out_rows >= 2 and out_cols >= 2:
         pooled = cv.pool(output, 2, mode="max")
         st.markdown(f"**Max pooling 2 x 2** condenses the {out_rows} x {out_cols} output to "
                     f"{pooled.shape[0]} x {pooled.shape[1]}: each cell keeps the largest value of its 2 x 2 patch.")  # fmt: skip
         ui.chart(st.empty(), figures.number_grid(pooled, title="After 2 x 2 max pooling", signed=True,
                                                  projector=projector), key="cv.chart.pooled")  # fmt: skip
+    if state.pop("cv.walk.play", False):
+        # A click anywhere reruns the script and stops this loop at its next st.* call.
+        for at in range(1, len(windows) + 1):
+            draw(at, at)
+            time.sleep(WALK_SECONDS)
+        state["cv.walk.to"] = len(windows)
+        st.rerun()
 
 
 # --- what a CNN learned -------------------------------------------------------------------------------

@@ -149,3 +149,23 @@ def test_filter_image_per_channel_with_relu_and_pooling():
     assert response.shape == (18, 28, 3) and pooled.shape == (9, 14, 3) and pooled.min() >= 0
     grey_response, grey_pooled = cv.filter_image(image[..., 0], s)
     np.testing.assert_allclose(grey_response, response[..., 0], atol=1e-6)
+
+
+def test_the_keras_program_filters_like_the_page(tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    from dlviz import codegen
+
+    s = cv.ConvolutionSettings(kernel="sobel_right", stride=2, padding="same", relu=True, pool="max")
+    program = codegen.convolution_program(s.kernel_array(), s.stride, s.padding, s.relu, s.pool, s.pool_size,
+                                          str(cv.IMAGES_DIR / "chelsea.png"))  # fmt: skip
+    path = tmp_path / "filter.py"
+    path.write_text(program)
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    _, pooled = cv.filter_image(cv.grey(cv.load_photo("chelsea.png")), s)
+    shape = tuple(int(v) for v in re.search(r"-> output \((\d+), (\d+)\)", done.stdout).groups())
+    mean = float(re.search(r"mean (\S+)", done.stdout).group(1))
+    assert shape == pooled.shape and mean == pytest.approx(pooled.mean(), rel=1e-3)

@@ -71,3 +71,11 @@ def test_hostile_link_falls_back():
     at = open_page(kernel="<script>", custom="1,2,3", stride="9", image="../../etc/passwd", part="nope")
     assert "not understood" in " ".join(w.value for w in at.warning)
     assert pictures(at) == 2
+
+
+def test_walk_button_plays_every_position_and_stops_at_the_end():
+    at = open_page(part="walk", grid_size="4")  # a 2 x 2 output: four positions
+    next(b for b in at.button if b.label == "Walk").click().run()
+    assert not at.exception
+    assert at.slider(key="cv.step.4").value == 4
+    assert "row 2, column 2" in text(at)
