@@ -12,6 +12,7 @@ plotly's validation (see there); tests/test_figures.py validates them.
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import math
 from collections import Counter, defaultdict
@@ -1078,13 +1079,19 @@ def diverging_rgb(values, limit: float | None = None) -> np.ndarray:
 
     Sent as a picture, not a heatmap: a 512 x 512 heatmap would cost ~1 MB per redraw.
     """
-    v = np.asarray(values, np.float64)
+    v = np.asarray(values, np.float32)
     limit = float(limit if limit is not None else np.nanmax(np.abs(v)) or 1.0) or 1.0
-    t = np.clip((np.nan_to_num(v) / limit + 1) / 2, 0, 1)
+    levels = np.clip((np.nan_to_num(v) / limit + 1) * 127.5, 0, 255).astype(np.uint8)
+    return _diverging_table()[levels]
+
+
+@functools.cache
+def _diverging_table() -> np.ndarray:
+    """The diverging scale at 256 levels, (256, 3) uint8: a lookup is ~10x faster than interpolating each pixel."""
     stops = np.array([s for s, _ in theme.DIVERGING])
     colours = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for _, c in theme.DIVERGING], np.float64)
-    rgb = np.stack([np.interp(t, stops, colours[:, i]) for i in range(3)], axis=-1)
-    return rgb.round().astype(np.uint8)
+    t = np.linspace(0, 1, 256)
+    return np.stack([np.interp(t, stops, colours[:, i]) for i in range(3)], axis=-1).round().astype(np.uint8)
 
 
 def number_grid(values, *, title: str = "", window: tuple[int, int, int] | None = None, inner: int = 0,

@@ -24,6 +24,7 @@ SHOTS = [
     ("building-blocks.png", "/building_blocks?part=activations", (1600, 1000), 0, None),
     ("gradient-descent-neuron.png", "/gradient_descent?part=neuron&fit_scale=1&fit_lr=0.3&fit_epochs=300",
      (1600, 1000), 300, None),
+    ("convolution.png", "/convolution?relu=1&pool=max", (1600, 1000), 0, None),
     ("digits.png", "/digits", (1600, 1100), 0, [SEVEN]),
     ("digits-projector.png", "/digits?projector=1", (1920, 1080), 0, [SEVEN]),
     ("digits-phone.png", "/digits", (390, 844), 0, [[(140, 40), (140, 240)]]),

@@ -558,3 +558,11 @@ def test_activation_figure_shades_the_saturated_stretches():
     z = np.linspace(-6, 6, 13)
     fig = figures.activation_figure(z, z, np.ones(13), np.abs(z) >= 4, name="x")
     assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(-6.0, -4.0), (4.0, 6.0)]
+
+
+def test_diverging_pictures_put_zero_at_white_and_the_limits_at_the_ends():
+    rgb = figures.diverging_rgb(np.array([[-2.0, 0.0, 2.0, 9.0]]), limit=2.0)
+    assert rgb.dtype == np.uint8 and rgb.shape == (1, 4, 3)
+    assert tuple(rgb[0, 0]) == (0xB3, 0x58, 0x06) and tuple(rgb[0, 2]) == (0x0B, 0x4F, 0x8A)
+    assert all(abs(int(c) - 0xF7) <= 3 for c in rgb[0, 1])  # white, to within one level
+    assert tuple(rgb[0, 3]) == tuple(rgb[0, 2])  # beyond the limit: clipped
