@@ -148,6 +148,14 @@ def load_photo(name: str) -> np.ndarray:
         return _rgb_array(image)
 
 
+def photo_size(name: str) -> tuple[int, int]:
+    """A shipped photo's size as stored (width, height), read from its header."""
+    from PIL import Image
+
+    with Image.open(IMAGES_DIR / name) as image:
+        return image.size
+
+
 def load_upload(data: bytes) -> tuple[np.ndarray, list[str]]:
     """An uploaded file as RGB uint8, scaled to at most MAX_SIDE, with notes on what was changed.
 

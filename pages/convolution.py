@@ -107,6 +107,9 @@ ui.save_settings(NAME, settings)
 def chosen_image(s: ConvolutionSettings, where) -> np.ndarray | None:
     """The image to filter, from the shipped ones or the participant's upload, with notes for the page."""
     if s.image != "upload":
+        if s.image in cv.PHOTOS and max(size := cv.photo_size(s.image)) > cv.MAX_SIDE:
+            where.caption(f"The photo is {size[0]} x {size[1]} pixels; it is filtered scaled down to at most "
+                          f"{cv.MAX_SIDE} on the long side.")  # fmt: skip
         return source_image(s.image)
     upload = where.file_uploader("Your image (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp", "gif"],
                                  key="cv.upload")  # fmt: skip

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from dlviz.bench import browser, clear_canvas, main_area, streamlit_server, wait_idle
+from dlviz.bench import browser, clear_canvas, main_area, streamlit_server, wait_drawn, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,8 @@ def digits_page():
 def draw(page, strokes) -> None:
     surface = page.locator("canvas.upper-canvas").first
     surface.wait_for(timeout=120_000)
+    wait_drawn(page)  # lazily loaded elements above the canvas must not move it while the pen is down
+    surface.element_handle().wait_for_element_state("stable")
     box = surface.bounding_box()
     for stroke in strokes:
         x, y = stroke[0]

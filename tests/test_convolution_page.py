@@ -79,3 +79,9 @@ def test_walk_button_plays_every_position_and_stops_at_the_end():
     assert not at.exception
     assert at.slider(key="cv.step.4").value == 4
     assert "row 2, column 2" in text(at)
+
+
+def test_a_large_shipped_photo_says_it_was_scaled_down():
+    at = open_page(image="rocket.jpg")
+    assert any("640 x 427 pixels" in c.value for c in at.caption)
+    assert "**341 x 512** image" in text(at)
