@@ -8,6 +8,7 @@ out the same arithmetic one window at a time for the small-grid view.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ def load_photo(name: str) -> np.ndarray:
         return _rgb_array(image)
 
 
+@functools.cache
 def photo_size(name: str) -> tuple[int, int]:
     """A shipped photo's size as stored (width, height), read from its header."""
     from PIL import Image

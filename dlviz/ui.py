@@ -53,6 +53,18 @@ def use_navigation() -> None:
         st.rerun()
 
 
+def part_tabs(prefix: str, parts: dict[str, str], saved_part: str) -> tuple[dict[str, Any], str]:
+    """Tabs for a page's parts, opened on the saved part; only the open tab's code needs to run.
+
+    Returns the tab containers by part key, and the key of the open one (for the page's settings).
+    The open tab's label lives in ``prefix.tab``.
+    """
+    seed(f"{prefix}.tab", parts[saved_part])
+    containers = st.tabs(list(parts.values()), key=f"{prefix}.tab", on_change="rerun")
+    open_label = st.session_state[f"{prefix}.tab"]
+    return dict(zip(parts, containers, strict=True)), next(k for k, label in parts.items() if label == open_label)
+
+
 def keep_keras_state() -> None:
     """Stop Streamlit from resetting Keras after every script run.
 

@@ -18,11 +18,8 @@ saved = ui.page_settings(BlocksSettings, NAME)
 seeded = ui.seeder("bb", saved)
 projector = ui.projector()
 
-ui.seed("bb.tab", PARTS[saved.part])
-neuron_tab, activations_tab, gates_tab, softmax_tab, losses_tab = st.tabs(
-    list(PARTS.values()), key="bb.tab", on_change="rerun"
-)
-part = next(key for key, label in PARTS.items() if label == state["bb.tab"])
+tabs, part = ui.part_tabs("bb", PARTS, saved.part)
+neuron_tab, activations_tab, gates_tab, softmax_tab, losses_tab = tabs.values()
 
 
 def each(field: str, n: int) -> list[str]:
@@ -114,8 +111,9 @@ def show_neuron(s: BlocksSettings) -> None:
         lo, hi = {"sigmoid": (0, 1), "step": (0, 1), "tanh": (-1, 1)}.get(s.activation, (float(plane.min()), float(plane.max())))
         ui.chart(st.empty(), figures.plane_figure(axis, plane, ws, s.b, lo=lo, hi=hi + (hi == lo),
                  points=np.array([xs]), point_name="your input (x1, x2)",
-                 title="The neuron's output over the plane: the dashed line is z = 0", projector=projector),
+                 title="Output over the plane", projector=projector),
                  key="bb.chart.plane")  # fmt: skip
+        st.caption("The dashed line is where z = 0: the neuron's decision line.")
     else:
         st.caption("With two inputs the page also draws the neuron's output over the whole plane.")
     ui.code_panel(codegen.neuron_program(xs, ws, s.b, s.activation))

@@ -22,9 +22,8 @@ saved = ui.page_settings(ConvolutionSettings, NAME)
 seeded = ui.seeder("cv", saved)
 projector = ui.projector()
 
-ui.seed("cv.tab", PARTS[saved.part])
-photo_tab, walk_tab, learned_tab = st.tabs(list(PARTS.values()), key="cv.tab", on_change="rerun")
-part = next(key for key, label in PARTS.items() if label == state["cv.tab"])
+tabs, part = ui.part_tabs("cv", PARTS, saved.part)
+photo_tab, walk_tab, learned_tab = tabs.values()
 
 
 @st.cache_resource(show_spinner="Loading the digit model…")

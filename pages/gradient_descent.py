@@ -24,9 +24,8 @@ seeded = ui.seeder("gd", saved)
 projector = ui.projector()
 
 # Only the open tab runs (on_change="rerun"); the others keep their values in the saved settings.
-ui.seed("gd.tab", PARTS[saved.part])
-curve_tab, race_tab, neuron_tab = st.tabs(list(PARTS.values()), key="gd.tab", on_change="rerun")
-part = next(key for key, label in PARTS.items() if label == state["gd.tab"])
+tabs, part = ui.part_tabs("gd", PARTS, saved.part)
+curve_tab, race_tab, neuron_tab = tabs.values()
 
 if curve_tab.open:
     side = st.sidebar
