@@ -52,6 +52,14 @@ TOPICS: dict[str, list[PageInfo]] = {
             "Change neurons, activations and the learning rate, and see the decision boundary form.",
             settings="dlviz.playground:PlaygroundSettings",
         ),
+        PageInfo(
+            "pages/overfitting.py",
+            "Overfitting & dropout",
+            ":material/ssid_chart:",
+            "Watch a big network memorize noise while its validation loss climbs, then tame a copy of it with "
+            "dropout, L2, batch normalization and early stopping, side by side.",
+            settings="dlviz.overfitting:OverfittingSettings",
+        ),
     ],
     "Vision": [
         PageInfo(

@@ -186,3 +186,20 @@ def on_click(state_key: str, value: Any) -> Callable[[], None]:
         st.session_state[state_key] = value
 
     return set_state
+
+
+def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str = "Train one epoch."):
+    """Play/Pause, Step and Reset for a training run, with a status line beside them (returned, empty).
+
+    The buttons set ``prefix.running``, ``prefix.step`` and ``prefix.reset`` in the session; their keys are
+    ``prefix.play``, ``prefix.stepper`` and ``prefix.resetter``.
+    """
+    play_col, step_col, reset_col, status_col = st.columns([1, 1, 1, 4], vertical_alignment="center")
+    play_col.button("Pause" if running else "Play", icon=":material/pause:" if running else ":material/play_arrow:",
+                    type="primary", on_click=on_click(f"{prefix}.running", not running), disabled=finished,
+                    width="stretch", key=f"{prefix}.play")  # fmt: skip
+    step_col.button("Step", icon=":material/skip_next:", on_click=on_click(f"{prefix}.step", True),
+                    disabled=running or finished, width="stretch", help=step_help, key=f"{prefix}.stepper")  # fmt: skip
+    reset_col.button("Reset", icon=":material/replay:", on_click=on_click(f"{prefix}.reset", True), width="stretch",
+                     key=f"{prefix}.resetter")  # fmt: skip
+    return status_col.empty()

@@ -164,15 +164,8 @@ def neuron(s: DescentSettings) -> None:
         run.train(1)
     running = state.get("gd.fit.running", False) and not finished()
 
-    play_col, step_col, reset_col, status_col = st.columns([1, 1, 1, 4], vertical_alignment="center")
-    play_col.button("Pause" if running else "Play", icon=":material/pause:" if running else ":material/play_arrow:",
-                    type="primary", on_click=ui.on_click("gd.fit.running", not running), disabled=finished(),
-                    width="stretch", key="gd.fit.play")  # fmt: skip
-    step_col.button("Step", icon=":material/skip_next:", on_click=ui.on_click("gd.fit.step", True),
-                    disabled=running or finished(), width="stretch", help="Train one epoch.", key="gd.fit.stepper")  # fmt: skip
-    reset_col.button("Reset", icon=":material/replay:", on_click=ui.on_click("gd.fit.reset", True), width="stretch",
-                     key="gd.fit.resetter")  # fmt: skip
-    status, notice = status_col.empty(), st.empty()
+    status = ui.play_controls("gd.fit", running=running, finished=finished())
+    notice = st.empty()
     line_col, weights_col = st.columns(2)
     line_chart, weights_chart = line_col.empty(), weights_col.empty()
     loss_col, predict_col = st.columns([3, 2])

@@ -104,19 +104,7 @@ if state.pop("pg.step", False) and not run.finished:
 running = state.get("pg.running", False) and not run.finished
 
 with controls:
-    play_col, step_col, reset_col, status_col = st.columns([1, 1, 1, 4], vertical_alignment="center")
-    play_col.button(
-        "Pause" if running else "Play",
-        icon=":material/pause:" if running else ":material/play_arrow:",
-        type="primary",
-        on_click=ui.on_click("pg.running", not running),
-        disabled=run.finished,
-        width="stretch",
-    )
-    step_col.button("Step", icon=":material/skip_next:", on_click=ui.on_click("pg.step", True),
-                    disabled=running or run.finished, width="stretch", help="Train one epoch.")  # fmt: skip
-    reset_col.button("Reset", icon=":material/replay:", on_click=ui.on_click("pg.reset", True), width="stretch")
-    status = status_col.empty()
+    status = ui.play_controls("pg", running=running, finished=run.finished)
     notice = st.empty()
 
 network_chart = network_col.empty()

@@ -476,6 +476,13 @@ def _every_figure():
         yield figures.loss_curves_figure(xs, {"mse": xs**2}, x_title="error", marker={"mse": (1.0, 1.0)}, y_range=(0, 4),
                                          projector=projector)  # fmt: skip
         yield figures.fitted_lines_figure([1, 2, 3], [2, 3, 9], {"MSE": (1.0, 1.0)}, outlier=2, projector=projector)
+        yield figures.gap_curves_figure([0.7, 0.4, 0.2], [0.7, 0.6, 0.8], best_epoch=2, stopped_epoch=3, restored_epoch=2,
+                                        x_range=(0, 10), y_range=(0, 1), projector=projector)  # fmt: skip
+        line = np.linspace(-3, 3, 20)
+        yield figures.curve_fit_figure(line[:5, None], line[:5], line[5:, None], line[5:], line, np.sin(line), line,
+                                       projector=projector)  # fmt: skip
+        yield figures.dropout_figure(2, [32, 8], [rng.random(32) < 0.5, rng.random(8) < 0.5], projector=projector)
+        yield figures.dropout_figure(1, [4], None, projector=projector)
 
 
 def test_every_figure_passes_plotly_validation():
@@ -566,3 +573,31 @@ def test_diverging_pictures_put_zero_at_white_and_the_limits_at_the_ends():
     assert tuple(rgb[0, 0]) == (0xB3, 0x58, 0x06) and tuple(rgb[0, 2]) == (0x0B, 0x4F, 0x8A)
     assert all(abs(int(c) - 0xF7) <= 3 for c in rgb[0, 1])  # white, to within one level
     assert tuple(rgb[0, 3]) == tuple(rgb[0, 2])  # beyond the limit: clipped
+
+
+def test_gap_curves_shade_between_training_and_validation_and_mark_the_stop():
+    fig = figures.gap_curves_figure([0.7, 0.4, 0.2, 0.1], [0.7, 0.5, 0.6, 0.9], best_epoch=2, stopped_epoch=4,
+                                    restored_epoch=2, x_range=(0, 100), y_range=(0, 2))  # fmt: skip
+    train, val, star = fig.data
+    assert val.fill == "tonexty" and train.line.color == theme.TRAIN and val.line.color == theme.VALIDATION
+    assert (star.x[0], star.y[0]) == (2, 0.5)
+    assert fig.layout.shapes[0].x0 == 4 and "epoch 2 restored" in fig.layout.annotations[0].text
+    assert list(fig.layout.yaxis.range) == [0, 2] and list(fig.layout.xaxis.range) == [0, 100]
+    plain = figures.gap_curves_figure([float("nan")], [float("nan")], best_epoch=None)
+    assert len(plain.data) == 2 and not plain.layout.shapes
+
+
+def test_dropout_figure_hollows_dropped_units_and_cuts_their_edges():
+    mask = np.array([True, False, False, True])
+    fig = figures.dropout_figure(2, [4], [mask])
+    edges, active, dropped = fig.data
+    assert len(active.x) == 2 + 2 + 1 and len(dropped.x) == 2
+    assert len(edges.x) == 3 * (2 * 2 + 2 * 1)  # inputs to the 2 kept units, kept units to the output
+    inference = figures.dropout_figure(2, [4], None)
+    assert len(inference.data) == 2 and len(inference.data[1].x) == 7
+
+
+def test_dropout_figure_shows_at_most_max_units_per_layer():
+    fig = figures.dropout_figure(2, [128, 128], None, max_units=16)
+    assert len(fig.data[1].x) == 2 + 16 + 16 + 1
+    assert "128 units, 16 shown" in fig.layout.xaxis.ticktext[1]

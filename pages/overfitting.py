@@ -1,0 +1,198 @@
+"""Overfitting & dropout: a big network memorizes noise; its regularized copy, trained beside it, does not."""
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from dlviz import codegen, figures, ui
+from dlviz import overfitting as of
+from dlviz.overfitting import OverfitRace, OverfittingSettings
+
+ui.use_navigation()
+NAME = "overfitting"
+REFRESH_SECONDS = 0.12  # training time between two redraws while playing
+state = st.session_state
+
+st.title("Overfitting & dropout")
+st.caption(
+    "The **training loss** falls whether a network learns the signal or the noise; the **validation loss** falls "
+    "only for the signal. Two copies of one big network learn the same few noisy points from the same starting "
+    "weights: watch the gap open for the baseline, and the regularizers keep it small."
+)
+saved = ui.page_settings(OverfittingSettings, NAME)
+seeded = ui.seeder("of", saved)
+
+
+def regenerate() -> None:
+    state["of.seed"] = (state["of.seed"] + 1) % 100_000
+
+
+side = st.sidebar
+side.header("Data")
+side.selectbox("Data", list(of.TASKS), format_func=of.TASKS.get, key=seeded("task"))
+regression = state["of.task"] == "curve"
+side.slider("Noise (%)" if regression else "Labels flipped (%)", 0, 50, step=5, key=seeded("noise"),
+            help="The noise's spread, in % of the curve's height." if regression else
+            "Share of points given the wrong class: noise that no rule can explain.")  # fmt: skip
+side.slider("Training points", 10, 200, step=10, key=seeded("train_points"),
+            help=f"The networks learn from these; {of.N_VAL} more points check them (validation).")  # fmt: skip
+if not regression:
+    side.toggle("Show the validation points", key=seeded("show_val"), help="The maps show the training points only.")
+seed_col, regen_col = side.columns([2, 1], vertical_alignment="bottom")
+seed_col.number_input("Seed", 0, 99_999, key=seeded("seed"))
+regen_col.button("", icon=":material/refresh:", on_click=regenerate, help="New random data (the next seed).", width="stretch")
+
+side.header("Capacity (both networks)")
+side.select_slider("Neurons per layer (wider)", of.WIDTHS, key=seeded("width"))
+side.slider("Hidden layers (deeper)", 1, 4, key=seeded("depth"))
+
+side.header("Regularized copy")
+side.slider("Dropout rate", 0.0, 0.8, step=0.05, key=seeded("dropout"), help="0 switches dropout off.")
+side.select_slider("L2 weight decay", sorted({*of.L2_RATES, saved.l2}), format_func=lambda v: f"{v:g}" if v else "off",
+                   key=seeded("l2"))  # fmt: skip
+side.toggle("Batch normalization", key=seeded("batchnorm"))
+side.toggle("Early stopping", key=seeded("early_stopping"),
+            help="keras.callbacks.EarlyStopping on the validation loss.")  # fmt: skip
+if state["of.early_stopping"]:
+    side.number_input("Patience (epochs)", 1, 500, key=seeded("patience"),
+                      help="How many epochs without improvement to wait before stopping.")  # fmt: skip
+    side.number_input("min_delta", 0.0, 0.1, step=0.001, format="%.3f", key=seeded("min_delta"),
+                      help="A smaller drop in validation loss does not count as an improvement.")  # fmt: skip
+    side.toggle("Restore best weights", key=seeded("restore_best"))
+
+side.header("Training")
+side.select_slider("Learning rate (Adam)", sorted({*of.LEARNING_RATES, saved.lr}), format_func=lambda v: f"{v:g}",
+                   key=seeded("lr"))  # fmt: skip
+side.select_slider("Batch size", sorted({*of.BATCHES, saved.batch}), key=seeded("batch"))
+side.number_input("Epochs", 10, 3000, step=50, key=seeded("epochs"))
+
+fields = [name for name in OverfittingSettings.__dataclass_fields__ if f"of.{name}" in state]
+settings = OverfittingSettings(**{**vars(saved), **{name: state[f"of.{name}"] for name in fields}})
+ui.save_settings(NAME, settings)
+
+params = of.parameter_count(settings)
+side.caption(
+    f"{settings.depth} x {settings.width} neurons: **{params:,} weights** for {settings.train_points} training "
+    f"points. One hidden layer would need {of.equally_big_single_layer(settings):,} neurons for as many weights: "
+    "stacking layers (deeper) buys more complex shapes per weight than widening one layer."
+)
+
+# --- the two networks: rebuilt when the data or the networks change -------------------------------------
+race: OverfitRace | None = state.get("of.race")
+if state.pop("of.reset", False) or race is None or race.settings.model_key() != settings.model_key():
+    race = state["of.race"] = OverfitRace(settings)
+    state["of.running"] = False
+else:
+    race.adopt(settings)
+if state.pop("of.step", False) and not race.finished:
+    race.train(1)
+running = state.get("of.running", False) and not race.finished
+
+status = ui.play_controls("of", running=running, finished=race.finished, step_help="Train both networks one epoch.")
+columns = dict(zip(of.RUNS, st.columns(2, gap="large"), strict=True))
+blurbs = {
+    "baseline": f"{settings.depth} x {settings.width} ReLU neurons, nothing to hold it back.",
+    "regularized": "The same network with " + (", ".join(settings.regularizers) or "no regularizer yet: turn some on "
+                                                "in the sidebar") + ".",
+}  # fmt: skip
+slots = {}
+for name, col in columns.items():
+    col.subheader(name.capitalize())
+    col.caption(blurbs[name])
+    slots[name] = dict(picture=col.empty(), curves=col.empty(), numbers=col.empty(), notice=col.empty())
+
+st.subheader("Dropout, made visible")
+if settings.dropout > 0:
+    st.markdown(
+        f"Each training step, dropout switches off a random **{settings.dropout:.0%}** of each hidden layer's units "
+        "(a fresh draw every step), so no unit can rely on a few partners: no conspiracies of weights. Every step "
+        "trains a different thinned network, and the full network behaves like a committee of them. At inference "
+        "all units are on (Keras scales the kept units up during training, so the sums stay the same)."
+    )
+    st.toggle("Inference: all units on", key=seeded("inference"))
+else:
+    st.info("Set a **dropout rate** for the regularized copy to see which units it switches off each step.")
+diagram = st.empty()
+ui.code_panel(codegen.overfitting_program(settings), title="Keras code for both networks")
+
+
+def shared_ranges() -> tuple[tuple[float, float], tuple[float, float]]:
+    """Both loss charts on the same axes, so their gaps compare at a glance."""
+    values = np.concatenate([np.asarray(v, np.float64) for run in race.runs.values()
+                             for v in (run.history.loss, run.history.val_loss)] + [np.zeros(1)])  # fmt: skip
+    top = float(np.max(values[np.isfinite(values)])) if np.isfinite(values).any() else 1.0
+    return (0.0, float(settings.epochs)), (0.0, min(top, 50.0) * 1.08 or 1.0)
+
+
+def describe(run: of.Contestant) -> str:
+    h = run.history
+    if not len(h):
+        return "Press **Play** or **Step** to train."
+    text = f"Epoch {run.epoch} · training loss {h.loss[-1]:.3f} · validation loss {h.val_loss[-1]:.3f}"
+    if not settings.regression:
+        text += f" · validation accuracy {h.val_accuracy[-1]:.0%}"
+    best = run.best_epoch
+    if best is not None:
+        text += f"  \nLowest validation loss {h.val_loss[best - 1]:.3f} at epoch {best} (★)"
+    return text
+
+
+def draw(cycle: int) -> None:
+    """Redraw everything that depends on the weights; ``cycle`` keeps element ids unique."""
+    projector = ui.projector()
+    s, split = race.settings, race.split
+    status.markdown(f"**Epoch {race.epoch}** of {s.epochs}")
+    outputs = race.outputs()
+    x_range, y_range = shared_ranges()
+    for name, run in race.runs.items():
+        slot = slots[name]
+        if s.regression:
+            picture = figures.curve_fit_figure(split.x_train, split.y_train, split.x_val, split.y_val, race.axis,
+                                               np.sin(1.5 * race.axis), outputs[name], projector=projector)  # fmt: skip
+        else:
+            shown = split if s.show_val else None
+            picture = figures.boundary_figure(
+                race.axis, outputs[name], split.x_train, split.y_train,
+                shown.x_val if shown else np.zeros((0, 2)), shown.y_val if shown else np.zeros(0),
+                projector=projector,
+            )  # fmt: skip
+        ui.chart(slot["picture"], picture, key=f"of.picture.{name}.{cycle}")
+        curves = figures.gap_curves_figure(run.history.loss, run.history.val_loss, best_epoch=run.best_epoch,
+                                           stopped_epoch=run.stopped_epoch, restored_epoch=run.restored_epoch,
+                                           x_range=x_range, y_range=y_range, projector=projector)  # fmt: skip
+        ui.chart(slot["curves"], curves, key=f"of.curves.{name}.{cycle}")
+        slot["numbers"].markdown(describe(run))
+        if run.trainer.diverged:
+            slot["notice"].error(f"Training diverged at epoch {run.epoch}: the loss is no longer a finite number. "
+                                 f"Pick a smaller learning rate than {s.lr:g} and press Reset.", icon=":material/warning:")  # fmt: skip
+        elif run.stopped_epoch is not None:
+            restored = (f" and restored the weights of epoch {run.restored_epoch}, the lowest validation loss"
+                        if run.restored_epoch else ", keeping the last epoch's weights")  # fmt: skip
+            slot["notice"].success(f"Early stopping stopped training after epoch {run.stopped_epoch}{restored}.",
+                                   icon=":material/front_hand:")  # fmt: skip
+        elif run.finished_training and run.restored_epoch:
+            slot["notice"].info(f"Training ended; early stopping restored the weights of epoch {run.restored_epoch}.")
+    if s.dropout > 0:
+        masks = None if s.inference else race.dropout_masks()
+        ui.chart(diagram, figures.dropout_figure(1 if s.regression else 2, list(s.layers), masks,
+                                                 projector=projector), key=f"of.dropout.{cycle}")  # fmt: skip
+
+
+draw(0)
+
+# --- live training: stream redraws until paused or both runs are done --------------------------------
+if running:
+    chunk, cycle = 1, 0
+    if race.epoch == 0:
+        status.markdown("**Epoch 0** · building both networks…")
+    while not race.finished:
+        started = time.perf_counter()
+        before = race.epoch
+        race.train(chunk)
+        seconds_per_epoch = (time.perf_counter() - started) / max(race.epoch - before, 1)
+        chunk = max(1, min(200, int(REFRESH_SECONDS / seconds_per_epoch)))
+        cycle += 1
+        draw(cycle)
+    state["of.running"] = False
+    st.rerun()
