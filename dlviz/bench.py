@@ -435,9 +435,66 @@ def bench_convolution_page(clicks: int = 10) -> dict:
                 "convolution_click_shown_ms": round(1000 * sorted(shown)[len(shown) // 2], 1)}  # fmt: skip
 
 
+def bench_overfitting_library(epochs: int = 500) -> dict:
+    """Both networks of the default preset (early stopping off, so both train throughout)."""
+    from dlviz import figures
+    from dlviz.overfitting import OverfitRace, OverfittingSettings
+    from dlviz.settings import replace
+
+    race = OverfitRace(replace(OverfittingSettings(), early_stopping=False, epochs=epochs + 1))
+    started = time.perf_counter()
+    race.train(1)
+    compile_s = time.perf_counter() - started
+    started = time.perf_counter()
+    race.train(epochs)
+    per_run = epochs / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for _ in range(20):
+        outputs, split = race.outputs(), race.split
+        for name, run in race.runs.items():
+            figures.boundary_figure(race.axis, outputs[name], split.x_train, split.y_train, None, None)
+            figures.gap_curves_figure(run.history.loss, run.history.val_loss, best_epoch=run.best_epoch)
+        figures.dropout_figure(2, list(race.settings.layers), race.dropout_masks())
+    draw_ms = (time.perf_counter() - started) / 20 * 1000
+    return {"overfitting_epochs_per_s_each": round(per_run, 1), "overfitting_compile_s": round(compile_s, 2),
+            "overfitting_draw_ms": round(draw_ms, 1)}  # fmt: skip
+
+
+def bench_overfitting_page(seconds: float = 10.0) -> dict:
+    """In a real browser: both runs training live, epochs per second each and chart refreshes per second."""
+    with streamlit_server() as url, browser() as page:
+        frames: list[float] = []
+
+        def on_ws(ws):
+            ws.on("framereceived", lambda payload: b"of.curves.regularized." in (
+                payload if isinstance(payload, bytes) else payload.encode()) and frames.append(time.monotonic()))  # fmt: skip
+
+        page.on("websocket", on_ws)
+        page.goto(url + "/overfitting?epochs=3000&early_stopping=0")
+        main = main_area(page)
+        play = main.get_by_role("button", name="Play")
+        play.wait_for(timeout=120_000)
+        wait_idle(page)
+        clicked = time.monotonic()
+        play.click()
+        page.wait_for_function("() => /Epoch [1-9]\\d+ of/.test(document.querySelector('[data-testid=\"stMain\"]').innerText)",
+                               polling=20, timeout=120_000)  # fmt: skip
+        first_seconds = time.monotonic() - clicked
+        start_epoch, start_t = read_epoch(page), time.monotonic()
+        page.wait_for_timeout(seconds * 1000)  # the measurement window itself
+        end_epoch, end_t = read_epoch(page), time.monotonic()
+        main.get_by_role("button", name="Pause").click()
+        refreshes = sum(1 for t in frames if start_t <= t <= end_t)
+        return {
+            "overfitting_page_epochs_per_s_each": round((end_epoch - start_epoch) / (end_t - start_t), 1),
+            "overfitting_refreshes_per_s": round(refreshes / (end_t - start_t), 2),
+            "overfitting_play_to_epoch_10_s": round(first_seconds, 2),
+        }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dlviz.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("target", choices=["playground", "rerun", "digits", "descent", "convolution"])
+    parser.add_argument("target", choices=["playground", "rerun", "digits", "descent", "convolution", "overfitting"])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the in-page measurement window")
     parser.add_argument("--engine-only", action="store_true", help="skip the browser measurements")
     args = parser.parse_args(argv)
@@ -456,6 +513,13 @@ def main(argv: list[str] | None = None) -> None:
         if not args.engine_only:
             results.update(bench_digits_page())
             print(f"pen lift to probabilities on the page: {results['digits_pen_to_answer_ms']} ms")
+        print(json.dumps(results))
+        return
+    if args.target == "overfitting":
+        results = bench_overfitting_library()
+        if not args.engine_only:
+            results.update(bench_overfitting_page(args.seconds))
+        print(", ".join(f"{k} {v}" for k, v in results.items()))
         print(json.dumps(results))
         return
     if args.target == "convolution":

@@ -102,7 +102,7 @@ def boundary_figure(
     traces = [
         background,
         *_point_traces(x_train, y_train, x_val, y_val, regression, size),
-        *_point_legend(size, regression),
+        *_point_legend(size, regression, with_validation=len(x_val if x_val is not None else []) > 0),
     ]
     extent = [float(axis[0]), float(axis[-1])]
     plane_axis = dict(range=extent, showgrid=False, zeroline=False, constrain="domain")
@@ -205,10 +205,12 @@ def _scatter_points(xy: np.ndarray, name: str, marker: dict, size: theme.Sizes) 
     )
 
 
-def _point_legend(size: theme.Sizes, regression: bool) -> list[dict]:
+def _point_legend(size: theme.Sizes, regression: bool, with_validation: bool = True) -> list[dict]:
     """Legend-only entries that explain the two marker shapes, in neutral grey."""
     legend = []
     for role, style in _marker_styles(size, regression).items():
+        if role == "validation" and not with_validation:
+            continue
         marker = dict(style, color=theme.GREY, size=size.marker)
         if role == "validation" and not regression:
             marker.update(color="white", line=dict(style["line"], color=theme.GREY))
@@ -366,7 +368,8 @@ def gap_curves_figure(
         title=dict(text=title),
         xaxis=dict(title=dict(text="epoch")),
         yaxis=dict(title=dict(text="loss")),
-        legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
+        # "normal": plotly lists filled traces in reverse unless told otherwise.
+        legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom", traceorder="normal"),
         shapes=shapes,
         annotations=notes,
     )
@@ -436,7 +439,7 @@ def dropout_figure(
     dot = size.marker + 5
     for active, name, style in (
         (True, "active unit", dict(color=theme.BLUE, line=dict(color="white", width=1))),
-        (False, "dropped this step", dict(color="white", symbol="x-thin-open", line=dict(color=theme.VERMILLION, width=3))),
+        (False, "dropped this step", dict(color=theme.VERMILLION, symbol="x", line=dict(color="white", width=1))),
     ):  # fmt: skip
         xs = [c for c in range(len(shown)) for keep in on[c] if keep == active]
         yv = [float(y) for c in range(len(shown)) for y, keep in zip(ys[c], on[c], strict=True) if keep == active]

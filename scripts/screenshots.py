@@ -1,4 +1,4 @@
-"""Take the README's screenshots: python scripts/screenshots.py (needs the test extra and chromium)."""
+"""Take the README's screenshots: python scripts/screenshots.py [name prefix ...] (needs the test extra and chromium)."""
 
 import re
 import sys
@@ -24,6 +24,9 @@ SHOTS = [
     ("building-blocks.png", "/building_blocks?part=activations", (1600, 1000), 0, None),
     ("gradient-descent-neuron.png", "/gradient_descent?part=neuron&fit_scale=1&fit_lr=0.3&fit_epochs=300",
      (1600, 1000), 300, None),
+    ("overfitting.png", "/overfitting", (1600, 1000), 400, None),
+    ("overfitting-projector.png", "/overfitting?projector=1&epochs=300", (1920, 1080), 300, None),
+    ("overfitting-phone.png", "/overfitting?epochs=150", (390, 844), 150, None),
     ("convolution.png", "/convolution?relu=1&pool=max", (1600, 1000), 0, None),
     ("digits.png", "/digits", (1600, 1100), 0, [SEVEN]),
     ("digits-projector.png", "/digits?projector=1", (1920, 1080), 0, [SEVEN]),
@@ -31,10 +34,12 @@ SHOTS = [
 ]
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
+    """Take every shot, or those whose file names start with one of ``only``."""
     OUT.mkdir(parents=True, exist_ok=True)
+    shots = [shot for shot in SHOTS if not only or shot[0].startswith(tuple(only))]
     with streamlit_server() as url:
-        for name, path, (width, height), epochs, strokes in SHOTS:
+        for name, path, (width, height), epochs, strokes in shots:
             with browser(width, height) as page:
                 page.goto(url + path)
                 main = main_area(page)
@@ -63,4 +68,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -236,7 +236,7 @@ def test_boundary_accepts_missing_or_empty_validation_points():
     x_train, y_train, _, _ = plane_data()
     for x_val, y_val in [(None, None), (np.zeros((0, 2)), np.zeros(0))]:
         fig = figures.boundary_figure(AXIS, probability_grid(), x_train, y_train, x_val, y_val)
-        assert all(t.name is None or "validation ·" not in t.name for t in fig.data)
+        assert all(t.name is None or "validation" not in t.name for t in fig.data)  # no points, no legend entry
 
 
 def test_boundary_projector_mode_is_bigger():
