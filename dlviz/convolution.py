@@ -132,6 +132,22 @@ def walk(grid, kernel, stride: int = 1, padding: str = "valid") -> tuple[np.ndar
     return padded, windows
 
 
+def pool_walk(values, size: int = 2, mode: str = "max") -> list[Window]:
+    """Every pooling window over ``values`` in reading order (stride = size, no padding): its patch and its answer.
+
+    ``products`` holds the patch itself, ``total`` the largest value (max) or the mean (average) of it.
+    """
+    values = np.asarray(values, np.float64)
+    answer = {"max": np.max, "average": np.mean}[mode]
+    rows, cols = values.shape[0] // size, values.shape[1] // size
+    windows = []
+    for r in range(rows):
+        for c in range(cols):
+            patch = values[r * size : (r + 1) * size, c * size : (c + 1) * size]
+            windows.append(Window(r, c, r * size, c * size, patch.copy(), float(answer(patch))))
+    return windows
+
+
 # --- images -------------------------------------------------------------------------------------------
 
 

@@ -125,6 +125,11 @@ def chosen_image(s: ConvolutionSettings, where) -> np.ndarray | None:
     return image
 
 
+def signed_limit(values: np.ndarray) -> float:
+    """The colour scale's end: the 99.5th percentile of |values|, so a few extreme pixels do not wash it out."""
+    return float(np.percentile(np.abs(values), 99.5)) or float(np.max(np.abs(values))) or 1.0
+
+
 def show_filters(s: ConvolutionSettings) -> None:
     editor_col, formula_col = st.columns([2, 3])
     if s.kernel == "custom":
@@ -163,16 +168,23 @@ def show_filters(s: ConvolutionSettings) -> None:
     original_col.image(image if rgb is not None else np.clip(image, 0, 1), caption="The image", width="stretch",
                        output_format="JPEG")  # JPEG: PNG-encoding a 512 x 512 picture costs ~80 ms
     shown_response = response if response.ndim == 2 else response.mean(axis=-1)
-    limit = float(np.percentile(np.abs(shown_response), 99.5)) or float(np.max(np.abs(shown_response))) or 1.0
+    limit = signed_limit(shown_response)
     response_col.image(figures.diverging_rgb(shown_response, limit), width="stretch", output_format="JPEG",
-                       caption=f"The filter's raw response: orange below 0, blue above (full colour at ±{limit:.3g})")  # fmt: skip
+                       caption=f"The filter's raw response{', mean of R, G, B' if response.ndim == 3 else ''}: orange "
+                       f"below 0, blue above (full colour at ±{limit:.3g})")  # fmt: skip
     detected = np.maximum(response, 0) if s.relu else response
     final = pooled if pooled is not None else detected
-    if s.relu or pooled is not None:
-        shown_final = final if final.ndim == 2 else final.mean(axis=-1)
-        top = float(np.percentile(np.abs(shown_final), 99.5)) or float(np.max(np.abs(shown_final))) or 1.0
-        caption = ("After ReLU" if s.relu else "The response") + (f", then {s.pool} pooling" if pooled is not None else "")
-        result_col.image(figures.diverging_rgb(shown_final, top), caption=caption, width="stretch", output_format="JPEG")
+    steps = ("After ReLU" if s.relu else "The response") + (f", then {s.pool} pooling" if pooled is not None else "")
+    if final.ndim == 3:  # each colour channel filtered: the result is a colour picture again
+        result_col.image(np.clip(final, 0, 1), width="stretch", output_format="JPEG",
+                         caption=f"{steps}, in colour (values outside 0..1 clipped)")  # fmt: skip
+        for col, (c, name) in zip(st.columns(3), enumerate(("Red", "Green", "Blue")), strict=True):
+            top = signed_limit(response[..., c])
+            col.image(figures.diverging_rgb(response[..., c], top), width="stretch", output_format="JPEG",
+                      caption=f"{name} channel's raw response (full colour at ±{top:.3g})")  # fmt: skip
+    elif s.relu or pooled is not None:
+        result_col.image(figures.diverging_rgb(final, signed_limit(final)), caption=steps, width="stretch",
+                         output_format="JPEG")  # fmt: skip
     else:
         result_col.info("Turn on **ReLU** to keep only what the filter detected, or choose a **pooling** to condense it.")
     ui.code_panel(codegen.convolution_program(s.kernel_array(), s.stride, s.padding, s.relu, s.pool, s.pool_size,
@@ -180,6 +192,14 @@ def show_filters(s: ConvolutionSettings) -> None:
 
 
 # --- the kernel's walk ------------------------------------------------------------------------------
+def position_slider(where, label: str, positions: int, key: str) -> int:
+    """A slider over the window's positions; a single position needs none."""
+    if positions == 1:
+        where.caption(f"{label}: the only one")
+        return 1
+    return where.slider(label, 1, positions, value=1, key=key)
+
+
 def show_walk(s: ConvolutionSettings) -> None:
     values = cv.grid(s.grid, s.grid_size)
     kernel = np.asarray(WALK_KERNELS[s.walk_kernel][1], np.float64)
@@ -187,14 +207,16 @@ def show_walk(s: ConvolutionSettings) -> None:
     out_rows = cv.output_size(s.grid_size, 3, s.walk_stride, s.walk_padding)
     out_cols = len(windows) // out_rows
     output = np.array([x.total for x in windows]).reshape(out_rows, out_cols)
+    pools = cv.pool_walk(output, 2) if out_rows >= 2 and out_cols >= 2 else []
     p = cv.padding_amount(3, s.walk_padding)
-    key = f"cv.step.{len(windows)}"
-    if "cv.walk.to" in state:  # where the last animation stopped
-        state[key] = state.pop("cv.walk.to")
+    key, pool_key = f"cv.step.{len(windows)}", f"cv.pool_step.{len(pools)}"
+    for slider_key, stop in ((key, "cv.walk.to"), (pool_key, "cv.walk.pool_to")):
+        if stop in state:  # where the last animation stopped
+            state[slider_key] = state.pop(stop)
     play_col, slider_col = st.columns([1, 5], vertical_alignment="bottom")
     play_col.button("Walk", icon=":material/play_arrow:", type="primary", on_click=ui.on_click("cv.walk.play", True),
-                    width="stretch", help="Move the window over every position.")  # fmt: skip
-    step = slider_col.slider("Window position", 1, len(windows), value=1, key=key)
+                    width="stretch", help="Move the kernel over every position, then the pooling window.")  # fmt: skip
+    step = position_slider(slider_col, "Window position", len(windows), key)
     grid_col, kernel_col, products_col, out_col = st.columns([3, 2, 2, 3])
     grid_chart, products_chart, out_chart = grid_col.empty(), products_col.empty(), out_col.empty()
     ui.chart(kernel_col.empty(), figures.number_grid(kernel, title="Kernel", signed=True, projector=projector),
@@ -214,18 +236,38 @@ def show_walk(s: ConvolutionSettings) -> None:
         sum_line.markdown(f"Window at row {w.row + 1}, column {w.col + 1}: {terms} = **{w.total:g}**")
 
     draw(step, 0)
-    if out_rows >= 2 and out_cols >= 2:
-        pooled = cv.pool(output, 2, mode="max")
+    if not pools:
+        st.caption("The output is smaller than 2 x 2: there is nothing to pool. Try a larger grid or stride 1.")
+    else:
+        pooled = np.array([w.total for w in pools]).reshape(out_rows // 2, out_cols // 2)
         st.markdown(f"**Max pooling 2 x 2** condenses the {out_rows} x {out_cols} output to "
-                    f"{pooled.shape[0]} x {pooled.shape[1]}: each cell keeps the largest value of its 2 x 2 patch.")  # fmt: skip
-        ui.chart(st.empty(), figures.number_grid(pooled, title="After 2 x 2 max pooling", signed=True,
-                                                 projector=projector), key="cv.chart.pooled")  # fmt: skip
+                    f"{pooled.shape[0]} x {pooled.shape[1]}: each cell keeps the largest value of its 2 x 2 patch"
+                    + (" (an odd last row or column is left out)." if out_rows % 2 or out_cols % 2 else "."))  # fmt: skip
+        pool_step = position_slider(st, "Pooling window", len(pools), pool_key)
+        patch_col, pooled_col = st.columns(2)
+        patch_chart, pooled_chart, max_line = patch_col.empty(), pooled_col.empty(), st.empty()
+
+        def draw_pool(at: int, cycle: int) -> None:
+            w = pools[at - 1]
+            ui.chart(patch_chart, figures.number_grid(output, title=f"Output {out_rows} x {out_cols}", signed=True,
+                     window=(w.top, w.left, 2), projector=projector), key=f"cv.chart.patch.{cycle}")  # fmt: skip
+            ui.chart(pooled_chart, figures.number_grid(pooled, title="After 2 x 2 max pooling", filled=at, signed=True,
+                     window=(w.row, w.col, 1), projector=projector), key=f"cv.chart.pooled.{cycle}")  # fmt: skip
+            patch = ", ".join(f"{v:g}" for v in w.products.ravel())
+            max_line.markdown(f"Patch at row {w.row + 1}, column {w.col + 1}: max({patch}) = **{w.total:g}**")
+
+        draw_pool(pool_step, 0)
     if state.pop("cv.walk.play", False):
         # A click anywhere reruns the script and stops this loop at its next st.* call.
         for at in range(1, len(windows) + 1):
             draw(at, at)
             time.sleep(WALK_SECONDS)
         state["cv.walk.to"] = len(windows)
+        for at in range(1, len(pools) + 1):
+            draw_pool(at, at)
+            time.sleep(WALK_SECONDS)
+        if pools:
+            state["cv.walk.pool_to"] = len(pools)
         st.rerun()
 
 

@@ -169,3 +169,13 @@ def test_the_keras_program_filters_like_the_page(tmp_path):
     shape = tuple(int(v) for v in re.search(r"-> output \((\d+), (\d+)\)", done.stdout).groups())
     mean = float(re.search(r"mean (\S+)", done.stdout).group(1))
     assert shape == pooled.shape and mean == pytest.approx(pooled.mean(), rel=1e-3)
+
+
+def test_the_pooling_walk_keeps_the_largest_value_of_each_patch():
+    grid = np.array([[1, 3, 2, 0], [4, 2, 1, 1], [0, 1, 5, 6], [2, 2, 7, 8], [9, 9, 9, 9]], float)
+    windows = cv.pool_walk(grid, 2)
+    assert [(w.row, w.col, w.top, w.left) for w in windows] == [(0, 0, 0, 0), (0, 1, 0, 2), (1, 0, 2, 0), (1, 1, 2, 2)]
+    assert windows[0].products.tolist() == [[1, 3], [4, 2]]  # the patch itself; the odd last row is left out
+    np.testing.assert_array_equal(np.array([w.total for w in windows]).reshape(2, 2), cv.pool(grid[:4], 2))
+    averages = [w.total for w in cv.pool_walk(grid, 2, mode="average")]
+    np.testing.assert_allclose(averages, cv.pool(grid[:4], 2, mode="average").ravel())

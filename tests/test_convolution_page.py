@@ -1,5 +1,7 @@
 """The Convolution page headless (AppTest): filters, the walk, the learned kernels, and every odd upload."""
 
+import json
+
 import pytest
 from conftest import open_page as _open
 from streamlit.testing.v1 import AppTest
@@ -40,7 +42,7 @@ def test_same_padding_keeps_the_size_and_a_5x5_custom_kernel_works():
     assert "**5 x 5** kernel" in text(at) and "(p = 2)" in text(at) and "= **300** rows, **451** columns" in text(at)
 
 
-@pytest.mark.parametrize("part, charts", [("walk", 5), ("learned", 2)])
+@pytest.mark.parametrize("part, charts", [("walk", 6), ("learned", 2)])
 def test_other_tabs_load(part, charts):
     at = open_page(part=part)
     assert len(at.get("plotly_chart")) == charts
@@ -79,9 +81,40 @@ def test_walk_button_plays_every_position_and_stops_at_the_end():
     assert not at.exception
     assert at.slider(key="cv.step.4").value == 4
     assert "row 2, column 2" in text(at)
+    assert "max(30, 30, 30, 30) = **30**" in text(at)  # then the pooling window's single position
 
 
 def test_a_large_shipped_photo_says_it_was_scaled_down():
     at = open_page(image="rocket.jpg")
     assert any("640 x 427 pixels" in c.value for c in at.caption)
     assert "**342 x 512** image" in text(at)  # 427 x 512 / 640, rounded by PIL
+
+
+def test_the_pooling_window_walks_over_the_output_and_keeps_each_patch_maximum():
+    at = open_page(part="walk")  # the course's edge: a 4 x 4 output of 0, 30, 30, 0 in every row
+    assert "max(0, 30, 0, 30) = **30**" in text(at)
+    at.slider(key="cv.pool_step.4").set_value(2).run()
+    assert "row 1, column 2: max(30, 0, 30, 0) = **30**" in text(at)
+    pooled = json.loads(at.get("plotly_chart")[-1].proto.spec)["data"][0]
+    assert pooled["text"] == [["30", "30"], ["", ""]]  # filled up to the second window
+
+
+def test_an_output_too_small_to_pool_says_so():
+    at = open_page(part="walk", grid_size="4", walk_stride="2")  # a 1 x 1 output
+    assert "nothing to pool" in " ".join(c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_filtering_each_colour_channel_shows_a_colour_result_and_each_channels_response():
+    at = open_page(kernel="box_blur", colour="1")
+    assert pictures(at) == 6  # the photo, the mean response, the colour result, and one response per channel
+    captions = [i.captions[0] for i in at.get("image")]
+    assert "in colour" in captions[2] and [c.split()[0] for c in captions[3:]] == ["Red", "Green", "Blue"]
+    assert "mean of R, G, B" in captions[1]
+
+
+def test_a_single_window_position_needs_no_slider():
+    at = open_page(part="walk", grid_size="4", walk_stride="3")  # a 1 x 1 output: one position
+    assert not at.exception and "Window position: the only one" in " ".join(c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Walk").click().run()
+    assert not at.exception and "row 1, column 1" in text(at)
