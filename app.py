@@ -1,8 +1,12 @@
 """dlviz: the dashboard's entry point. Run with ``streamlit run app.py``."""
 
-import streamlit as st
+from dlviz import tfconfig
 
-from dlviz import catalog, ui
+tfconfig.configure()  # before any page imports TensorFlow
+
+import streamlit as st  # noqa: E402
+
+from dlviz import catalog, ui  # noqa: E402
 
 ui.use_navigation()
 ui.keep_keras_state()

@@ -21,7 +21,6 @@ import base64
 import contextlib
 import io
 import json
-import math
 import random
 import re
 import sys
@@ -50,6 +49,7 @@ class Report:
     errors: list[str] = field(default_factory=list)
     lost: int = 0
     sessions_done: int = 0
+    no_epoch: int = 0  # Play stretches that never showed a trained epoch
 
     def record(self, kind: str, run: Run, who: int) -> None:
         self.latencies[kind].append(run.latency)
@@ -64,13 +64,15 @@ class Report:
             v = np.asarray(values, np.float64) * 1000
             kinds[kind] = {"count": len(v), **{f"p{q}_ms": round(float(np.percentile(v, q)), 1) for q in (50, 95, 99)},
                            "max_ms": round(float(v.max()), 1)}  # fmt: skip
-        rates = np.asarray(self.epochs_per_s or [math.nan])
+        rates = np.asarray(self.epochs_per_s, np.float64)
+        rate = (lambda f: round(float(f(rates)), 1)) if len(rates) else (lambda f: None)  # noqa: E731
         return {
             "sessions": sessions,
             "seconds": round(seconds, 1),
             "interactions": kinds,
-            "training_epochs_per_s": {"stretches": len(self.epochs_per_s), "min": round(float(np.min(rates)), 1),
-                                      "median": round(float(np.median(rates)), 1)},  # fmt: skip
+            "training_epochs_per_s": {"stretches": len(self.epochs_per_s), "min": rate(np.min),
+                                      "median": rate(np.median),
+                                      "stretches_without_an_epoch": self.no_epoch},  # fmt: skip
             "digits": {"read": self.digits_read, "right": self.digits_right},
             "errors": len(self.errors),
             "lost_sessions": self.lost,
@@ -85,7 +87,7 @@ class Report:
 @dataclass
 class Script:
     deadline: float
-    think: tuple[float, float] = (1.0, 3.0)  # seconds between two actions
+    think: tuple[float, float] = (2.0, 6.0)  # seconds between two actions
     train_seconds: float = 8.0
     drawings: int = 5
     timeout: float = 120.0
@@ -147,9 +149,12 @@ class Participant:
         if len(trained) >= 2 and trained[-1][0] > trained[0][0]:
             self.report.epochs_per_s.append((trained[-1][1] - trained[0][1]) / (trained[-1][0] - trained[0][0]))
         else:
-            self.report.epochs_per_s.append(0.0)  # starved: no epoch in the whole stretch
-        run.last_delta_at = trained[0][0] if trained else math.inf  # latency: Play to the first trained epoch
-        self.report.record("Play to first epoch", run, self.who)
+            self.report.epochs_per_s.append(0.0)  # starved: hardly an epoch in the whole stretch
+        if trained:
+            run.last_delta_at = trained[0][0]  # latency: from Play to the first trained epoch on the page
+            self.report.record("Play to first epoch", run, self.who)
+        else:
+            self.report.no_epoch += 1
         self.report.record("pause", await s.set(s.find(key="pg.play"), True, timeout=self.script.timeout), self.who)
 
     async def digits(self) -> None:
@@ -277,7 +282,7 @@ def table(summary: dict) -> str:
                      f"{row['max_ms']:>8.0f}")  # fmt: skip
     t, d = summary["training_epochs_per_s"], summary["digits"]
     lines += ["", f"Playground training: {t['stretches']} stretches, epochs/s per session min {t['min']}, "
-              f"median {t['median']}", f"digits read {d['read']}, right {d['right']}",
+              f"median {t['median']}, {t['stretches_without_an_epoch']} without a single epoch", f"digits read {d['read']}, right {d['right']}",
               f"errors {summary['errors']}, lost sessions {summary['lost_sessions']}, "
               f"peak server memory {summary['peak_rss_mb']} MB"]  # fmt: skip
     return "\n".join(lines)
@@ -290,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which the sessions arrive")
     parser.add_argument("--train-seconds", type=float, default=8.0, help="how long each Play lasts")
+    parser.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0), metavar=("LOW", "HIGH"),
+                        help="a participant's pause between two actions, in seconds (uniform)")  # fmt: skip
     parser.add_argument("--server-pid", type=int, action="append", default=[],
                         help="a server process whose memory to watch (repeatable); "
                         "by default the processes listening on the URL's port")  # fmt: skip
@@ -299,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with MemoryWatch(pids) as memory:
         report = asyncio.run(workshop(args.url, args.sessions, args.minutes * 60, ramp=args.ramp,
-                                      train_seconds=args.train_seconds))  # fmt: skip
+                                      train_seconds=args.train_seconds, think=tuple(args.think)))  # fmt: skip
     summary = report.summary(args.sessions, time.perf_counter() - started, memory.peak if pids else None)
     print(table(summary))
     for problem in report.errors[:20]:

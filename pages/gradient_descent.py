@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dlviz import codegen, descent, figures, line_fit, ui
+from dlviz import codegen, descent, figures, line_fit, pacing, ui
 from dlviz.descent import CURVES, FIT_LEARNING_RATES, FIT_SPEEDS, LEARNING_RATES, OPTIMIZERS, PARTS, DescentSettings
 
 ui.use_navigation()
@@ -218,7 +218,8 @@ def neuron(s: DescentSettings) -> None:
     chunk = max(1, round((per_second or 100) * REFRESH_SECONDS))
     while not finished():
         started = time.perf_counter()
-        run.train(min(chunk, s.fit_epochs - run.epoch))
+        with pacing.turn():  # waits its turn when many sessions train at once
+            run.train(min(chunk, s.fit_epochs - run.epoch))
         cycle += 1
         draw(cycle)
         elapsed = time.perf_counter() - started

@@ -1,17 +1,14 @@
 """Overfitting & dropout: a big network memorizes noise; its regularized copy, trained beside it, does not."""
 
-import time
-
 import numpy as np
 import streamlit as st
 
-from dlviz import codegen, figures, ui
+from dlviz import codegen, figures, pacing, ui
 from dlviz import overfitting as of
 from dlviz.overfitting import OverfitRace, OverfittingSettings
 
 ui.use_navigation()
 NAME = "overfitting"
-REFRESH_SECONDS = 0.12  # training time between two redraws while playing
 state = st.session_state
 
 st.title("Overfitting & dropout")
@@ -182,16 +179,18 @@ def draw(cycle: int) -> None:
 draw(0)
 
 # --- live training: stream redraws until paused or both runs are done --------------------------------
+def train_race(epochs: int) -> int:
+    before = race.epoch
+    race.train(epochs)
+    return race.epoch - before
+
+
 if running:
-    chunk, cycle = 1, 0
+    pace, cycle = pacing.Pace(most=200), 0
     if race.epoch == 0:
         status.markdown("**Epoch 0** · building both networks…")
     while not race.finished:
-        started = time.perf_counter()
-        before = race.epoch
-        race.train(chunk)
-        seconds_per_epoch = (time.perf_counter() - started) / max(race.epoch - before, 1)
-        chunk = max(1, min(200, int(REFRESH_SECONDS / seconds_per_epoch)))
+        pace.step(train_race)  # waits its turn when many sessions train at once
         cycle += 1
         draw(cycle)
     state["of.running"] = False

@@ -1,10 +1,8 @@
 """Playground: build a network, press Play, watch the decision boundary form."""
 
-import time
-
 import streamlit as st
 
-from dlviz import codegen, datasets, figures, models, ui
+from dlviz import codegen, datasets, figures, models, pacing, ui
 from dlviz.playground import (
     LEARNING_RATES,
     MAX_EPOCHS,
@@ -16,7 +14,6 @@ from dlviz.settings import replace
 
 ui.use_navigation()
 NAME = "playground"
-REFRESH_SECONDS = 0.12  # training time between two redraws while playing
 state = st.session_state
 
 st.title("Playground")
@@ -158,14 +155,11 @@ draw(0)
 # A click anywhere reruns the script, which stops this loop at its next st.* call;
 # the run itself lives in the session, so nothing is lost.
 if running:
-    chunk, cycle = 1, 0
+    pace, cycle = pacing.Pace(), 0
     if run.epoch == 0:
         status.markdown("**Epoch 0** · compiling the network…")
     while not run.finished:
-        started = time.perf_counter()
-        trained = len(run.train(chunk))
-        seconds_per_epoch = (time.perf_counter() - started) / max(trained, 1)
-        chunk = max(1, min(500, int(REFRESH_SECONDS / seconds_per_epoch)))
+        pace.step(lambda n: len(run.train(n)))  # waits its turn when many sessions train at once
         cycle += 1
         draw(cycle)
     state["pg.running"] = False

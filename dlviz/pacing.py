@@ -1,0 +1,72 @@
+"""Live training shared fairly by every session of one server process.
+
+Streamlit runs each participant's script in a thread of one process. Left
+alone, every Play loop trains and redraws as fast as it can; with a room
+pressing Play in the same minute the cores are shared by whoever happens to
+get them, and the redraws alone can need more CPU than the machine has. So:
+
+- at most ``SLOTS`` sessions train at the same moment (one per core); the
+  others wait for their turn, in the order they asked;
+- a turn trains for about ``REFRESH_SECONDS`` and the session redraws after
+  it, outside its turn. Alone, a session gets a turn whenever it asks; with
+  thirty sessions each gets a turn, and a redraw, about every two seconds.
+
+docs/benchmarks.md has the measurements behind these numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+# One core is left for everything else: answering clicks, drawing charts, reading digits.
+SLOTS = int(os.environ.get("DLVIZ_TRAINING_SLOTS", 0)) or max(1, (os.cpu_count() or 1) - 1)
+REFRESH_SECONDS = 0.12  # training time per turn, and so between two redraws when the server is quiet
+_slots = threading.Semaphore(SLOTS)
+_lock = threading.Lock()
+_waiting = 0
+
+
+@contextlib.contextmanager
+def turn() -> Iterator[None]:
+    """Hold one of the server's training slots."""
+    global _waiting
+    with _lock:
+        _waiting += 1
+    try:
+        _slots.acquire()
+    finally:
+        with _lock:
+            _waiting -= 1
+    try:
+        yield
+    finally:
+        _slots.release()
+
+
+def waiting() -> int:
+    """How many sessions are waiting for a slot right now."""
+    return _waiting
+
+
+class Pace:
+    """Trains in turns sized so that each lasts about ``seconds``."""
+
+    def __init__(self, seconds: float = REFRESH_SECONDS, most: int = 500) -> None:
+        self.seconds, self.most, self.chunk = seconds, most, 1
+
+    def step(self, train: Callable[[int], int]) -> int:
+        """One turn: ``train(n)`` trains up to n epochs and returns how many it did.
+
+        A network's first epoch traces and compiles it inside the turn too: compiling several at once
+        (measured) slows every session on the server far more than waiting does.
+        """
+        with turn():
+            started = time.perf_counter()
+            trained = train(self.chunk)
+            per_epoch = (time.perf_counter() - started) / max(trained, 1)
+        self.chunk = max(1, min(self.most, int(self.seconds / max(per_epoch, 1e-6))))
+        return trained

@@ -1,0 +1,51 @@
+"""The load generator's short run: a few real sessions follow the workshop script against `streamlit run`."""
+
+import asyncio
+
+import pytest
+
+from dlviz import loadtest
+from dlviz.bench import streamlit_process
+
+pytestmark = pytest.mark.browser  # a real server, like the browser tests
+
+
+@pytest.fixture(scope="module")
+def short_run():
+    with streamlit_process(extra=["--server.fileWatcherType", "none"]) as (url, pid):
+        with loadtest.MemoryWatch([pid]) as memory:
+            report = asyncio.run(loadtest.workshop(url, sessions=3, seconds=30, ramp=2, train_seconds=4))
+        yield report, memory
+
+
+def test_a_short_workshop_has_no_errors_and_loses_no_session(short_run):
+    report, _ = short_run
+    assert report.errors == [] and report.lost == 0
+    assert report.sessions_done == 3
+
+
+def test_every_part_of_the_script_ran_and_answered(short_run):
+    report, memory = short_run
+    kinds = set(report.latencies)
+    assert {"open the home page", "switch page"} <= kinds
+    assert kinds & {"Play to first epoch", "draw a digit", "change the filter"}  # each session reached a page
+    for kind, values in report.latencies.items():
+        assert all(v == v and v > 0 for v in values), kind  # every interaction got an answer (no NaN)
+    if "draw a digit" in kinds:
+        assert report.digits_read == len(report.latencies["draw a digit"])
+        assert report.digits_right >= 0.9 * report.digits_read
+    assert report.epochs_per_s == [] or min(report.epochs_per_s) > 0
+    assert memory.peak > 100  # MB: the watch read the server's memory
+
+
+def test_a_widget_value_is_encoded_as_the_browser_sends_it():
+    from dlviz.wsclient import Widget, widget_state
+
+    class Slider:
+        options = []
+
+    assert list(widget_state(Widget("slider", "id", "Noise", "", Slider()), 25).double_array_value.data) == [25.0]
+    toggle = widget_state(Widget("checkbox", "id", "ReLU", "", None), True)
+    assert toggle.WhichOneof("value") == "bool_value" and toggle.bool_value
+    canvas = widget_state(Widget("bidi_component", "id", "canvas", "f", None), {"drawing": {"data": None}})
+    assert canvas.json_value == '{"drawing": {"data": null}}'

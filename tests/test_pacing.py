@@ -1,0 +1,47 @@
+"""Training turns: at most one session per core trains at a time, and turns are sized to the refresh interval."""
+
+import threading
+
+from dlviz import pacing
+
+
+def test_no_more_sessions_train_at_once_than_there_are_slots():
+    inside, most, lock = 0, 0, threading.Lock()
+    release = threading.Event()
+    started = threading.Barrier(pacing.SLOTS + 3 + 1)
+
+    def session():
+        nonlocal inside, most
+        started.wait()
+        with pacing.turn():
+            with lock:
+                inside += 1
+                most = max(most, inside)
+            release.wait(5)
+            with lock:
+                inside -= 1
+
+    threads = [threading.Thread(target=session) for _ in range(pacing.SLOTS + 3)]
+    for t in threads:
+        t.start()
+    started.wait()
+    while pacing.waiting() < 3:  # the extra three queue behind the slots
+        threading.Event().wait(0.01)
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert most == pacing.SLOTS and inside == 0 and pacing.waiting() == 0
+
+
+def test_a_turn_is_sized_to_last_about_the_refresh_interval():
+    pace = pacing.Pace(seconds=0.1, most=500)
+    assert pace.chunk == 1
+
+    def train(n):  # each epoch costs 2 ms
+        threading.Event().wait(0.002 * n)
+        return n
+
+    pace.step(train)
+    assert 20 <= pace.chunk <= 50  # 0.1 s / 2 ms = 50, less whatever the machine adds
+    pace.step(lambda n: 0)  # nothing trained (finished): the next turn is not sized from a zero
+    assert pace.chunk >= 1
