@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the test dependencies (Debian's chromium for the browser tests, and
-# dlviz with its test extra in .venv), then run the whole test suite.
+# Install the test dependencies (Debian's chromium for the browser tests, nginx
+# for the cluster test, and dlviz with its test extra in .venv), then run the
+# whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -9,6 +10,13 @@ SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q chromium
+fi
+# tests/test_cluster.py runs deploy/run-cluster.sh, with its own nginx on a free
+# loopback port. Debian may also start the system nginx on port 80 (not in a
+# container without systemd, nor when port 80 is taken); no test uses it.
+if [ ! -x /usr/sbin/nginx ]; then
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q nginx
 fi
 if [ ! -x .venv/bin/python ]; then
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then
