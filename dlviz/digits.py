@@ -14,6 +14,7 @@ from PIL import Image  # noqa: E402
 from scipy import ndimage  # noqa: E402
 from tensorflow import keras  # noqa: E402
 
+from dlviz import pacing  # noqa: E402
 from dlviz.models import seeded  # noqa: E402
 from dlviz.settings import choice, number  # noqa: E402
 
@@ -335,9 +336,19 @@ def train_own(kind: str, optimizer_name: str, epochs: int, on_epoch=None, seed: 
     model = own_model(kind, seed)
     model.compile(optimizer=optimizer(optimizer_name, OWN_LEARNING_RATES[optimizer_name]),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
-    callbacks = [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch)] if on_epoch else []
-    history = model.fit(x_train, data["y_train"], batch_size=32, epochs=epochs, verbose=0,
-                        validation_data=(x_test, data["y_test"]), callbacks=callbacks)  # fmt: skip
+    turns = pacing.Turns()  # each epoch waits its turn when many sessions train at once
+
+    def epoch_end(epoch: int, logs: dict) -> None:
+        turns.give()
+        if on_epoch:
+            on_epoch(epoch, logs)
+
+    callbacks = [keras.callbacks.LambdaCallback(on_epoch_begin=lambda *_: turns.take(), on_epoch_end=epoch_end)]
+    try:
+        history = model.fit(x_train, data["y_train"], batch_size=32, epochs=epochs, verbose=0,
+                            validation_data=(x_test, data["y_test"]), callbacks=callbacks)  # fmt: skip
+    finally:
+        turns.give()
     return model, history.history
 
 

@@ -58,7 +58,7 @@ class Report:
         for problem in run.errors:
             self.errors.append(f"session {who}, {kind}: error message {problem[:120]}")
 
-    def summary(self, sessions: int, seconds: float, peak_rss_mb: float | None) -> dict:
+    def summary(self, sessions: int, seconds: float, memory: MemoryWatch | None = None) -> dict:
         kinds = {}
         for kind, values in sorted(self.latencies.items()):
             v = np.asarray(values, np.float64) * 1000
@@ -77,7 +77,7 @@ class Report:
             "errors": len(self.errors),
             "lost_sessions": self.lost,
             "sessions_completed": self.sessions_done,
-            "peak_rss_mb": None if peak_rss_mb is None else round(peak_rss_mb),
+            **(memory.figures() if memory is not None else {}),
         }
 
 
@@ -248,6 +248,16 @@ class MemoryWatch:
             self.samples.append((time.perf_counter() - started, total))
             self._stop.wait(0.5)
 
+    def figures(self) -> dict:
+        """Peak, and the mean of the first and of the last minute: a soak's memory should not keep growing."""
+        if not self.samples:
+            return {"peak_rss_mb": None}
+        end = self.samples[-1][0]
+        first = [mb for t, mb in self.samples if t <= 60]
+        last = [mb for t, mb in self.samples if t >= end - 60]
+        return {"peak_rss_mb": round(self.peak), "rss_first_minute_mb": round(float(np.mean(first))),
+                "rss_last_minute_mb": round(float(np.mean(last)))}  # fmt: skip
+
     def __enter__(self) -> MemoryWatch:
         self._thread.start()
         return self
@@ -284,7 +294,8 @@ def table(summary: dict) -> str:
     lines += ["", f"Playground training: {t['stretches']} stretches, epochs/s per session min {t['min']}, "
               f"median {t['median']}, {t['stretches_without_an_epoch']} without a single epoch", f"digits read {d['read']}, right {d['right']}",
               f"errors {summary['errors']}, lost sessions {summary['lost_sessions']}, "
-              f"peak server memory {summary['peak_rss_mb']} MB"]  # fmt: skip
+              f"server memory: peak {summary.get('peak_rss_mb')} MB, first minute {summary.get('rss_first_minute_mb')} MB, "
+              f"last minute {summary.get('rss_last_minute_mb')} MB"]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -307,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     with MemoryWatch(pids) as memory:
         report = asyncio.run(workshop(args.url, args.sessions, args.minutes * 60, ramp=args.ramp,
                                       train_seconds=args.train_seconds, think=tuple(args.think)))  # fmt: skip
-    summary = report.summary(args.sessions, time.perf_counter() - started, memory.peak if pids else None)
+    summary = report.summary(args.sessions, time.perf_counter() - started, memory if pids else None)
     print(table(summary))
     for problem in report.errors[:20]:
         print("  !", problem)

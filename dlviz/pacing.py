@@ -25,14 +25,12 @@ from collections.abc import Callable, Iterator
 # One core is left for everything else: answering clicks, drawing charts, reading digits.
 SLOTS = int(os.environ.get("DLVIZ_TRAINING_SLOTS", 0)) or max(1, (os.cpu_count() or 1) - 1)
 REFRESH_SECONDS = 0.12  # training time per turn, and so between two redraws when the server is quiet
-_slots = threading.Semaphore(SLOTS)
+_slots = threading.BoundedSemaphore(SLOTS)
 _lock = threading.Lock()
 _waiting = 0
 
 
-@contextlib.contextmanager
-def turn() -> Iterator[None]:
-    """Hold one of the server's training slots."""
+def _take() -> None:
     global _waiting
     with _lock:
         _waiting += 1
@@ -41,10 +39,37 @@ def turn() -> Iterator[None]:
     finally:
         with _lock:
             _waiting -= 1
+
+
+@contextlib.contextmanager
+def turn() -> Iterator[None]:
+    """Hold one of the server's training slots."""
+    _take()
     try:
         yield
     finally:
         _slots.release()
+
+
+class Turns:
+    """Turns taken and given back by a training loop that is not ours (Keras's ``fit``), one epoch each.
+
+    Call ``take()`` as an epoch begins and ``give()`` as it ends; ``give()`` again in a ``finally``, so a
+    run stopped halfway (a click reruns the script) never keeps its slot.
+    """
+
+    def __init__(self) -> None:
+        self._held = False
+
+    def take(self) -> None:
+        if not self._held:
+            _take()
+            self._held = True
+
+    def give(self) -> None:
+        if self._held:
+            self._held = False
+            _slots.release()
 
 
 def waiting() -> int:

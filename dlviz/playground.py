@@ -19,6 +19,7 @@ from dlviz.training import History, Probe, Trainer
 GRID = 100  # decision-boundary resolution, as TensorFlow Playground
 THUMB_STEP = 5  # node pictures use every 5th grid point: 20 x 20
 MAX_EPOCHS = 10_000  # a run never goes past this, budget or not
+MAX_LAYERS, MAX_UNITS = 6, 16  # the largest network a session may build
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
@@ -31,8 +32,8 @@ class PlaygroundSettings:
     train_pct: int = number(50, 10, 90)
     seed: int = number(0, 0, 99_999)
     features: tuple[str, ...] = choices(("x1", "x2"), datasets.FEATURES, min_len=1, max_len=7)
-    layers: tuple[int, ...] = numbers((4, 2), 1, 16, max_len=6)
-    activations: tuple[str, ...] = choices(("tanh", "tanh"), models.ACTIVATIONS, max_len=6)
+    layers: tuple[int, ...] = numbers((4, 2), 1, MAX_UNITS, max_len=MAX_LAYERS)
+    activations: tuple[str, ...] = choices(("tanh", "tanh"), models.ACTIVATIONS, max_len=MAX_LAYERS)
     regularization: str = choice("none", models.REGULARIZERS)
     reg_rate: float = number(0.0, 0.0, 10.0)
     dropout: float = number(0.0, 0.0, 0.9)
@@ -58,6 +59,11 @@ class PlaygroundSettings:
     @property
     def budget(self) -> int:
         return self.epochs or MAX_EPOCHS
+
+    def network_key(self) -> tuple:
+        """What the compiled network depends on: sessions whose settings agree here share its compiled code."""
+        return (len(self.features), self.layers, self.activations, self.regularization, self.reg_rate, self.dropout,
+                self.optimizer, self.regression)  # fmt: skip
 
     def model_key(self) -> tuple:
         """What the model and data depend on; when it changes, training starts again.
@@ -123,10 +129,11 @@ class PlaygroundRun:
             batch_size=s.batch,
             seed=s.seed,
             classify=not s.regression,
+            share=s.network_key(),
         )
         self.axis, grid_points = datasets.grid(GRID)
         grid_inputs = datasets.features(grid_points, s.features)
-        self._probe = Probe(self.model, grid_inputs)
+        self._probe = Probe(self.model, grid_inputs, share=s.network_key())
         thumbs = grid_inputs.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP]
         scale = np.abs(thumbs).max(axis=(0, 1))
         self._input_images = np.moveaxis(thumbs / np.where(scale > 0, scale, 1) / 2 + 0.5, -1, 0)

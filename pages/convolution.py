@@ -110,8 +110,10 @@ def chosen_image(s: ConvolutionSettings, where) -> np.ndarray | None:
             where.caption(f"The photo is {size[0]} x {size[1]} pixels; it is filtered scaled down to at most "
                           f"{cv.MAX_SIDE} on the long side.")  # fmt: skip
         return source_image(s.image)
+    limit = st.get_option("server.maxUploadSize")
     upload = where.file_uploader("Your image (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp", "gif"],
-                                 key="cv.upload")  # fmt: skip
+                                 key="cv.upload", help=f"Up to {limit} MB; larger photos are refused by the "
+                                 f"server, and anything over {cv.MAX_SIDE} pixels is scaled down.")  # fmt: skip
     if upload is None:
         where.info("Choose an image file to filter it.")
         return None

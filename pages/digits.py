@@ -167,7 +167,7 @@ with own_tab:
     kind_col, opt_col, epochs_col = st.columns(3)
     kind_col.selectbox("Network", list(OWN_KINDS), format_func=OWN_KINDS.get, key=seeded("own_kind"))
     opt_col.selectbox("Optimizer", list(OWN_LEARNING_RATES), format_func=models.OPTIMIZERS.get, key=seeded("own_optimizer"))
-    epochs_col.slider("Epochs", 1, 20, key=seeded("own_epochs"))
+    epochs_col.slider("Epochs", 1, 20, key=seeded("own_epochs"), help="At most 20: the longest run a session may train here.")
     st.button("Train", icon=":material/model_training:", type="primary", on_click=ui.on_click("dg.train", True))
     progress = st.empty()
     loss_col, accuracy_col = st.columns(2)

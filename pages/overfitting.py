@@ -62,7 +62,8 @@ side.header("Training")
 side.select_slider("Learning rate (Adam)", sorted({*of.LEARNING_RATES, saved.lr}), format_func=lambda v: f"{v:g}",
                    key=seeded("lr"))  # fmt: skip
 side.select_slider("Batch size", sorted({*of.BATCHES, saved.batch}), key=seeded("batch"))
-side.number_input("Epochs", 10, 3000, step=50, key=seeded("epochs"))
+side.number_input("Epochs", 10, 3000, step=50, key=seeded("epochs"),
+                  help="At most 3,000: the longest run a session may train here.")  # fmt: skip
 
 fields = [name for name in OverfittingSettings.__dataclass_fields__ if f"of.{name}" in state]
 settings = OverfittingSettings(**{**vars(saved), **{name: state[f"of.{name}"] for name in fields}})

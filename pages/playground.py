@@ -6,6 +6,8 @@ from dlviz import codegen, datasets, figures, models, pacing, ui
 from dlviz.playground import (
     LEARNING_RATES,
     MAX_EPOCHS,
+    MAX_LAYERS,
+    MAX_UNITS,
     REG_RATES,
     PlaygroundRun,
     PlaygroundSettings,
@@ -44,12 +46,12 @@ side.multiselect(
 )
 
 side.header("Network")
-depth = side.number_input("Hidden layers", 0, 6, key=ui.seed("pg.depth", len(saved.layers)))
+depth = side.number_input("Hidden layers", 0, MAX_LAYERS, key=ui.seed("pg.depth", len(saved.layers)))
 layers, activations = [], []
 for i in range(depth):
     units_col, act_col = side.columns(2)
     units = saved.layers[i] if i < len(saved.layers) else 4
-    layers.append(units_col.number_input(f"Layer {i + 1} neurons", 1, 16, key=ui.seed(f"pg.units.{i}", units)))
+    layers.append(units_col.number_input(f"Layer {i + 1} neurons", 1, MAX_UNITS, key=ui.seed(f"pg.units.{i}", units)))
     activations.append(
         act_col.selectbox(
             f"Layer {i + 1} activation",
@@ -57,6 +59,9 @@ for i in range(depth):
             key=ui.seed(f"pg.act.{i}", saved.activations[i] if i < len(saved.activations) else "tanh"),
         )
     )
+if depth == MAX_LAYERS or MAX_UNITS in layers:
+    side.caption(f"{MAX_LAYERS} hidden layers of up to {MAX_UNITS} neurons is the largest network here: "
+                 "it keeps the server quick for the whole room.")  # fmt: skip
 side.selectbox("Regularization", models.REGULARIZERS, format_func=str.upper, key=seeded("regularization"))
 side.select_slider(
     "Regularization rate", sorted({*REG_RATES, saved.reg_rate}), format_func=lambda v: f"{v:g}", key=seeded("reg_rate")
@@ -128,6 +133,9 @@ def draw(cycle: int) -> None:
             f"(try {max(s.lr / 10, 0.00001):g}) and press Reset.",
             icon=":material/warning:",
         )
+    elif run.epoch >= MAX_EPOCHS:
+        notice.success(f"Trained {MAX_EPOCHS:,} epochs, the longest run a session may train here. Reset to start "
+                       "again.")  # fmt: skip
     elif run.epoch >= s.budget:
         notice.success(f"Reached the epoch budget ({s.budget:,}). Raise it to train further, or Reset.")
     snap = run.snapshot()

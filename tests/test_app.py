@@ -161,3 +161,10 @@ def test_streamlit_no_longer_resets_keras_after_each_run():
     at.run()
     assert not at.exception
     assert script_runner._clean_problem_modules is ui._close_pyplot_figures
+
+
+def test_the_largest_network_says_it_is_the_limit():
+    at = open_playground()
+    assert not any("largest network" in c.value for c in at.sidebar.caption)
+    at = open_playground(layers="16,4", activations="tanh,tanh")
+    assert any("largest network here" in c.value for c in at.sidebar.caption)

@@ -45,3 +45,43 @@ def test_a_turn_is_sized_to_last_about_the_refresh_interval():
     assert 20 <= pace.chunk <= 50  # 0.1 s / 2 ms = 50, less whatever the machine adds
     pace.step(lambda n: 0)  # nothing trained (finished): the next turn is not sized from a zero
     assert pace.chunk >= 1
+
+
+def test_turns_given_back_twice_release_the_slot_once():
+    turns = pacing.Turns()
+    turns.take()
+    turns.take()  # already held: no second slot
+    turns.give()
+    turns.give()  # the finally after a normal end: nothing more to give
+    assert free_slots() == pacing.SLOTS
+
+
+def test_a_fit_stopped_halfway_gives_its_slot_back():
+    from dlviz import digits
+
+    def stop(epoch, logs):
+        raise KeyboardInterrupt  # what a rerun's StopException does to the callback
+
+    try:
+        digits.train_own("dense", "adam", 3, stop, data=small_sample())
+    except KeyboardInterrupt:
+        pass
+    assert free_slots() == pacing.SLOTS  # the stopped fit kept none
+
+
+def free_slots() -> int:
+    """How many training slots are free now (taken without waiting, then given back)."""
+    taken = 0
+    while taken < pacing.SLOTS + 1 and pacing._slots.acquire(blocking=False):
+        taken += 1
+    for _ in range(taken):
+        pacing._slots.release()
+    return taken
+
+
+def small_sample():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return {"x_train": rng.integers(0, 255, (64, 28, 28)), "y_train": rng.integers(0, 10, 64),
+            "x_test": rng.integers(0, 255, (32, 28, 28)), "y_test": rng.integers(0, 10, 32)}  # fmt: skip

@@ -128,3 +128,30 @@ def test_model_parameter_counts():
     assert model.count_params() == 8
     model = models.mlp(3, (5, 5), ("relu", "relu"), dropout=0.2)
     assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dropout", "Dense", "Dropout", "Dense"]
+
+
+def test_sessions_with_the_same_network_share_one_compiled_epoch_and_keep_their_own_weights():
+    from dlviz import training
+
+    s = replace(PlaygroundSettings(), layers=(3, 3), seed=11)
+    alone = PlaygroundRun(replace(s, seed=12))
+    alone.trainer._share, alone.trainer._own = None, training._Engine(alone.model, True, True, True)  # unshared
+    alone.train(10)
+    a, b = PlaygroundRun(s), PlaygroundRun(replace(s, seed=12, noise=0))  # same network, other data
+    b_solo_start = [w.copy() for w in b.model.get_weights()]
+    a.train(5)
+    b.train(5)
+    a.train(5)  # interleaved with b on the same shared engine
+    key = (s.network_key(), tuple(tuple(d.shape) for d in a.trainer._data), True, True, True)
+    engines = training._ENGINES[key]
+    assert len(engines) == 1 and len(engines[0]._fns) == 1
+    assert engines[0]._fns[s.batch, 250].experimental_get_tracing_count() == 1
+    assert a.trainer.epoch == 10 and b.trainer.epoch == 5
+    assert not np.allclose(b.model.get_weights()[0], b_solo_start[0])  # b trained its own weights
+    same = replace(s, seed=12)
+    c = PlaygroundRun(same)  # a fresh copy of alone's settings, shared: the same numbers as alone
+    c.train(10)
+    np.testing.assert_allclose(c.history.loss, alone.history.loss, rtol=1e-5)
+    for x, y in zip(c.model.get_weights(), alone.model.get_weights(), strict=True):
+        np.testing.assert_allclose(x, y, atol=1e-5)
+    np.testing.assert_allclose(c.snapshot().output, alone.snapshot().output, atol=1e-5)
