@@ -3,6 +3,7 @@
 from dlviz import tfconfig
 
 tfconfig.configure()  # before any page imports TensorFlow
+tfconfig.warm_up()
 
 import streamlit as st  # noqa: E402
 

@@ -93,5 +93,8 @@ class Pace:
             started = time.perf_counter()
             trained = train(self.chunk)
             per_epoch = (time.perf_counter() - started) / max(trained, 1)
-        self.chunk = max(1, min(self.most, int(self.seconds / max(per_epoch, 1e-6))))
+        # With others waiting, longer turns: a redraw costs as much as ~40 ms of training, and each session
+        # gets its turn no more often, however short the turns are.
+        seconds = self.seconds * min(4.0, 1.0 + waiting() / (2 * SLOTS))
+        self.chunk = max(1, min(self.most, int(seconds / max(per_epoch, 1e-6))))
         return trained

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+from tensorflow import keras
 
 from dlviz import datasets, models
 from dlviz.settings import choice, choices, flag, number, numbers, replace
@@ -173,7 +174,8 @@ class PlaygroundRun:
     def snapshot(self) -> Snapshot:
         with self._lock:
             outputs = self._probe()
-            weights = [layer.get_weights()[0] for layer in self.model.layers if layer.get_weights()]
+            weights = [keras.ops.convert_to_numpy(layer.kernel) for layer in self.model.layers
+                       if isinstance(layer, keras.layers.Dense)]  # fmt: skip
         thumbs = [o.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP] for o in outputs]
         hidden = [np.clip(t, -1, 1) / 2 + 0.5 for t in thumbs[:-1]]
         last = thumbs[-1] if not self.settings.regression else np.clip(thumbs[-1], -1, 1) / 2 + 0.5

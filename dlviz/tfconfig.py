@@ -79,3 +79,30 @@ def _start_pruning(directory: Path) -> None:
 
     _pruner = threading.Thread(target=loop, name="dlviz-xla-cache-pruner", daemon=True)
     _pruner.start()
+
+
+_warming: threading.Thread | None = None
+WARM_MODULES = ("tensorflow", "keras", "dlviz.training", "dlviz.playground", "dlviz.digits", "dlviz.convolution",
+                "dlviz.overfitting", "dlviz.descent", "dlviz.building_blocks", "dlviz.codegen", "dlviz.figures")  # fmt: skip
+
+
+def warm_up() -> None:
+    """Import TensorFlow and the pages' libraries in the background, once per process.
+
+    Importing TensorFlow takes ~5 s (far longer while a room is busy); the
+    first participant on a fresh server reads the home page meanwhile, and
+    nobody's first page switch waits for the whole import.
+    """
+    global _warming
+    if _warming is not None:
+        return
+
+    def imports() -> None:
+        import importlib
+
+        for name in WARM_MODULES:
+            with contextlib.suppress(Exception):  # a page that fails to import says so itself, when opened
+                importlib.import_module(name)
+
+    _warming = threading.Thread(target=imports, name="dlviz-warm-up", daemon=True)
+    _warming.start()

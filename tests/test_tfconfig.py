@@ -24,3 +24,15 @@ def test_configure_points_xla_at_the_cache_and_leaves_a_given_directory_alone(tm
     assert (tmp_path / "dlviz" / "xla").is_dir()
     tfconfig.configure()  # a second script run adds nothing
     assert os.environ["TF_XLA_FLAGS"].count("persistent_cache_directory") == 1
+
+
+def test_warm_up_imports_the_pages_libraries_once(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(tfconfig, "_warming", None)
+    tfconfig.warm_up()
+    first = tfconfig._warming
+    tfconfig.warm_up()
+    assert tfconfig._warming is first  # one thread per process
+    first.join(120)
+    assert all(name in sys.modules for name in tfconfig.WARM_MODULES)
