@@ -7,6 +7,8 @@ into the URL so that an instructor can share a link to the exact view.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -203,3 +205,71 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
     reset_col.button("Reset", icon=":material/replay:", on_click=on_click(f"{prefix}.reset", True), width="stretch",
                      key=f"{prefix}.resetter")  # fmt: skip
     return status_col.empty()
+
+
+# --- the drawing canvas, answering as the pen lifts ------------------------------------------------------
+# streamlit-drawable-canvas 0.13 waits a fixed 200 ms after the last change
+# before it sends a drawing (a constant in its bundle, not an option): most of
+# the Digits page's budget from pen-up to answer. ``quick_canvas`` serves the
+# library's own bundle with that one constant set to 0: the browser fetches the
+# bundle from Streamlit as usual, changes the constant and imports it. If a
+# future version of the bundle no longer has it, the library runs unchanged.
+
+CANVAS_COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"
+_CANVAS_DEBOUNCE = re.compile(r"\b(\w+) = 200, (\w+ = \(e\) => \{\s*const t = e\.canvas\.toObject\()")
+_QUICK_CANVAS_JS = """
+const BUNDLE = %(bundle)s, SLOW = %(slow)s, QUICK = %(quick)s;
+let loaded = null, module = null;
+function load() {
+  loaded ??= fetch(new URL(BUNDLE, document.baseURI))
+    .then((response) => response.text())
+    .then((source) => import(URL.createObjectURL(new Blob([source.replace(SLOW, QUICK)], {type: "text/javascript"}))))
+    .then((m) => (module = m));
+  return loaded;
+}
+export default function (component) {
+  if (module) return module.default(component);
+  let cleanup = null, gone = false;
+  load().then((m) => { if (!gone) cleanup = m.default(component); });
+  return () => { gone = true; if (typeof cleanup === "function") cleanup(); };
+}
+"""
+
+
+def quick_canvas_patch(bundle_source: str) -> tuple[str, str] | None:
+    """The text to replace in the canvas bundle and its replacement, or None when the bundle has no such wait."""
+    found = _CANVAS_DEBOUNCE.search(bundle_source)
+    if found is None:
+        return None
+    return found.group(0), f"{found.group(1)} = 0, {found.group(2)}"
+
+
+@functools.cache
+def _quick_canvas_component():
+    import json
+    from pathlib import Path
+
+    import streamlit_drawable_canvas as canvas
+    from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
+
+    definition = get_bidi_component_manager().get(CANVAS_COMPONENT)
+    build = Path(canvas.__file__).parent / "frontend" / "build"
+    bundle = next(build.glob("index-*.js"), None)
+    patch = quick_canvas_patch(bundle.read_text()) if definition and definition.js_url and bundle else None
+    if patch is None:
+        return None
+    css = "\n".join(path.read_text() for path in sorted(build.glob("index-*.css")))
+    js = _QUICK_CANVAS_JS % {"bundle": json.dumps(f"_stcore/bidi-components/{CANVAS_COMPONENT}/{definition.js_url}"),
+                             "slow": json.dumps(patch[0]), "quick": json.dumps(patch[1])}  # fmt: skip
+    return st.components.v2.component("dlviz.quick_canvas", html='<div class="canvas-root"></div>', css=css, js=js,
+                                      isolate_styles=True)  # fmt: skip
+
+
+def quick_canvas(**kwargs):
+    """``st_canvas(**kwargs)``, sending each stroke as soon as the pen lifts."""
+    import streamlit_drawable_canvas as canvas
+
+    component = _quick_canvas_component()
+    if component is not None:
+        canvas.out = component  # st_canvas mounts whatever component ``out`` names
+    return canvas.st_canvas(**kwargs)

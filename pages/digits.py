@@ -2,7 +2,6 @@
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from dlviz import codegen, digits, figures, models, ui
 from dlviz.digits import OWN_KINDS, OWN_LEARNING_RATES, DigitsSettings
@@ -73,7 +72,7 @@ draw_tab, mnist_tab, own_tab = st.tabs(["Draw", "Try MNIST digits", "Train your 
 def draw_panel() -> None:
     canvas_col, result_col = st.columns([1, 1.4], gap="large")
     with canvas_col:
-        canvas = st_canvas(
+        canvas = ui.quick_canvas(
             stroke_width=state["dg.stroke"],
             stroke_color="#FFFFFF",
             background_color="#000000",

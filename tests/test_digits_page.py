@@ -48,3 +48,11 @@ def test_hostile_links_fall_back_to_defaults(params):
     at = open_digits(**params)
     assert any("not understood" in w.value for w in at.warning)
     assert at.slider(key="dg.stroke").value == 18
+
+
+def test_the_canvas_is_the_quick_one_that_sends_as_the_pen_lifts():
+    at = open_digits()
+    canvas = at.get("bidi_component")[0].proto
+    assert canvas.component_name == "dlviz.quick_canvas"
+    assert "= 0, " in canvas.js_content  # the replacement it applies
+    assert "_stcore/bidi-components/streamlit-drawable-canvas.streamlit_drawable_canvas/index-" in canvas.js_content
