@@ -125,6 +125,13 @@ for ((i = 1; i <= replicas; i++)); do
   wait_healthy "http://127.0.0.1:$p/_stcore/health" "${pids[i - 1]}" "$run_dir/replica-$p.log"
 done
 echo "$replicas replicas up on 127.0.0.1:$((port + 1))-$((port + replicas)) (logs: $run_dir/replica-*.log)" >&2
+# Each replica's first visit to a page imports TensorFlow and loads models: pay for it before the room arrives.
+warmers=()
+for ((i = 1; i <= replicas; i++)); do
+  "$python" -m dlviz.loadtest --warm-only --url "http://127.0.0.1:$((port + i))" >>"$run_dir/replica-$((port + i)).log" 2>&1 &
+  warmers+=("$!")
+done
+wait "${warmers[@]}" || echo "warning: a replica could not be warmed up (see its log)" >&2
 
 shopt -u patsub_replacement 2>/dev/null || true  # bash 5.2: keep "&" literal in the replacements below
 conf=$(<"$here/nginx.conf.template")

@@ -284,6 +284,23 @@ async def workshop(url: str, sessions: int, seconds: float, *, ramp: float = 10.
     return report
 
 
+async def warm(url: str, timeout: float = 300) -> dict[str, float]:
+    """Open every page once, as the first participant would, so that nobody else pays for a cold server.
+
+    A fresh process imports TensorFlow, loads the digit model and compiles its first networks on the
+    first visit to each page: seconds each, and far more when a room arrives at once.
+    """
+    session, seconds = Session(url), {}
+    await session.connect()
+    try:
+        seconds["home"] = (await session.open("", timeout=timeout)).latency
+        for page in [p for p in session.pages if p]:
+            seconds[page] = (await session.switch_page(page, timeout)).latency
+    finally:
+        await session.close()
+    return seconds
+
+
 def table(summary: dict) -> str:
     lines = [f"{summary['sessions']} sessions for {summary['seconds']:.0f} s", "",
              f"{'interaction':<22} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"]  # fmt: skip
@@ -311,7 +328,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-pid", type=int, action="append", default=[],
                         help="a server process whose memory to watch (repeatable); "
                         "by default the processes listening on the URL's port")  # fmt: skip
+    parser.add_argument("--warm-only", action="store_true",
+                        help="open every page once (a server's first visits are slow) and stop")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.warm_only:
+        seconds = asyncio.run(warm(args.url))
+        print("warmed " + ", ".join(f"{page} {s:.1f} s" for page, s in seconds.items()))
+        return 0
     port = urllib.parse.urlsplit(args.url).port or 80
     pids = args.server_pid or listening_pids(port)
     started = time.perf_counter()

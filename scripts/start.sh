@@ -22,4 +22,15 @@ if ! cmp -s pyproject.toml "$stamp"; then
   .venv/bin/python -m pip install -e .
   cp pyproject.toml "$stamp"
 fi
+# Once the server answers, open every page once in the background: the first visit to a page imports
+# TensorFlow and loads models, which is better done before participants arrive.
+(
+  for _ in $(seq 120); do
+    if .venv/bin/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$PORT/_stcore/health', timeout=2)" 2>/dev/null; then
+      .venv/bin/python -m dlviz.loadtest --warm-only --url "http://127.0.0.1:$PORT" >/dev/null 2>&1
+      break
+    fi
+    sleep 1
+  done
+) &
 exec .venv/bin/streamlit run app.py --server.port "$PORT" "$@"

@@ -1,6 +1,7 @@
 """The load generator's short run: a few real sessions follow the workshop script against `streamlit run`."""
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +50,12 @@ def test_a_widget_value_is_encoded_as_the_browser_sends_it():
     assert toggle.WhichOneof("value") == "bool_value" and toggle.bool_value
     canvas = widget_state(Widget("bidi_component", "id", "canvas", "f", None), {"drawing": {"data": None}})
     assert canvas.json_value == '{"drawing": {"data": null}}'
+
+
+def test_warming_a_server_opens_every_page_of_the_navigation():
+    from dlviz import catalog
+
+    with streamlit_process(extra=["--server.fileWatcherType", "none"]) as (url, _):
+        seconds = asyncio.run(loadtest.warm(url))
+    expected = {"home"} | {Path(p.path).stem for p in catalog.every_page()[1:]}
+    assert set(seconds) == expected and all(s > 0 for s in seconds.values())
