@@ -32,6 +32,7 @@ from dlviz import theme
 # other such bytes down by one keeps runs of any value free of "/".
 LEVELS = 250
 _SLASH_BYTES = np.array([v for v in range(LEVELS + 1) if b"/" in base64.b64encode(bytes([v] * 3))])
+_NUDGED = (np.arange(256) - np.isin(np.arange(256), _SLASH_BYTES)).astype(np.uint8)  # a lookup: 10x faster than isin
 
 
 def quantize(values, lo: float, hi: float) -> np.ndarray:
@@ -41,8 +42,7 @@ def quantize(values, lo: float, hi: float) -> np.ndarray:
     """
     scaled = (np.asarray(values, dtype=np.float64) - lo) / (hi - lo)
     scaled = np.nan_to_num(scaled, nan=0.5, posinf=1.0, neginf=0.0)
-    levels = np.rint(np.clip(scaled, 0.0, 1.0) * LEVELS).astype(np.uint8)
-    return levels - np.isin(levels, _SLASH_BYTES).astype(np.uint8)
+    return _NUDGED[np.rint(np.clip(scaled, 0.0, 1.0) * LEVELS).astype(np.uint8)]
 
 
 def _level(value: float, lo: float, hi: float) -> float:
@@ -809,6 +809,15 @@ def probability_bars(probabilities, *, projector: bool = False, title: str = "Ho
     return theme.figure([trace], layout, projector, height=300)
 
 
+def shrink_for_tile(image: np.ndarray, tile_px: int) -> np.ndarray:
+    """Block means down to about one value per screen pixel of the tile (a 280 x 280 drawing in a 150 px tile)."""
+    k = max(1, round(max(image.shape) / tile_px))
+    if k == 1:
+        return image
+    h, w = (image.shape[0] // k) * k, (image.shape[1] // k) * k
+    return image[:h, :w].reshape(h // k, k, w // k, k).mean(axis=(1, 3))
+
+
 def image_grid(
     images,
     titles=None,
@@ -825,37 +834,47 @@ def image_grid(
     ``signed`` shows values on the diverging scale centred on zero (feature
     maps, kernels); otherwise values in [0, 1] are ink on white.
     ``highlight`` marks some tiles' captions in vermillion (wrong guesses).
+
+    Every tile is a heatmap placed on one shared pair of axes (each fitted
+    into a unit square, aspect kept): in the browser that draws about twice
+    as fast as a subplot per tile, and a grid is redrawn after every stroke
+    on the Digits page.
     """
-    images = [np.nan_to_num(np.asarray(img, dtype=np.float32)) for img in images]
+    images = [shrink_for_tile(np.nan_to_num(np.asarray(img, dtype=np.float32)), tile_px) for img in images]
     n = len(images)
     columns = max(1, min(columns or n or 1, n or 1))
     rows = max(1, -(-n // columns))
     size = theme.sizes(projector)
-    gap = 0.04
-    traces, layout = [], dict(showlegend=False, annotations=[], shapes=[])
+    gap = 0.08  # between tiles, in tile widths
+    caption = 0.22 if titles else 0.0  # room above each tile for its caption, in tile heights
+    traces, shapes, annotations = [], [], []
     for i, img in enumerate(images):
         r, c = divmod(i, columns)
-        axis_id = "" if i == 0 else str(i + 1)
-        x0, x1 = c / columns + gap / 2, (c + 1) / columns - gap / 2
-        y1 = 1 - r / rows - (0.16 / rows if titles else gap / 2)
-        y0 = 1 - (r + 1) / rows + gap / 2
+        h, w = img.shape
+        cell = 1.0 / max(h, w, 1)
+        left = c * (1 + gap) + (1 - w * cell) / 2
+        bottom = -r * (1 + gap + caption) + (1 - h * cell) / 2
         if signed:
             bound = float(np.abs(img).max()) or 1.0
             z, scale = quantize(img, -bound, bound), theme.DIVERGING
         else:
             z, scale = quantize(img, 0.0, 1.0), GREYS
-        traces.append(dict(type="heatmap", z=z[::-1], zmin=0, zmax=LEVELS, colorscale=scale, showscale=False,
-                           xaxis=f"x{axis_id}", yaxis=f"y{axis_id}", hoverinfo="skip"))  # fmt: skip
-        hidden = dict(visible=False, fixedrange=True)
-        layout[f"xaxis{axis_id}"] = dict(hidden, domain=[x0, x1], constrain="domain")
-        layout[f"yaxis{axis_id}"] = dict(hidden, domain=[y0, y1], scaleanchor=f"x{axis_id}", constrain="domain")
-        layout["shapes"].append(dict(type="rect", xref=f"x{axis_id} domain", yref=f"y{axis_id} domain",
-                                     x0=0, x1=1, y0=0, y1=1, line=dict(color="#BDBDBD", width=1)))  # fmt: skip
+        traces.append(dict(type="heatmap", z=z[::-1], x0=left + cell / 2, dx=cell, y0=bottom + cell / 2, dy=cell,
+                           zmin=0, zmax=LEVELS, colorscale=scale, showscale=False, hoverinfo="skip"))  # fmt: skip
+        shapes.append(dict(type="rect", x0=left, x1=left + w * cell, y0=bottom, y1=bottom + h * cell,
+                           line=dict(color="#BDBDBD", width=1)))  # fmt: skip
         if titles:
             wrong = highlight is not None and bool(highlight[i])
-            layout["annotations"].append(dict(
-                text=titles[i], x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper", yanchor="bottom",
+            annotations.append(dict(
+                text=titles[i], x=c * (1 + gap) + 0.5, y=-r * (1 + gap + caption) + 1, yanchor="bottom",
                 showarrow=False, font=dict(size=size.font, color=theme.VERMILLION if wrong else theme.INK)))  # fmt: skip
+    hidden = dict(visible=False, fixedrange=True, constrain="domain", showgrid=False, zeroline=False)
+    layout = dict(
+        showlegend=False, shapes=shapes, annotations=annotations,
+        xaxis=dict(hidden, range=[-gap / 2, columns * (1 + gap) - gap / 2]),
+        yaxis=dict(hidden, range=[-(rows - 1) * (1 + gap + caption) - gap / 2, 1 + caption + gap / 2],
+                   scaleanchor="x"),
+    )  # fmt: skip
     if title:
         layout["title"] = dict(text=title)
     height = rows * (tile_px + (size.font * 2 if titles else 0)) + (40 if title else 10)

@@ -1,5 +1,7 @@
 """Digits: draw a digit and watch a trained CNN read it as you draw."""
 
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -9,6 +11,10 @@ from dlviz.digits import OWN_KINDS, OWN_LEARNING_RATES, DigitsSettings
 ui.use_navigation()
 NAME = "digits"
 NOT_SURE = 0.6  # below this top probability the page says the network is unsure
+# A pause between the answer and the pictures below it, so the browser paints the answer first: without it
+# the pictures arrive before the next frame and the answer waits for them to be drawn (measured in
+# docs/benchmarks.md: pen lift to the answer on screen ~350 ms without, ~260 ms with).
+ANSWER_FIRST_SECONDS = 0.03
 state = st.session_state
 
 
@@ -109,6 +115,7 @@ def draw_panel() -> None:
                         f"**{int(np.argmax(own_probs))}**, {own_probs.max():.0%} sure.")  # fmt: skip
             ui.chart(st.empty(), figures.probability_bars(own_probs, projector=projector, title="Your network"),
                      key="dg.own_bars")  # fmt: skip
+    time.sleep(ANSWER_FIRST_SECONDS)
     st.subheader("What the network sees")
     naive = digits.naive_shrink(steps.ink)
     naive_guess = int(np.argmax(shipped.probabilities(naive[None])[0]))
