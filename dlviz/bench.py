@@ -467,6 +467,32 @@ def bench_convolution_page(clicks: int = 10) -> dict:
                 "convolution_click_shown_ms": round(1000 * sorted(shown)[len(shown) // 2], 1)}  # fmt: skip
 
 
+def bench_convolution_server(clicks: int = 20) -> dict:
+    """The same ReLU clicks from a session without a browser (``dlviz.wsclient``): the server's own share."""
+    import asyncio
+
+    from dlviz.wsclient import Session
+
+    async def clicks_on(url: str) -> list[float]:
+        session = Session(url)
+        await session.connect()
+        try:
+            await session.open("convolution", "image=astronaut.png&pool=max", timeout=300)
+            toggle = session.find("ReLU after the filter (detect)")
+            on, times = False, []
+            for _ in range(clicks + 1):
+                on = not on
+                times.append((await session.set(toggle, on)).latency)
+            return times[1:]
+        finally:
+            await session.close()
+
+    with streamlit_server() as url:
+        times = sorted(asyncio.run(clicks_on(url)))
+    return {"convolution_click_server_alone_ms": round(1000 * times[len(times) // 2], 1),
+            "convolution_click_server_alone_p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 1)}  # fmt: skip
+
+
 def bench_overfitting_library(epochs: int = 500) -> dict:
     """Both networks of the default preset (early stopping off, so both train throughout)."""
     from dlviz import figures
@@ -557,6 +583,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.target == "convolution":
         results = bench_convolution_library()
+        results.update(bench_convolution_server())
         if not args.engine_only:
             results.update(bench_convolution_page())
         print(", ".join(f"{k} {v}" for k, v in results.items()))

