@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +50,7 @@ class Report:
     lost: int = 0
     sessions_done: int = 0
     no_epoch: int = 0  # Play stretches that never showed a trained epoch
+    replicas: Counter = field(default_factory=Counter)  # sessions per replica, when a proxy names it (X-Upstream)
 
     def record(self, kind: str, run: Run, who: int) -> None:
         self.latencies[kind].append(run.latency)
@@ -72,11 +73,13 @@ class Report:
             "interactions": kinds,
             "training_epochs_per_s": {"stretches": len(self.epochs_per_s), "min": rate(np.min),
                                       "median": rate(np.median),
+                                      "stretches_below_10": int(np.sum(rates < 10)),
                                       "stretches_without_an_epoch": self.no_epoch},  # fmt: skip
             "digits": {"read": self.digits_read, "right": self.digits_right},
             "errors": len(self.errors),
             "lost_sessions": self.lost,
             "sessions_completed": self.sessions_done,
+            **({"sessions_per_replica": dict(sorted(self.replicas.items()))} if self.replicas else {}),
             **(memory.figures() if memory is not None else {}),
         }
 
@@ -110,6 +113,8 @@ class Participant:
         s = self.session
         try:
             await s.connect()
+            if s.upstream:
+                self.report.replicas[s.upstream] += 1
             self.report.record("open the home page", await s.open("", timeout=self.script.timeout), self.who)
             pages = list(PAGES)
             self.rng.shuffle(pages)
@@ -309,10 +314,12 @@ def table(summary: dict) -> str:
                      f"{row['max_ms']:>8.0f}")  # fmt: skip
     t, d = summary["training_epochs_per_s"], summary["digits"]
     lines += ["", f"Playground training: {t['stretches']} stretches, epochs/s per session min {t['min']}, "
-              f"median {t['median']}, {t['stretches_without_an_epoch']} without a single epoch", f"digits read {d['read']}, right {d['right']}",
+              f"median {t['median']}, {t['stretches_below_10']} below 10 epochs/s, {t['stretches_without_an_epoch']} without a single epoch", f"digits read {d['read']}, right {d['right']}",
               f"errors {summary['errors']}, lost sessions {summary['lost_sessions']}, "
               f"server memory: peak {summary.get('peak_rss_mb')} MB, first minute {summary.get('rss_first_minute_mb')} MB, "
               f"last minute {summary.get('rss_last_minute_mb')} MB"]  # fmt: skip
+    if "sessions_per_replica" in summary:
+        lines.append("sessions per replica: " + ", ".join(f"{k} {v}" for k, v in summary["sessions_per_replica"].items()))
     return "\n".join(lines)
 
 

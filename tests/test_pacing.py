@@ -70,13 +70,8 @@ def test_a_fit_stopped_halfway_gives_its_slot_back():
 
 
 def free_slots() -> int:
-    """How many training slots are free now (taken without waiting, then given back)."""
-    taken = 0
-    while taken < pacing.SLOTS + 1 and pacing._slots.acquire(blocking=False):
-        taken += 1
-    for _ in range(taken):
-        pacing._slots.release()
-    return taken
+    """How many training slots are free now."""
+    return pacing._slots.free()
 
 
 def small_sample():
@@ -85,3 +80,28 @@ def small_sample():
     rng = np.random.default_rng(0)
     return {"x_train": rng.integers(0, 255, (64, 28, 28)), "y_train": rng.integers(0, 10, 64),
             "x_test": rng.integers(0, 255, (32, 28, 28)), "y_test": rng.integers(0, 10, 32)}  # fmt: skip
+
+
+def test_slots_go_to_waiters_in_the_order_they_asked_not_to_whoever_asks_last():
+    slots = pacing.FairSlots(1)
+    slots.acquire()
+    order = []
+
+    def session(name):
+        slots.acquire()
+        order.append(name)
+        slots.release()
+
+    threads = []
+    for name in "abc":
+        threads.append(threading.Thread(target=session, args=(name,)))
+        threads[-1].start()
+        while slots.waiting() < len(threads):  # each queues before the next arrives
+            threading.Event().wait(0.005)
+    slots.release()
+    slots.acquire()  # a newcomer asking just as the slot came free waits behind the three
+    order.append("newcomer")
+    slots.release()
+    for t in threads:
+        t.join(5)
+    assert order == ["a", "b", "c", "newcomer"] and slots.waiting() == 0
