@@ -38,6 +38,7 @@ from dlviz.wsclient import Lost, Run, Session
 EPOCH = re.compile(r"^\*\*Epoch (\d+)\*\*")
 READS = re.compile(r"The network reads a \*\*(\d)\*\*")
 PAGES = ("playground", "digits", "convolution")
+LONGEST_RUN = 10_000  # dlviz.playground.MAX_EPOCHS (not imported: that loads TensorFlow into the load generator)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Report:
     lost: int = 0
     sessions_done: int = 0
     no_epoch: int = 0  # Play stretches that never showed a trained epoch
+    at_limit: int = 0  # Play stretches on a run that had reached a session's longest run (the page stops it)
     replicas: Counter = field(default_factory=Counter)  # sessions per replica, when a proxy names it (X-Upstream)
 
     def record(self, kind: str, run: Run, who: int) -> None:
@@ -74,7 +76,8 @@ class Report:
             "training_epochs_per_s": {"stretches": len(self.epochs_per_s), "min": rate(np.min),
                                       "median": rate(np.median),
                                       "stretches_below_10": int(np.sum(rates < 10)),
-                                      "stretches_without_an_epoch": self.no_epoch},  # fmt: skip
+                                      "stretches_without_an_epoch": self.no_epoch,
+                                      "stretches_at_the_longest_run": self.at_limit},  # fmt: skip
             "digits": {"read": self.digits_read, "right": self.digits_right},
             "errors": len(self.errors),
             "lost_sessions": self.lost,
@@ -150,6 +153,10 @@ class Participant:
         run = await s.set(s.find(key="pg.play"), True, wait=False)  # Play
         await asyncio.sleep(self.script.train_seconds)
         epochs = [(t, int(m.group(1))) for t, body in run.texts if (m := EPOCH.match(body))]
+        if epochs and max(n for _, n in epochs) >= LONGEST_RUN:  # the page stopped it: no rate to measure
+            self.report.at_limit += 1
+            self.report.record("reset", await s.click("Reset", timeout=self.script.timeout), self.who)
+            return
         trained = [(t, n) for t, n in epochs if n >= 1]  # after the network compiled
         if len(trained) >= 2 and trained[-1][0] > trained[0][0]:
             self.report.epochs_per_s.append((trained[-1][1] - trained[0][1]) / (trained[-1][0] - trained[0][0]))
@@ -314,7 +321,8 @@ def table(summary: dict) -> str:
                      f"{row['max_ms']:>8.0f}")  # fmt: skip
     t, d = summary["training_epochs_per_s"], summary["digits"]
     lines += ["", f"Playground training: {t['stretches']} stretches, epochs/s per session min {t['min']}, "
-              f"median {t['median']}, {t['stretches_below_10']} below 10 epochs/s, {t['stretches_without_an_epoch']} without a single epoch", f"digits read {d['read']}, right {d['right']}",
+              f"median {t['median']}, {t['stretches_below_10']} below 10 epochs/s, {t['stretches_without_an_epoch']} without a single epoch, "
+              f"{t['stretches_at_the_longest_run']} at a session's longest run (then Reset)", f"digits read {d['read']}, right {d['right']}",
               f"errors {summary['errors']}, lost sessions {summary['lost_sessions']}, "
               f"server memory: peak {summary.get('peak_rss_mb')} MB, first minute {summary.get('rss_first_minute_mb')} MB, "
               f"last minute {summary.get('rss_last_minute_mb')} MB"]  # fmt: skip

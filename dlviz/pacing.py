@@ -31,10 +31,11 @@ REFRESH_SECONDS = 0.12  # training time per turn, and so between two redraws whe
 class FairSlots:
     """Slots handed out strictly in the order they were asked for.
 
-    ``threading.Semaphore`` is not fair: a slot just released can be taken by a newcomer before the waiter
-    woken for it runs, and that waiter then queues again at the back, turn after turn. Under the load test
-    (thirty sessions) one Play stretch in a few hundred got a single epoch in 8 s. Here ``release`` hands the
-    slot to the longest waiter directly.
+    ``threading.Semaphore`` promises no order: a slot just released can be taken by a newcomer (the thread
+    that released it, back from its redraw) before the waiter woken for it runs, and that waiter then queues
+    again at the back. Here ``release`` hands the slot to the longest waiter directly (tests/test_pacing.py
+    has the case a semaphore gets wrong). The load test's figures were the same either way at 30 and 60
+    sessions; this makes the module's promise, turns in the order asked, true by construction.
     """
 
     def __init__(self, slots: int) -> None:

@@ -59,3 +59,9 @@ def test_warming_a_server_opens_every_page_of_the_navigation():
         seconds = asyncio.run(loadtest.warm(url))
     expected = {"home"} | {Path(p.path).stem for p in catalog.every_page()[1:]}
     assert set(seconds) == expected and all(s > 0 for s in seconds.values())
+
+
+def test_the_load_generator_knows_the_playgrounds_longest_run():
+    from dlviz import playground
+
+    assert loadtest.LONGEST_RUN == playground.MAX_EPOCHS
