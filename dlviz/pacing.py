@@ -40,7 +40,7 @@ class FairSlots:
 
     def __init__(self, slots: int) -> None:
         self._lock = threading.Lock()
-        self._free = slots
+        self._slots = self._free = slots
         self._queue: collections.deque[threading.Event] = collections.deque()
 
     def acquire(self) -> None:
@@ -56,8 +56,10 @@ class FairSlots:
         with self._lock:
             if self._queue:
                 self._queue.popleft().set()
-            else:
+            elif self._free < self._slots:
                 self._free += 1
+            else:
+                raise ValueError("released a training slot nobody held")  # as threading.BoundedSemaphore
 
     def waiting(self) -> int:
         return len(self._queue)

@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 from dlviz import pacing
 
 
@@ -105,3 +107,9 @@ def test_slots_go_to_waiters_in_the_order_they_asked_not_to_whoever_asks_last():
     for t in threads:
         t.join(5)
     assert order == ["a", "b", "c", "newcomer"] and slots.waiting() == 0
+
+
+def test_giving_back_a_slot_nobody_held_is_an_error():
+    slots = pacing.FairSlots(1)
+    with pytest.raises(ValueError):
+        slots.release()
