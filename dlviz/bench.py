@@ -134,7 +134,7 @@ def bench_page(seconds: float = 10.0) -> dict:
                 (time.monotonic(), len(payload), b"pg.boundary." in (payload if isinstance(payload, bytes) else payload.encode()))))  # fmt: skip
 
         page.on("websocket", on_ws)
-        page.goto(url + "/playground?epochs=0", wait_until="domcontentloaded")
+        page.goto(url + "/playground?epochs=0&speed=max", wait_until="domcontentloaded")
         main = main_area(page)
         play = main.get_by_role("button", name="Play")
         play.wait_for(timeout=120_000)
@@ -550,7 +550,7 @@ def bench_overfitting_page(seconds: float = 10.0) -> dict:
                 payload if isinstance(payload, bytes) else payload.encode()) and frames.append(time.monotonic()))  # fmt: skip
 
         page.on("websocket", on_ws)
-        page.goto(url + "/overfitting?epochs=3000&early_stopping=0")
+        page.goto(url + "/overfitting?epochs=3000&early_stopping=0&speed=max")
         main = main_area(page)
         play = main.get_by_role("button", name="Play")
         play.wait_for(timeout=120_000)

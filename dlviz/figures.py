@@ -234,8 +234,13 @@ def curves_figure(
     projector: bool = False,
     best_epoch: int | None = None,
     x_title: str = "epoch",
+    fraction: bool = False,
 ) -> go.Figure:
-    """One line per named series against the epoch number (1, 2, ...)."""
+    """One line per named series against the epoch number (1, 2, ...).
+
+    ``fraction``: the values are shares such as an accuracy, drawn on a fixed 0-100% axis. Before the first
+    epoch the axes show a sensible empty range (epochs 0-10; 0-1 or 0-100%) rather than plotly's -1 to 4.
+    """
     size = theme.sizes(projector)
     traces = []
     for (name, values), colour in zip(series.items(), _series_colours(series), strict=True):
@@ -257,9 +262,20 @@ def curves_figure(
         # Centred: the title sits on the left and plotly's tool bar on the right.
         legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
     )
+    if fraction:
+        layout["yaxis"].update(range=[0.0, 1.03], tickformat=".0%")
+    if not any(len(t["y"]) for t in traces):
+        _empty_axes(layout, log_y)
     if best_epoch is not None:
         _mark_best_epoch(layout, best_epoch, n_epochs, size)
     return theme.figure(traces, layout, projector, height=260)
+
+
+def _empty_axes(layout: dict, log_y: bool) -> None:
+    """Axes for a chart with nothing drawn yet: the first ten epochs, a loss between 0 and 1 (0.1-10 on a log
+    axis), or what the caller fixed."""
+    layout["xaxis"]["range"] = [0, 10]
+    layout["yaxis"].setdefault("range", [-1, 1] if log_y else [0.0, 1.0])
 
 
 def _log_dtick(traces: list[dict]) -> str | None:
@@ -303,15 +319,15 @@ def _series_colours(names) -> list[str]:
 def _drawable_curve(values, log_y: bool) -> tuple[np.ndarray, np.ndarray]:
     """Epoch numbers and values as float32, without unplottable points, thinned.
 
-    Long runs are thinned to an even stride (first and last epoch kept) so
-    that a 20,000-epoch history costs no more to send than a 600-epoch one.
+    Long runs are thinned to their envelope (``_envelope``) so that a
+    20,000-epoch history costs no more to send than a 600-epoch one.
     """
     y = np.asarray(values, dtype=np.float64).ravel()
     epochs = np.arange(1, y.size + 1, dtype=np.float64)
     keep = np.isfinite(y) & ((y > 0) if log_y else True)
-    chosen = _thinned(int(np.count_nonzero(keep)))
-    epochs, y = epochs[keep][chosen], y[keep][chosen]
-    return epochs.astype(np.float32), y.astype(np.float32)
+    epochs, y = epochs[keep], y[keep]
+    chosen = _envelope(y)
+    return epochs[chosen].astype(np.float32), y[chosen].astype(np.float32)
 
 
 def _thinned(n: int, most: int = MAX_CURVE_POINTS) -> np.ndarray:
@@ -320,6 +336,26 @@ def _thinned(n: int, most: int = MAX_CURVE_POINTS) -> np.ndarray:
         return np.arange(n)
     chosen = np.arange(0, n, math.ceil(n / (most - 1)))
     return chosen if chosen[-1] == n - 1 else np.append(chosen, n - 1)
+
+
+def _envelope(y: np.ndarray, most: int = MAX_CURVE_POINTS) -> np.ndarray:
+    """Indices of at most ``most`` of the points of ``y``, keeping its envelope.
+
+    Long runs are cut into equal runs of epochs and each keeps its lowest and its highest point, in epoch
+    order, with the first and last epoch: a spike of mini-batch noise stays on the chart however long the run
+    (an even stride would keep one epoch in k and drop the others' spikes).
+    """
+    n = y.size
+    if n <= most:
+        return np.arange(n)
+    width = math.ceil(n / (most // 2 - 1))
+    starts = np.arange(0, n, width)
+    padded = np.full(starts.size * width, np.nan)
+    padded[:n] = y
+    buckets = padded.reshape(starts.size, width)
+    lows = starts + np.nanargmin(buckets, axis=1)
+    highs = starts + np.nanargmax(buckets, axis=1)
+    return np.unique(np.concatenate([[0, n - 1], lows, highs]))
 
 
 def gap_curves_figure(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tensorflow import keras
 
-from dlviz import datasets, models
+from dlviz import datasets, models, pacing
 from dlviz.settings import choice, flag, number
 from dlviz.training import History, Probe, Trainer
 
@@ -53,6 +53,7 @@ class OverfittingSettings:
     lr: float = number(0.003, 0.0001, 0.1)
     batch: int = number(20, 1, 200)
     epochs: int = number(400, 10, 3000)
+    speed: str = choice("50", pacing.SPEEDS)  # a room can watch the gap open and early stopping step in
     show_val: bool = flag(False)  # the maps show the validation points too
     inference: bool = flag(False)  # the dropout diagram shows inference (all units on) instead of a training step
 

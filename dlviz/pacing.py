@@ -108,11 +108,31 @@ def waiting() -> int:
     return _slots.waiting()
 
 
-class Pace:
-    """Trains in turns sized so that each lasts about ``seconds``."""
+# The paces a participant can pick for live training: epochs per second, or "max" for as fast as it goes.
+SPEEDS = {"10": "10 epochs/s", "25": "25 epochs/s", "50": "50 epochs/s", "100": "100 epochs/s",
+          "250": "250 epochs/s", "max": "As fast as it goes"}  # fmt: skip
 
-    def __init__(self, seconds: float = REFRESH_SECONDS, most: int = 500) -> None:
-        self.seconds, self.most, self.chunk = seconds, most, 1
+
+def per_second(speed: str) -> float | None:
+    """Epochs per second for a ``SPEEDS`` key, None for as fast as it goes."""
+    return None if speed == "max" else float(speed)
+
+
+class Pace:
+    """Trains in turns sized so that each lasts about ``seconds``, at most ``rate`` epochs per second.
+
+    ``rate`` None trains as fast as the server allows. With a rate, each turn trains the epochs due since
+    the last one (``rate * seconds``, at least one) and ``step`` then waits out the rest of that time, so a
+    room can watch a boundary form at TensorFlow Playground's pace (about 50 epochs/s) however fast this
+    server is. The wait happens outside the turn: other sessions train meanwhile.
+    """
+
+    def __init__(self, seconds: float = REFRESH_SECONDS, most: int = 500, rate: float | None = None,
+                 clock: Callable[[], float] = time.perf_counter, sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+        self.seconds, self.most, self.rate, self.chunk = seconds, most, rate, 1
+        self._clock, self._sleep, self._due = clock, sleep, None
+        if rate is not None:
+            self.chunk = max(1, min(most, round(rate * seconds)))
 
     def step(self, train: Callable[[int], int]) -> int:
         """One turn: ``train(n)`` trains up to n epochs and returns how many it did.
@@ -120,10 +140,17 @@ class Pace:
         A network's first epoch traces and compiles it inside the turn too: compiling several at once
         (measured) slows every session on the server far more than waiting does.
         """
+        if self.rate is not None and self._due is not None:
+            self._sleep(max(0.0, self._due - self._clock()))
         with turn():
-            started = time.perf_counter()
+            started = self._clock()
             trained = train(self.chunk)
-            per_epoch = (time.perf_counter() - started) / max(trained, 1)
+            per_epoch = (self._clock() - started) / max(trained, 1)
+        if self.rate is not None:
+            # The next turn is due when these epochs have had their time at the chosen pace. A slow server
+            # (or a first epoch that compiled) is not caught up later: the pace never bursts.
+            self._due = max(started + trained / self.rate, self._clock())
+            return trained
         # With others waiting, longer turns: a redraw costs as much as ~40 ms of training, and each session
         # gets its turn no more often, however short the turns are.
         seconds = self.seconds * min(4.0, 1.0 + waiting() / (2 * SLOTS))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tensorflow import keras
 
-from dlviz import datasets, models
+from dlviz import datasets, models, pacing
 from dlviz.settings import choice, choices, flag, number, numbers, replace
 from dlviz.training import History, Probe, Trainer
 
@@ -42,6 +42,8 @@ class PlaygroundSettings:
     lr: float = number(0.03, 0.00001, 10.0)
     batch: int = number(10, 1, 64)
     epochs: int = number(1000, 0, MAX_EPOCHS)  # 0: until paused (at most MAX_EPOCHS)
+    # TensorFlow Playground's pace: a room sees the boundary form (XOR in 1-2 s) before the run is over.
+    speed: str = choice("50", pacing.SPEEDS)
     discrete: bool = flag(False)
 
     def repaired(self) -> PlaygroundSettings:

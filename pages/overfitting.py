@@ -64,6 +64,8 @@ side.select_slider("Learning rate (Adam)", sorted({*of.LEARNING_RATES, saved.lr}
 side.select_slider("Batch size", sorted({*of.BATCHES, saved.batch}), key=seeded("batch"))
 side.number_input("Epochs", 10, 3000, step=50, key=seeded("epochs"),
                   help="At most 3,000: the longest run a session may train here.")  # fmt: skip
+side.select_slider("Speed", list(pacing.SPEEDS), format_func=pacing.SPEEDS.get, key=seeded("speed"),
+                   help="Epochs per second while playing (each network).")  # fmt: skip
 
 fields = [name for name in OverfittingSettings.__dataclass_fields__ if f"of.{name}" in state]
 settings = OverfittingSettings(**{**vars(saved), **{name: state[f"of.{name}"] for name in fields}})
@@ -187,7 +189,7 @@ def train_race(epochs: int) -> int:
 
 
 if running:
-    pace, cycle = pacing.Pace(most=200), 0
+    pace, cycle = pacing.Pace(most=200, rate=pacing.per_second(settings.speed)), 0
     if race.epoch == 0:
         status.markdown("**Epoch 0** · building both networks…")
     while not race.finished:

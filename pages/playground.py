@@ -77,6 +77,8 @@ side.slider("Batch size", 1, 64, key=seeded("batch"))
 side.number_input(
     "Epoch budget", 0, MAX_EPOCHS, step=100, key=seeded("epochs"), help=f"0 trains until you pause (at most {MAX_EPOCHS:,})."
 )
+side.select_slider("Speed", list(pacing.SPEEDS), format_func=pacing.SPEEDS.get, key=seeded("speed"),
+                   help="Epochs per second while playing. Slow it down to talk the room through the boundary forming.")  # fmt: skip
 
 controls = st.container()
 network_col, boundary_col = st.columns([3, 2])
@@ -85,7 +87,7 @@ boundary_col.toggle("Discretize output", key=seeded("discrete"), help="Show the 
 settings = PlaygroundSettings(
     **{field: state[f"pg.{field}"] for field in (
         "data", "points", "noise", "train_pct", "seed", "features", "regularization", "reg_rate",
-        "dropout", "optimizer", "lr", "batch", "epochs", "discrete")},
+        "dropout", "optimizer", "lr", "batch", "epochs", "speed", "discrete")},
     layers=tuple(int(n) for n in layers),
     activations=tuple(activations),
 ).repaired()  # fmt: skip
@@ -154,7 +156,7 @@ def draw(cycle: int) -> None:
     if accuracy_chart is not None:
         accuracy = {"training accuracy": h.accuracy, "validation accuracy": h.val_accuracy}
         ui.chart(accuracy_chart, figures.curves_figure(accuracy, title="Accuracy", y_title="accuracy",
-                 projector=projector), key=f"pg.accuracy.{cycle}")  # fmt: skip
+                 fraction=True, projector=projector), key=f"pg.accuracy.{cycle}")  # fmt: skip
 
 
 draw(0)
@@ -163,7 +165,7 @@ draw(0)
 # A click anywhere reruns the script, which stops this loop at its next st.* call;
 # the run itself lives in the session, so nothing is lost.
 if running:
-    pace, cycle = pacing.Pace(), 0
+    pace, cycle = pacing.Pace(rate=pacing.per_second(settings.speed)), 0
     if run.epoch == 0:
         status.markdown("**Epoch 0** · compiling the network…")
     while not run.finished:

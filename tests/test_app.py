@@ -61,6 +61,28 @@ def test_playground_loads_with_charts_and_code():
     assert any("keras.Sequential" in c and "from tensorflow import keras" in c for c in code)
 
 
+def test_the_charts_before_training_have_possible_axes():
+    """Epoch 0: no loss below 0, no accuracy above 100% (plotly's empty default was -1 to 4)."""
+    at = open_playground()
+    by_title = {c["layout"].get("title", {}).get("text"): c["layout"] for c in charts(at)}
+    assert by_title["Loss"]["yaxis"]["range"] == [0, 1] and by_title["Loss"]["xaxis"]["range"] == [0, 10]
+    low, high = by_title["Accuracy"]["yaxis"]["range"]
+    assert low == 0 and 1 <= high <= 1.05 and by_title["Accuracy"]["yaxis"]["tickformat"] == ".0%"
+    button(at, "Step").click().run()
+    accuracy = next(c["layout"] for c in charts(at) if c["layout"].get("title", {}).get("text") == "Accuracy")
+    assert accuracy["yaxis"]["range"] == [low, high]  # accuracy keeps its 0-100% axis while training
+
+
+def test_the_pace_is_a_setting_in_the_link():
+    at = open_playground()
+    speed = at.select_slider(key="pg.speed")
+    assert speed.value == "50" and speed.label == "Speed"  # TensorFlow Playground's pace by default
+    speed.set_value("max").run()
+    assert at.query_params["speed"] == "max"
+    assert open_playground(speed="10").select_slider(key="pg.speed").value == "10"
+    assert open_playground(speed="1e9").select_slider(key="pg.speed").value == "50"  # a bad value: the default
+
+
 def test_step_trains_one_epoch_and_the_curves_grow():
     at = open_playground()
     button(at, "Step").click().run()
@@ -95,7 +117,7 @@ def test_play_trains_to_the_budget_then_stops():
 
 
 def test_divergence_pauses_with_advice_instead_of_crashing():
-    at = open_playground(lr="10", layers="16,16,16", activations="relu", data="spiral", epochs="300",
+    at = open_playground(lr="10", layers="16,16,16", activations="relu", data="spiral", epochs="300", speed="max",
                          features="x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2")  # fmt: skip
     button(at, "Play").click().run()
     assert not at.exception

@@ -280,9 +280,39 @@ def test_curves_long_runs_are_thinned_and_stay_small():
     for trace in fig.data:
         assert len(trace.x) <= figures.MAX_CURVE_POINTS
         assert trace.x[0] == 1 and trace.x[-1] == n
-        strides = np.diff(trace.x[:-1])
-        assert np.all(strides == strides[0])
+        assert np.all(np.diff(trace.x) > 0)
     assert json_size(fig) < 25_000
+
+
+def test_thinned_curves_keep_every_spike():
+    """Mini-batch noise: a spike at any epoch of a long run stays on the chart (an even stride dropped them)."""
+    rng = np.random.default_rng(1)
+    n = 1000
+    loss = 0.4 + 0.01 * rng.standard_normal(n)
+    spikes = [0, 222, 721, 999]  # odd and even epochs, both ends
+    loss[spikes] = [0.7, 0.9, 0.6, 0.8]
+    loss[500] = 0.1  # a dip, too
+    trace = curves({"loss": loss.tolist()}).data[0]
+    assert len(trace.x) <= figures.MAX_CURVE_POINTS
+    drawn = dict(zip(trace.x.tolist(), trace.y.tolist(), strict=True))
+    for epoch in [*spikes, 500]:
+        assert drawn[epoch + 1] == pytest.approx(loss[epoch], abs=1e-6)
+    assert max(trace.y) == pytest.approx(loss.max(), abs=1e-6) and min(trace.y) == pytest.approx(loss.min(), abs=1e-6)
+
+
+def test_empty_curves_have_possible_axes():
+    """Before the first epoch: epochs from 0, a loss from 0 to 1, an accuracy from 0 to 100% (not -1 to 4)."""
+    loss = curves({"training loss": [], "validation loss": []})
+    assert list(loss.layout.xaxis.range) == [0, 10] and list(loss.layout.yaxis.range) == [0, 1]
+    accuracy = figures.curves_figure({"training accuracy": [], "validation accuracy": []}, title="Accuracy",
+                                     y_title="accuracy", fraction=True)  # fmt: skip
+    assert accuracy.layout.yaxis.range[0] == 0 and 1 <= accuracy.layout.yaxis.range[1] <= 1.05
+    assert accuracy.layout.yaxis.tickformat == ".0%"
+    log = figures.curves_figure({"training loss": []}, title="Loss", y_title="loss", log_y=True)
+    assert list(log.layout.yaxis.range) == [-1, 1]  # 0.1 to 10 on a log axis
+    trained = figures.curves_figure({"training accuracy": [0.5, 0.9]}, title="Accuracy", y_title="accuracy",
+                                    fraction=True)  # fmt: skip
+    assert trained.layout.xaxis.range is None and list(trained.layout.yaxis.range) == [0, 1.03]
 
 
 def test_curves_drop_non_finite_values():

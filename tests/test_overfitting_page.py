@@ -60,7 +60,7 @@ def test_play_runs_to_the_budget_and_early_stopping_reports_its_restore():
 
 
 def test_early_stopping_stops_the_regularized_run_first():
-    at = open_page(epochs="300", patience="5")
+    at = open_page(epochs="300", patience="5", speed="max")
     at.button(key="of.play").click().run()
     assert not at.exception
     assert any("Early stopping stopped training after epoch" in m.value for m in at.success)

@@ -113,3 +113,51 @@ def test_giving_back_a_slot_nobody_held_is_an_error():
     slots = pacing.FairSlots(1)
     with pytest.raises(ValueError):
         slots.release()
+
+
+class FakeClock:
+    """Time that moves only when training or waiting says so."""
+
+    def __init__(self) -> None:
+        self.now, self.waits = 0.0, []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize("rate", [10.0, 50.0, 250.0])
+def test_a_chosen_pace_trains_that_many_epochs_per_second(rate):
+    clock = FakeClock()
+    pace = pacing.Pace(rate=rate, clock=clock, sleep=clock.sleep)
+
+    def train(n: int) -> int:
+        clock.now += 0.001 * n  # a fast server: 1,000 epochs/s
+        return n
+
+    trained = sum(pace.step(train) for _ in range(50))
+    assert trained / clock.now == pytest.approx(rate, rel=0.1)
+    assert pace.chunk == max(1, round(rate * pacing.REFRESH_SECONDS))
+
+
+def test_a_pace_the_server_cannot_keep_never_waits_nor_bursts():
+    clock = FakeClock()
+    pace = pacing.Pace(rate=100.0, clock=clock, sleep=clock.sleep)
+
+    def slow(n: int) -> int:
+        clock.now += 0.05 * n  # 20 epochs/s
+        return n
+
+    for _ in range(10):
+        pace.step(slow)
+    assert all(wait == 0 for wait in clock.waits)
+    assert pace.chunk == 12  # the chunk stays the pace's: no catching up in one big turn
+
+
+def test_speed_keys_name_their_rate():
+    assert pacing.per_second("max") is None
+    assert pacing.per_second("50") == 50.0
+    assert set(pacing.SPEEDS) >= {"50", "max"}
