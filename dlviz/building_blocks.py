@@ -117,6 +117,15 @@ def truth_table(bias: float, w1: float, w2: float) -> np.ndarray:
     return np.round(gate(bias, w1, w2)).astype(int)
 
 
+def gate_sentence(computes: str | None) -> str:
+    """What a participant reads about the gate some weights compute (``which_gate``'s answer)."""
+    if computes is None:
+        return "These weights compute no named gate."
+    if computes.startswith("always "):
+        return f"These weights give **{computes[-1]} for every input**: a constant, not a gate."
+    return f"These weights compute **{computes}**."
+
+
 def which_gate(bias: float, w1: float, w2: float) -> str | None:
     """The name of the gate these weights compute (after rounding), if it has one."""
     table = tuple(truth_table(bias, w1, w2))

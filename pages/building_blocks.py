@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dlviz import building_blocks as bb
-from dlviz import codegen, figures, ui
+from dlviz import codegen, figures, text, ui
 from dlviz.building_blocks import ACTIVATIONS, GATES, PARTS, REGRESSION_LOSSES, BlocksSettings
 
 ui.use_navigation()
@@ -157,7 +157,7 @@ def show_gates(s: BlocksSettings) -> None:
                           "z = b + w1·x1 + w2·x2": bb.INPUTS @ np.array([w1, w2]) + bias,
                           "sigmoid(z)": outputs.round(6), "rounded": np.round(outputs).astype(int)})  # fmt: skip
     table_col, plane_col = st.columns([1, 1])
-    table_col.markdown(f"These weights compute **{computes}**." if computes else "These weights compute no named gate.")
+    table_col.markdown(bb.gate_sentence(computes))
     table_col.dataframe(table, hide_index=True, width="stretch")
     axis = np.linspace(-0.5, 1.5, 81)
     ui.chart(plane_col.empty(), figures.plane_figure(axis, bb.neuron_plane((w1, w2), bias, "sigmoid", axis),
@@ -193,15 +193,17 @@ def show_gates(s: BlocksSettings) -> None:
     if trained and trained[0] == seed:
         fit = trained[1]
         if fit.solved:
-            st.success(f"Solved: the outputs {np.round(fit.outputs, 3).tolist()} round to 0, 1, 1, 0.")
+            st.success(f"Solved: the outputs {text.listed(fit.outputs, 3)} round to 0, 1, 1, 0.")
         else:
-            st.warning(f"Stuck: the outputs {np.round(fit.outputs, 3).tolist()} do not round to 0, 1, 1, 0. With only "
+            st.warning(f"Stuck: the outputs {text.listed(fit.outputs, 3)} do not round to 0, 1, 1, 0. With only "
                        "two hidden units some starting weights lead into a local minimum: try another seed.")  # fmt: skip
         weights_col, loss_col = st.columns(2)
         weights_col.markdown("Weights it found (rows: inputs, columns: hidden units)")
-        weights_col.dataframe(pd.DataFrame(fit.hidden_weights, index=["x1", "x2"], columns=["h1", "h2"]).round(2))
-        weights_col.markdown(f"Hidden biases {np.round(fit.hidden_bias, 2).tolist()}; output weights "
-                             f"{np.round(fit.output_weights[:, 0], 2).tolist()}, output bias {fit.output_bias[0]:.2f}")  # fmt: skip
+        weights = pd.DataFrame(np.asarray(fit.hidden_weights, np.float64), index=["x1", "x2"], columns=["h1", "h2"])
+        weights_col.dataframe(weights.round(2), column_config={h: st.column_config.NumberColumn(format="%.2f")
+                                                               for h in weights.columns})  # fmt: skip
+        weights_col.markdown(f"Hidden biases {text.listed(fit.hidden_bias)}; output weights "
+                             f"{text.listed(fit.output_weights[:, 0])}, output bias {float(fit.output_bias[0]):.2f}")  # fmt: skip
         ui.chart(loss_col.empty(), figures.curves_figure({"training loss": fit.losses}, title="Loss", y_title="loss",
                                                          log_y=True, projector=projector), key="bb.chart.xorloss")  # fmt: skip
     ui.code_panel(codegen.xor_program(seed, bb.XOR_EPOCHS, bb.XOR_LEARNING_RATE), title="Keras code: XOR")

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from dlviz import catalog
+from dlviz import catalog, text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("DLVIZ_FUZZ_EXAMPLES", "6"))
@@ -67,6 +67,7 @@ def assert_healthy(at: AppTest, page: catalog.PageInfo) -> None:
         assert at.title[0].value == page.title
     for element in [*at.markdown, *at.warning, *at.error, *at.info, *at.success, *at.caption]:
         assert not re.search(r"(?<!\\)<(script|img|iframe)", str(element.value)), element.value
+        assert not text.RAW_DIGITS.search(str(element.value)), f"unrounded number: {element.value}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.title for p in PAGES])
