@@ -1142,8 +1142,9 @@ def plane_figure(axis, values, weights, bias: float, *, lo: float = 0.0, hi: flo
     square = [float(axis[0]), float(axis[-1])]
     layout = dict(title=dict(text=title), xaxis=dict(title=dict(text="x₁"), range=square, constrain="domain"),
                   yaxis=dict(title=dict(text="x₂"), range=square, scaleanchor="x", constrain="domain"),
-                  legend=dict(orientation="h", x=0.5, xanchor="center", y=-0.2, yanchor="top"),
-                  margin=dict(b=60))  # fmt: skip
+                  # The legend at the figure's foot, below the x₁ title (at a share of the plot it sat on it).
+                  legend=dict(orientation="h", x=0.5, xanchor="center", yref="container", y=0, yanchor="bottom"),
+                  margin=dict(b=int(4.2 * size.font) + 12))  # fmt: skip
     return theme.figure(traces, layout, projector, height=380)
 
 

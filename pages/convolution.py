@@ -81,7 +81,8 @@ if photo_tab.open:
     stride_col.slider("Stride", 1, 3, key=seeded("stride"))
     pad_col.segmented_control("Padding", PADDINGS, key=seeded("padding"), required=True)
     pool_col.selectbox("Pooling", list(POOLS), format_func=POOLS.get, key=seeded("pool"))
-    size_col.segmented_control("Pool size", [2, 3], key=seeded("pool_size"), required=True)
+    size_col.segmented_control("Pool size", [2, 3], key=seeded("pool_size"), required=True,
+                               disabled=state["cv.pool"] == "none", help="Turn on a pooling to choose its window.")  # fmt: skip
     relu_col, colour_col, flip_col = photo_tab.columns(3)
     relu_col.toggle("ReLU after the filter (detect)", key=seeded("relu"))
     colour_col.toggle("Filter each colour channel", key=seeded("colour"))
@@ -111,7 +112,7 @@ def chosen_image(s: ConvolutionSettings, where) -> np.ndarray | None:
                           f"{cv.MAX_SIDE} on the long side.")  # fmt: skip
         return source_image(s.image)
     limit = st.get_option("server.maxUploadSize")
-    upload = where.file_uploader("Your image (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp", "gif"],
+    upload = where.file_uploader("Your image (PNG, JPEG, WebP or GIF)", type=["png", "jpg", "jpeg", "webp", "gif"],
                                  key="cv.upload", help=f"Up to {limit} MB; larger photos are refused by the "
                                  f"server, and anything over {cv.MAX_SIDE} pixels is scaled down.")  # fmt: skip
     if upload is None:
@@ -142,9 +143,10 @@ def show_filters(s: ConvolutionSettings) -> None:
     if s.kernel == "custom":
         editor_col.segmented_control("Kernel size", [3, 5], default=s.base_kernel().shape[0], key="cv.kernel_side",
                                      required=True, on_change=resize_kernel)  # fmt: skip
+    # The label sits where the editor's hover toolbar appears, so the toolbar covers it, not the toggles above.
+    editor_col.caption("The kernel: edit any cell and the filter becomes a custom one.")
     editor_col.data_editor(kernel_table(s.base_kernel()), key="cv.kernel_editor", hide_index=True, width="stretch",
                            on_change=kernel_edited)  # fmt: skip
-    editor_col.caption("Edit any cell: the filter becomes a custom one.")
     if state.pop("cv.kernel_empty", False):
         editor_col.warning("A kernel cell was left empty or was not a number; it counts as 0.")
 

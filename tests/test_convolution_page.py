@@ -36,6 +36,15 @@ def test_filters_show_image_response_and_the_output_size_formula():
     assert any("Conv2D" in c.value and "MaxPooling2D(2)" in c.value for c in at.code)
 
 
+def test_pool_size_is_only_offered_with_a_pooling():
+    at = open_page()
+    size = next(w for w in at.get("button_group") if w.proto.label == "Pool size")
+    assert size.proto.disabled  # "No pooling": nothing to size
+    at.selectbox(key="cv.pool").set_value("max").run()
+    size = next(w for w in at.get("button_group") if w.proto.label == "Pool size")
+    assert not size.proto.disabled
+
+
 def test_same_padding_keeps_the_size_and_a_5x5_custom_kernel_works():
     at = open_page(padding="same", kernel="custom", custom=",".join(["0.04"] * 25))
     assert not at.exception

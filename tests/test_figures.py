@@ -631,3 +631,13 @@ def test_dropout_figure_shows_at_most_max_units_per_layer():
     fig = figures.dropout_figure(2, [128, 128], None, max_units=16)
     assert len(fig.data[1].x) == 2 + 16 + 16 + 1
     assert "128 units, 16 shown" in fig.layout.xaxis.ticktext[1]
+
+
+@pytest.mark.parametrize("projector", [False, True])
+def test_plane_legend_sits_below_the_axis_title_not_on_it(projector):
+    axis = np.linspace(-0.5, 1.5, 5)
+    fig = figures.plane_figure(axis, np.zeros((5, 5)), (20.0, 20.0), -30.0, points=np.eye(2), targets=[0, 1],
+                               projector=projector)  # fmt: skip
+    legend, size = fig.layout.legend, theme.sizes(projector)
+    assert legend.yref == "container" and legend.y == 0 and legend.yanchor == "bottom"  # the figure's foot
+    assert fig.layout.margin.b >= 4 * size.font  # room for tick labels, the x₁ title and the legend
