@@ -30,6 +30,14 @@ _PROJECTOR_CSS = """
   [data-testid="stMain"] button p { font-size: 1.35rem; }
   [data-testid="stMetricValue"] { font-size: 2.6rem; }
   [data-testid="stMain"] code { font-size: 1.05rem; }
+  /* The sidebar wide enough for the page names and labels at this size (300 px cut "Building blo..."). */
+  [data-testid="stSidebar"][data-collapsed="false"] { width: 460px !important; min-width: 460px !important; }
+  [data-testid="stNavSectionHeader"], [data-testid="stNavSectionHeader"] * { font-size: 1.2rem; }
+  /* What widgets show, not only their labels: chosen values, typed numbers, slider values, menu entries. */
+  [data-testid="stSidebar"] input, [data-testid="stMain"] input, [role="listbox"] [role="option"],
+  [data-baseweb="tag"] span { font-size: 1.3rem; }
+  [data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"],
+  [data-testid="stSliderTickBarMax"] { font-size: 1.2rem; }
 </style>
 """
 
@@ -106,6 +114,27 @@ def projector_toggle() -> bool:
     if on:
         st.html(_PROJECTOR_CSS)
     return on
+
+
+# Below this width Streamlit folds the sidebar away behind a » button (measured: open at 769 px, folded at 767).
+NARROW_PX = 768
+_SIDEBAR_HINT = """
+<style>
+  .dlviz-sidebar-hint { display: none; }
+  @media (max-width: %(narrow)dpx) {
+    .dlviz-sidebar-hint { display: block; padding: 0.6rem 0.9rem; border-radius: 0.5rem;
+                          background: #E8F1FA; color: #0B3C66; line-height: 1.4; }
+  }
+  @media (min-width: %(wide)dpx) { [data-testid="stElementContainer"]:has(.dlviz-sidebar-hint) { display: none; } }
+</style>
+<div class="dlviz-sidebar-hint" data-testid="dlvizSidebarHint">%(text)s</div>
+"""
+
+
+def sidebar_hint(what: str = "the data, the network and the training") -> None:
+    """On a phone, where the sidebar is folded away, say where the settings are (hidden on wider screens)."""
+    text = f"&#9881;&#65039; <b>Settings</b> for {what} are in the side panel: tap <b>&raquo;</b> at the top left."
+    st.html(_SIDEBAR_HINT % {"narrow": NARROW_PX, "wide": NARROW_PX + 1, "text": text})
 
 
 def projector() -> bool:
@@ -214,6 +243,17 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
 # library's own bundle with that one constant set to 0: the browser fetches the
 # bundle from Streamlit as usual, changes the constant and imports it. If a
 # future version of the bundle no longer has it, the library runs unchanged.
+#
+# Its toolbar (send, undo, redo, edit, reset) is a ``div.dc-toolbar`` placed
+# with ``position: absolute; top: -1rem`` in ``div.dc-root``, invisible
+# (opacity 0) until the pointer hovers the canvas, when it slides up to -2.65rem
+# after 0.1 s. Invisible, it still takes the pointer: it covered the top right
+# of the drawing surface (141 x 30 px of the 280 px square, 190 x 41 px with
+# projector mode's larger rem), so a stroke that began there drew nothing, and
+# a touch screen never hovers before the pen goes down. ``quick_canvas`` adds
+# CSS that puts the toolbar in the flow above the square, always shown: nothing
+# lies over the drawing surface, and undo is visible on a phone too. It is only
+# added while the library's CSS still places the toolbar that way.
 
 CANVAS_COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"
 _CANVAS_DEBOUNCE = re.compile(r"\b(\w+) = 200, (\w+ = \(e\) => \{\s*const t = e\.canvas\.toObject\()")
@@ -223,7 +263,8 @@ let loaded = null, module = null;
 function load() {
   loaded ??= fetch(new URL(BUNDLE, document.baseURI))
     .then((response) => response.text())
-    .then((source) => import(URL.createObjectURL(new Blob([source.replace(SLOW, QUICK)], {type: "text/javascript"}))))
+    .then((source) => SLOW === null ? source : source.replace(SLOW, QUICK))
+    .then((source) => import(URL.createObjectURL(new Blob([source], {type: "text/javascript"}))))
     .then((m) => (module = m));
   return loaded;
 }
@@ -234,6 +275,22 @@ export default function (component) {
   return () => { gone = true; if (typeof cleanup === "function") cleanup(); };
 }
 """
+
+
+_CANVAS_TOOLBAR_OVER_SURFACE = re.compile(r"\.dc-toolbar\{[^}]*position:absolute[^}]*\}")
+CANVAS_TOOLBAR_CSS = """
+/* dlviz (ui.py): the toolbar above the drawing surface, in the flow and always shown, never over it */
+.dc-root { display: flex; flex-direction: column; }
+.dc-root > .dc-scroll { order: 1; }
+.dc-root > .dc-toolbar { position: static; order: 0; opacity: 1; justify-content: flex-end; padding: 0 0 .375rem; }
+"""
+
+
+def canvas_toolbar_css(library_css: str) -> str | None:
+    """CSS that moves the canvas toolbar off the drawing surface, or None when the library no longer puts it there."""
+    if ".dc-root{" not in library_css or not _CANVAS_TOOLBAR_OVER_SURFACE.search(library_css):
+        return None
+    return CANVAS_TOOLBAR_CSS
 
 
 def quick_canvas_patch(bundle_source: str) -> tuple[str, str] | None:
@@ -255,18 +312,23 @@ def _quick_canvas_component():
     definition = get_bidi_component_manager().get(CANVAS_COMPONENT)
     build = Path(canvas.__file__).parent / "frontend" / "build"
     bundle = next(build.glob("index-*.js"), None)
-    patch = quick_canvas_patch(bundle.read_text()) if definition and definition.js_url and bundle else None
-    if patch is None:
+    if not (definition and definition.js_url and bundle):
         return None
+    patch = quick_canvas_patch(bundle.read_text())
     css = "\n".join(path.read_text() for path in sorted(build.glob("index-*.css")))
+    toolbar = canvas_toolbar_css(css)
+    if patch is None and toolbar is None:
+        return None
+    slow, quick = patch or (None, None)
     js = _QUICK_CANVAS_JS % {"bundle": json.dumps(f"_stcore/bidi-components/{CANVAS_COMPONENT}/{definition.js_url}"),
-                             "slow": json.dumps(patch[0]), "quick": json.dumps(patch[1])}  # fmt: skip
+                             "slow": json.dumps(slow), "quick": json.dumps(quick)}  # fmt: skip
+    css += toolbar or ""
     return st.components.v2.component("dlviz.quick_canvas", html='<div class="canvas-root"></div>', css=css, js=js,
                                       isolate_styles=True)  # fmt: skip
 
 
 def quick_canvas(**kwargs):
-    """``st_canvas(**kwargs)``, sending each stroke as soon as the pen lifts."""
+    """``st_canvas(**kwargs)``, sending each stroke as soon as the pen lifts, its toolbar above the square."""
     import streamlit_drawable_canvas as canvas
 
     component = _quick_canvas_component()

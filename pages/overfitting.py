@@ -89,6 +89,7 @@ if state.pop("of.step", False) and not race.finished:
     race.train(1)
 running = state.get("of.running", False) and not race.finished
 
+ui.sidebar_hint("the data, both networks and the training")
 status = ui.play_controls("of", running=running, finished=race.finished, step_help="Train both networks one epoch.")
 columns = dict(zip(of.RUNS, st.columns(2, gap="large"), strict=True))
 blurbs = {

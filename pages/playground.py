@@ -80,6 +80,7 @@ side.number_input(
 side.select_slider("Speed", list(pacing.SPEEDS), format_func=pacing.SPEEDS.get, key=seeded("speed"),
                    help="Epochs per second while playing. Slow it down to talk the room through the boundary forming.")  # fmt: skip
 
+ui.sidebar_hint()
 controls = st.container()
 network_col, boundary_col = st.columns([3, 2])
 boundary_col.toggle("Discretize output", key=seeded("discrete"), help="Show the 0/1 decision instead of the probability.")
