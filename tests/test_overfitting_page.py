@@ -118,3 +118,13 @@ def test_a_diverged_run_says_so_instead_of_drawing_nonsense():
     at.run()
     assert not at.exception
     assert any("Training diverged" in e.value for e in at.error)
+
+
+def test_both_runs_play_at_a_chosen_pace_kept_in_the_link():
+    at = open_page()
+    assert at.select_slider(key="of.speed").value == "50"
+    at.select_slider(key="of.speed").set_value("250").run()
+    assert at.query_params["speed"] == "250"
+    for name in ("baseline", "regularized"):  # before the first epoch: a loss from 0, on the epochs to come
+        layout = figure(at, f"of.curves.{name}")["layout"]
+        assert layout["xaxis"]["range"] == [0, 400] and layout["yaxis"]["range"][0] == 0
