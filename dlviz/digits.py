@@ -72,6 +72,13 @@ SPECK_SHARE = 0.05  # a separate blot with less of the ink than this is a slip o
 STROKE_RANGE = (2.1, 3.7)
 STROKE_TARGET = 2.6
 WORK_SIDE = 80  # crops are shrunk to this before the stroke work: 4x the 20 x 20 box is plenty
+# A dot or a tiny tick is not a digit, but the network would still read one (a dot as a 0, a tick as an 8,
+# "99% sure"). The pen must travel at least this share of the canvas side: about 17 px on the 280 px canvas.
+# A tick of 15 px travels 0.04 of it; a small 1 drawn 40 px tall with the thinnest pen (6 px) travels 0.12
+# and reads as a 1, and so does a 1 only 30 px tall with a 10 px pen (0.07).
+MIN_TRAVEL = 1 / 16
+CANVAS_SIDE = 280  # the drawing square, in CSS pixels: fits a 390 px phone
+PROJECTOR_CANVAS_SIDE = 420  # larger on the wall
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,17 @@ class Steps:
     cropped: np.ndarray  # the ink's bounding box (specks removed)
     fitted: np.ndarray  # scaled to fit 20 x 20, aspect kept
     centred: np.ndarray  # (28, 28) float32, placed by its centre of mass
+    travel: float = 1.0  # how far the pen went, as a share of the canvas side (see pen_travel)
+
+    @property
+    def enough_ink(self) -> bool:
+        """False for a dot or a tiny tick: too little to be read as a digit."""
+        return self.travel >= MIN_TRAVEL
+
+
+def pen_width(stroke: int, side: int) -> int:
+    """The pen width on a ``side``-pixel canvas for a width chosen on the 280 px one, so strokes scale with it."""
+    return max(1, round(stroke * side / CANVAS_SIDE))
 
 
 def to_ink(image) -> np.ndarray:
@@ -138,6 +156,17 @@ def stroke_width(ink: np.ndarray) -> float:
     return 2.0 * mask.sum() / max(int(perimeter), 1)
 
 
+def pen_travel(cropped: np.ndarray, side: int) -> float:
+    """How far the pen went, as a share of ``side``: the ink's longer extent less the widest stroke.
+
+    A dot is as long as it is wide (0), a stroke of length L is L plus one pen width, whatever the pen.
+    The widest stroke is twice the largest distance from an inked pixel to the background.
+    """
+    mask = np.pad(cropped > 0.5, 1)
+    widest = 2.0 * float(ndimage.distance_transform_edt(mask).max()) if mask.any() else 0.0
+    return max(0.0, max(cropped.shape) - widest) / max(side, 1)
+
+
 def _crop(ink: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero((ink > INK_LEVEL).any(axis=1))
     cols = np.flatnonzero((ink > INK_LEVEL).any(axis=0))
@@ -172,11 +201,12 @@ def _resize(ink: np.ndarray, scale: float) -> np.ndarray:
 
 
 def preprocess_steps(image) -> Steps | None:
-    """The MNIST recipe step by step, or None when there is no ink."""
+    """The MNIST recipe step by step, or None when there is no ink (see ``Steps.enough_ink`` for too little)."""
     ink = to_ink(image)
     if (ink > INK_LEVEL).sum() < 2:
         return None
     cropped = _crop(_without_specks(ink))
+    travel = pen_travel(cropped, max(ink.shape))
     if max(cropped.shape) > WORK_SIDE:
         cropped = _resize(cropped, WORK_SIDE / max(cropped.shape))
     cropped = _even_strokes(cropped)
@@ -191,13 +221,13 @@ def preprocess_steps(image) -> Steps | None:
     peak = centred.max()
     if peak > 0:
         centred = centred / peak
-    return Steps(ink, cropped, fitted.astype(np.float32), centred.astype(np.float32))
+    return Steps(ink, cropped, fitted.astype(np.float32), centred.astype(np.float32), travel)
 
 
 def preprocess(image) -> np.ndarray | None:
-    """A drawing as the network expects it: (28, 28) float32 in [0, 1], or None when empty."""
+    """A drawing as the network expects it: (28, 28) float32 in [0, 1], or None when empty or too little ink."""
     steps = preprocess_steps(image)
-    return None if steps is None else steps.centred
+    return None if steps is None or not steps.enough_ink else steps.centred
 
 
 def naive_shrink(ink: np.ndarray) -> np.ndarray:
@@ -273,10 +303,12 @@ def as_model_input(image) -> np.ndarray:
         if np.issubdtype(arr.dtype, np.integer) or values.max(initial=0) > 1.0:
             values = values / 255.0
         return np.clip(np.nan_to_num(values), 0.0, 1.0)
-    ready = preprocess(arr)
-    if ready is None:
+    steps = preprocess_steps(arr)
+    if steps is None:
         raise ValueError("the drawing is empty: draw a digit first")
-    return ready
+    if not steps.enough_ink:
+        raise ValueError("too little ink to read: draw a whole digit")
+    return steps.centred
 
 
 def predict(image, classifier: Classifier | None = None) -> np.ndarray:
@@ -355,8 +387,12 @@ def train_own(kind: str, optimizer_name: str, epochs: int, on_epoch=None, seed: 
 # --- the page's settings ----------------------------------------------------------------------
 
 
+PARTS = {"draw": "Draw", "mnist": "Try MNIST digits", "own": "Train your own"}
+
+
 @dataclass(frozen=True)
 class DigitsSettings:
+    part: str = choice("draw", PARTS)
     stroke: int = number(18, 6, 40)
     own_kind: str = choice("dense", OWN_KINDS)
     own_optimizer: str = choice("adam", OWN_LEARNING_RATES)

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from dlviz import codegen, digits, figures, models, ui
-from dlviz.digits import OWN_KINDS, OWN_LEARNING_RATES, DigitsSettings
+from dlviz.digits import OWN_KINDS, OWN_LEARNING_RATES, PARTS, DigitsSettings
 
 ui.use_navigation()
 NAME = "digits"
@@ -53,8 +53,8 @@ st.caption(
     "digits reads it every time you lift the pen."
 )
 saved = ui.page_settings(DigitsSettings, NAME)
-
 seeded = ui.seeder("dg", saved)
+projector = ui.projector()
 
 
 def clear_canvas() -> None:
@@ -65,31 +65,53 @@ def other_digits() -> None:
     state["dg.sample_seed"] = (state["dg.sample_seed"] + 1) % 100_000
 
 
+def current_settings() -> DigitsSettings:
+    """The settings shown now: the open tab's widgets, and the saved values of the tabs that did not run."""
+    fields = (f for f in DigitsSettings.__dataclass_fields__ if f != "part")
+    return DigitsSettings(part=part, **{f: state.get(f"dg.{f}", getattr(saved, f)) for f in fields})
+
+
+def shipped_accuracy() -> float:
+    data, probs = mnist_sample()
+    return float(np.mean(probs.argmax(axis=1) == data["y_test"]))
+
+
 shipped = shipped_classifier()
-projector = ui.projector()
-draw_tab, mnist_tab, own_tab = st.tabs(["Draw", "Try MNIST digits", "Train your own"])
+# Only the open tab runs (on_change="rerun"); the others keep their values in the saved settings.
+tabs, part = ui.part_tabs("dg", PARTS, saved.part)
+draw_tab, mnist_tab, own_tab = tabs.values()
 
 # --- Draw -----------------------------------------------------------------------------------
 # The canvas lives in a fragment: each stroke reruns only this panel, not the
-# other tabs, so the answer comes back while the pen is still in the air.
+# rest of the page, so the answer comes back while the pen is still in the air.
+
+
+def own_name(own: dict) -> str:
+    return OWN_KINDS[own["kind"]].split(":")[0]
+
+
+def sure(p: float) -> str:
+    """A probability as a participant reads it: a whole percent."""
+    return f"{p:.0%}"
 
 
 @st.fragment
 def draw_panel() -> None:
-    canvas_col, result_col = st.columns([1, 1.4], gap="large")
+    side = digits.PROJECTOR_CANVAS_SIDE if projector else digits.CANVAS_SIDE
+    canvas_col, result_col = st.columns([1, 1.1] if projector else [1, 1.4], gap="large")
     with canvas_col:
         canvas = ui.quick_canvas(
-            stroke_width=state["dg.stroke"],
+            stroke_width=digits.pen_width(state["dg.stroke"], side),
             stroke_color="#FFFFFF",
             background_color="#000000",
-            height=280,
-            width=280,
+            height=side,
+            width=side,
             drawing_mode="freedraw",
             return_image_data=True,
-            key=f"dg.canvas.{state.get('dg.canvas', 0)}",
+            key=f"dg.canvas.{state.get('dg.canvas', 0)}.{side}",
         )
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
-        st.caption("Undo is in the canvas toolbar. Draw one digit, large or small, anywhere in the square.")
+        st.caption("Undo and redo are in the toolbar above the square. Draw one digit, large or small, anywhere in it.")
     own = state.get("dg.own")
     try:
         image = canvas.image_data if canvas is not None else None
@@ -100,19 +122,30 @@ def draw_panel() -> None:
     with result_col:
         if steps is None:
             st.info("Draw a digit in the black square.", icon=":material/draw:")
+            if own is not None:
+                st.caption(f"Your network ({own_name(own)}) will read it too, beside the shipped CNN.")
+            return
+        if not steps.enough_ink:
+            st.info("Too little ink to read: draw a whole digit.", icon=":material/draw:")
             return
         probs = shipped.probabilities(steps.centred[None])[0]
         top = int(np.argmax(probs))
         st.markdown(f"<div style='font-size:5rem;font-weight:700;line-height:1'>{top}</div>", unsafe_allow_html=True)
-        st.markdown(f"The network reads a **{top}**, {probs[top]:.0%} sure.")
+        st.markdown(f"The network reads a **{top}**, {sure(probs[top])} sure.")
+        st.caption(
+            "Worth knowing: a network trained on digits answers with a digit whatever you draw, even an X. "
+            "Its confidence is no check that the drawing is one."
+        )
         if probs[top] < NOT_SURE:
             second = int(np.argsort(probs)[-2])
-            st.warning(f"Not sure: it could also be a {second} ({probs[second]:.0%}). Try drawing it larger or clearer.")
+            st.warning(
+                f"Not sure: it could also be a {second} ({sure(probs[second])}). Try drawing it larger or clearer."
+            )
         ui.chart(st.empty(), figures.probability_bars(probs, projector=projector), key="dg.bars")
         if own is not None:
             own_probs = own["classifier"].probabilities(steps.centred[None])[0]
-            st.markdown(f"**Your network** ({OWN_KINDS[own['kind']].split(':')[0]}) reads a "
-                        f"**{int(np.argmax(own_probs))}**, {own_probs.max():.0%} sure.")  # fmt: skip
+            st.markdown(f"**Your network** ({own_name(own)}) reads a "
+                        f"**{int(np.argmax(own_probs))}**, {sure(own_probs.max())} sure.")  # fmt: skip
             ui.chart(st.empty(), figures.probability_bars(own_probs, projector=projector, title="Your network"),
                      key="dg.own_bars")  # fmt: skip
     time.sleep(ANSWER_FIRST_SECONDS)
@@ -121,7 +154,8 @@ def draw_panel() -> None:
     naive_guess = int(np.argmax(shipped.probabilities(naive[None])[0]))
     ui.chart(st.empty(), figures.image_grid(
         [steps.ink, steps.cropped, steps.fitted, steps.centred, naive],
-        ["your drawing", "cropped to the ink", "fitted to 20×20", "centred in 28×28", f"naive shrink: reads {naive_guess}"],
+        # Two short lines each: five captions in a row must fit the tiles of a 390 px phone too.
+        ["your<br>drawing", "cropped<br>to the ink", "fitted<br>to 20×20", "centred<br>in 28×28", f"naive shrink:<br>reads {naive_guess}"],
         highlight=[False] * 4 + [naive_guess != top], projector=projector, tile_px=150), key="dg.steps")  # fmt: skip
     st.caption(
         "MNIST digits were cropped, scaled to fit a 20×20 box and centred by their centre of mass in "
@@ -137,24 +171,21 @@ def draw_panel() -> None:
                 projector=projector, tile_px=70), key=f"dg.maps.{layer.name}")  # fmt: skip
 
 
-with draw_tab:
-    st.slider("Pen width", 6, 40, key=seeded("stroke"))
-    draw_panel()
-    ui.code_panel(digits_code_shipped(), title="Keras code of the shipped model")
-
 # --- Try MNIST digits -----------------------------------------------------------------------
-with mnist_tab:
+
+
+def show_mnist() -> None:
     data, sample_probs = mnist_sample()
     labels, guesses = data["y_test"], sample_probs.argmax(axis=1)
     st.markdown(
-        f"The shipped network reads **{np.mean(guesses == labels):.1%}** of these {len(labels):,} MNIST test "
+        f"The shipped network reads **{shipped_accuracy():.1%}** of these {len(labels):,} MNIST test "
         "digits correctly. It never saw them while training."
     )
-    st.button("Show other digits", icon=":material/shuffle:", on_click=other_digits)
     ui.seed("dg.sample_seed", saved.sample_seed)
+    st.button("Show other digits", icon=":material/shuffle:", on_click=other_digits)
     pick = np.random.default_rng(state["dg.sample_seed"]).choice(len(labels), 12, replace=False)
     ui.chart(st.empty(), figures.image_grid(
-        data["x_test"][pick] / 255.0, [f"{guesses[i]} · {sample_probs[i].max():.0%}" for i in pick],
+        data["x_test"][pick] / 255.0, [f"{guesses[i]} · {sure(sample_probs[i].max())}" for i in pick],
         highlight=guesses[pick] != labels[pick], columns=6, projector=projector), key="dg.samples")  # fmt: skip
     wrong = np.flatnonzero(guesses != labels)
     st.subheader(f"The {len(wrong)} it gets wrong")
@@ -164,28 +195,37 @@ with mnist_tab:
             highlight=[True] * len(wrong[:24]), columns=6, projector=projector), key="dg.wrong")  # fmt: skip
         st.caption("Would you have read them correctly?")
 
+
 # --- Train your own -------------------------------------------------------------------------
-with own_tab:
+
+
+def own_widgets() -> None:
     st.markdown(
         "Train one of the course's first networks on 5,000 MNIST digits, then draw with it in the "
         "**Draw** tab and compare it with the shipped CNN."
     )
     kind_col, opt_col, epochs_col = st.columns(3)
     kind_col.selectbox("Network", list(OWN_KINDS), format_func=OWN_KINDS.get, key=seeded("own_kind"))
-    opt_col.selectbox("Optimizer", list(OWN_LEARNING_RATES), format_func=models.OPTIMIZERS.get, key=seeded("own_optimizer"))
-    epochs_col.slider("Epochs", 1, 20, key=seeded("own_epochs"), help="At most 20: the longest run a session may train here.")
+    opt_col.selectbox(
+        "Optimizer", list(OWN_LEARNING_RATES), format_func=models.OPTIMIZERS.get, key=seeded("own_optimizer")
+    )
+    epochs_col.slider(
+        "Epochs", 1, 20, key=seeded("own_epochs"), help="At most 20: the longest run a session may train here."
+    )
     st.button("Train", icon=":material/model_training:", type="primary", on_click=ui.on_click("dg.train", True))
+
+
+def show_own(settings: DigitsSettings) -> None:
     progress = st.empty()
     loss_col, accuracy_col = st.columns(2)
     loss_chart, accuracy_chart = loss_col.empty(), accuracy_col.empty()
-    settings = DigitsSettings(**{f: state[f"dg.{f}"] for f in ("stroke", "own_kind", "own_optimizer", "own_epochs", "sample_seed")})
 
     def draw_curves(h: dict, suffix: str) -> None:
         ui.chart(loss_chart, figures.curves_figure({"training loss": h["loss"], "validation loss": h["val_loss"]},
                  title="Loss", y_title="loss", projector=projector), key="dg.own_loss" + suffix)  # fmt: skip
         ui.chart(accuracy_chart, figures.curves_figure(
             {"training accuracy": h["accuracy"], "validation accuracy": h["val_accuracy"]},
-            title="Accuracy", y_title="accuracy", projector=projector), key="dg.own_accuracy" + suffix)  # fmt: skip
+            title="Accuracy", y_title="accuracy", fraction=True, projector=projector), key="dg.own_accuracy" + suffix)  # fmt: skip
 
     own = state.get("dg.own")
     if state.pop("dg.train", False):
@@ -207,9 +247,29 @@ with own_tab:
         draw_curves(h, "")
         st.success(
             f"Your network reads {h['val_accuracy'][-1]:.1%} of the 2,000 test digits correctly "
-            f"(the shipped CNN: {np.mean(guesses == labels):.1%}). Draw in the **Draw** tab to compare them.",
+            f"(the shipped CNN: {shipped_accuracy():.1%}). Draw in the **Draw** tab to compare them.",
         )
     ui.code_panel(digits_code_own(settings.own_kind, settings.own_optimizer, settings.own_epochs),
                   title="Keras code of your network")  # fmt: skip
 
+
+# --- the open tab: its widgets, the settings (into the URL), then its content ----------------------
+if draw_tab.open:
+    draw_tab.slider("Pen width", 6, 40, key=seeded("stroke"),
+                    help="In pixels of the 280 px square; projector mode's larger square widens the pen to match.")  # fmt: skip
+if own_tab.open:
+    with own_tab:
+        own_widgets()
+settings = current_settings()
 ui.save_settings(NAME, settings)
+
+if draw_tab.open:
+    with draw_tab:
+        draw_panel()
+        ui.code_panel(digits_code_shipped(), title="Keras code of the shipped model")
+if mnist_tab.open:
+    with mnist_tab:
+        show_mnist()
+if own_tab.open:
+    with own_tab:
+        show_own(settings)

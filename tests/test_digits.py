@@ -208,3 +208,71 @@ def test_many_threads_share_one_classifier(classifier, subset):
         results = list(pool.map(one, range(400)))
     for i, probs in enumerate(results):
         np.testing.assert_allclose(probs, expected[i % 64], atol=1e-5)
+
+
+# --- too little ink, and other canvas sizes ------------------------------------------------------
+
+
+def pen_drawn(points, width: int, side: int = CANVAS) -> np.ndarray:
+    """Strokes as the canvas paints them: round caps, white on a transparent ``side`` x ``side`` canvas."""
+    image = Image.new("L", (side, side), 0)
+    draw = ImageDraw.Draw(image)
+    if len(points) > 1:
+        draw.line(points, fill=255, width=width, joint="curve")
+    for x, y in points:
+        draw.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=255)
+    return stroke_style(np.asarray(image), "alpha")
+
+
+@pytest.mark.parametrize("width", [6, 18, 40])
+@pytest.mark.parametrize(
+    "points", [[(140, 140)], [(140, 140), (150, 151)], [(30, 250), (40, 240)]], ids=["dot", "tick", "corner tick"]
+)
+def test_a_dot_or_a_tiny_tick_is_too_little_ink_to_read(width, points):
+    steps = digits.preprocess_steps(pen_drawn(points, width))
+    assert steps is not None and not steps.enough_ink, steps.travel  # there is ink, but too little
+    assert digits.preprocess(pen_drawn(points, width)) is None
+    with pytest.raises(ValueError, match="too little ink"):
+        digits.as_model_input(pen_drawn(points, width))
+
+
+@pytest.mark.parametrize("height, width", [(40, 6), (30, 10), (40, 10), (60, 18)])
+def test_a_small_one_with_a_thin_pen_is_enough_ink_and_reads_as_a_one(classifier, height, width):
+    """The smallest real digits: a 1 of 40 px with the thinnest pen travels about twice the threshold."""
+    one = pen_drawn([(200, 60), (200, 60 + height - width)], width)
+    steps = digits.preprocess_steps(one)
+    assert steps.enough_ink, steps.travel
+    assert digits.predict(one, classifier).argmax() == 1
+
+
+def test_the_ink_threshold_sits_between_a_tick_and_a_small_one():
+    tick = digits.preprocess_steps(pen_drawn([(140, 140), (150, 151)], 6)).travel
+    one = digits.preprocess_steps(pen_drawn([(140, 140), (140, 174)], 6)).travel
+    assert tick < digits.MIN_TRAVEL < one
+    assert one == pytest.approx(34 / CANVAS, abs=0.01)  # the pen's travel, not the stroke's length with its caps
+
+
+def test_the_ink_threshold_is_a_share_of_the_canvas_whatever_its_size():
+    side, scale = digits.PROJECTOR_CANVAS_SIDE, digits.PROJECTOR_CANVAS_SIDE / CANVAS
+    pen = digits.pen_width(6, side)
+    tick = [(140 * scale, 140 * scale), (150 * scale, 151 * scale)]
+    one = [(140 * scale, 140 * scale), (140 * scale, 174 * scale)]
+    assert not digits.preprocess_steps(pen_drawn(tick, pen, side)).enough_ink
+    assert digits.preprocess_steps(pen_drawn(one, pen, side)).enough_ink
+
+
+def test_the_pen_grows_with_the_canvas():
+    assert digits.pen_width(18, digits.CANVAS_SIDE) == 18
+    assert digits.pen_width(18, 420) == 27 and digits.pen_width(6, 420) == 9
+    assert digits.pen_width(1, 10) == 1
+
+
+@pytest.mark.parametrize("digit, points", [(7, SEVEN), (0, ZERO), (1, ONE)])
+def test_the_larger_projector_canvas_gives_the_same_input(classifier, digit, points):
+    side = digits.PROJECTOR_CANVAS_SIDE
+    scale = side / CANVAS
+    small = digits.preprocess(pen_drawn(points, 18))
+    large_image = pen_drawn([(x * scale, y * scale) for x, y in points], digits.pen_width(18, side), side)
+    large = digits.preprocess(large_image)
+    assert large.shape == (28, 28) and similarity(small, large) > 0.95
+    assert digits.predict(large_image, classifier).argmax() == digit
