@@ -86,7 +86,8 @@ if photo_tab.open:
     relu_col, colour_col, flip_col = photo_tab.columns(3)
     relu_col.toggle("ReLU after the filter (detect)", key=seeded("relu"))
     colour_col.toggle("Filter each colour channel", key=seeded("colour"))
-    flip_col.toggle("Flip the kernel (mathematical convolution)", key=seeded("flip"))
+    flip_col.toggle("Flip the kernel", key=seeded("flip"), help="Mathematical convolution flips the kernel; "
+                    "deep-learning libraries (Keras's Conv2D too) slide it unflipped: cross-correlation.")  # fmt: skip
 
 if walk_tab.open:
     grid_col, size_col, kernel_col, stride_col, pad_col = walk_tab.columns([3, 2, 3, 2, 2])
