@@ -284,6 +284,20 @@ class OverfitRace:
         return self.baseline.epoch
 
     @property
+    def budget(self) -> int:
+        return self.settings.epochs
+
+    @property
+    def history(self) -> History:
+        """The baseline's; each run keeps its own."""
+        return self.baseline.history
+
+    @property
+    def diverged(self) -> bool:
+        """Both networks diverged (each one's own divergence is in its ``trainer``)."""
+        return all(run.trainer.diverged for run in self.runs.values())
+
+    @property
     def finished(self) -> bool:
         return all(run.finished_training or run.trainer.diverged for run in self.runs.values())
 
@@ -297,13 +311,24 @@ class OverfitRace:
                 elif run.finished_training and run.stopped_epoch is None:
                     run.resume()
 
-    def train(self, epochs: int) -> None:
+    def train(self, epochs: int) -> int:
+        """Both networks, up to ``epochs`` more each; returns how far the race moved on."""
         with self._lock:
-            budget = self.settings.epochs
+            before, budget = self.epoch, self.settings.epochs
             for run in self.runs.values():
                 run.train(max(0, min(epochs, budget - run.epoch)))
                 if run.epoch >= budget:
                     run.end_training()
+            return self.epoch - before
+
+    def loss_ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Axes for both loss charts, the same for both so their gaps compare at a glance: every epoch of the
+        budget, and a loss from 0 to a little above the highest finite loss either run had (at most 50)."""
+        values = np.concatenate([np.asarray(v, np.float64) for run in self.runs.values()
+                                 for v in (run.history.loss, run.history.val_loss)] + [np.zeros(1)])  # fmt: skip
+        finite = values[np.isfinite(values)]
+        top = min(float(finite.max()), 50.0) * 1.08
+        return (0.0, float(self.settings.epochs)), (0.0, top or 1.0)
 
     def outputs(self) -> dict[str, np.ndarray]:
         """Each network's prediction over the plane (GRID x GRID) or along the curve (LINE_POINTS)."""

@@ -164,10 +164,14 @@ class PlaygroundRun:
         self.trainer.batch_size = s.batch
         self.settings = s
 
-    def train(self, epochs: int) -> History:
+    def train(self, epochs: int) -> int:
         with self._lock:
             epochs = max(0, min(epochs, self.settings.budget - self.epoch))
-            return self.trainer.run(epochs)
+            return len(self.trainer.run(epochs))
+
+    @property
+    def budget(self) -> int:
+        return self.settings.budget
 
     @property
     def finished(self) -> bool:

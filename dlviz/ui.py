@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from dlviz import live, pacing
 from dlviz import settings as query
 
 S = TypeVar("S")
@@ -179,7 +180,7 @@ def save_settings(name: str, value: Any) -> None:
         st.query_params.from_dict(wanted)
 
 
-def seed(key: str, value: Any) -> str:
+def initial(key: str, value: Any) -> str:
     """Give a widget its starting value unless it already has one; returns the key.
 
     Widgets are created with a key and no ``value=``, so one source of truth
@@ -190,13 +191,31 @@ def seed(key: str, value: Any) -> str:
     return key
 
 
-def seeder(prefix: str, saved: Any) -> Callable[[str], str]:
-    """``seeded(field)``: the widget key ``prefix.field``, first filled from the saved settings."""
+def fields(prefix: str, saved: Any) -> Callable[[str], str]:
+    """``field(name)``: the widget key ``prefix.name``, first filled from the saved settings' ``name``."""
 
-    def seeded(field: str) -> str:
-        return seed(f"{prefix}.{field}", getattr(saved, field))
+    def field(name: str) -> str:
+        return initial(f"{prefix}.{name}", getattr(saved, name))
 
-    return seeded
+    return field
+
+
+seed, seeder = initial, fields  # the old names, until every page uses the new ones
+
+
+def read_settings(cls: type[S], prefix: str, saved: S, **given: Any) -> S:
+    """The page's settings as its widgets show them now: each field from the widget ``prefix.field``, from
+    ``given``, or (a widget that did not run, as in a closed tab) from the saved settings."""
+    names = [name for name in cls.__dataclass_fields__ if name not in given]
+    return cls(**{name: st.session_state.get(f"{prefix}.{name}", getattr(saved, name)) for name in names}, **given)
+
+
+def page_start(name: str, cls: type[S], title: str, caption: str) -> S:
+    """A page's first lines: the navigation, its title and caption, and its settings (``page_settings``)."""
+    use_navigation()
+    st.title(title)
+    st.caption(caption)
+    return page_settings(cls, name)
 
 
 def code_panel(code: str, *, title: str = "Keras code", expanded: bool = False) -> None:
@@ -234,6 +253,70 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
     reset_col.button("Reset", icon=":material/replay:", on_click=on_click(f"{prefix}.reset", True), width="stretch",
                      key=f"{prefix}.resetter")  # fmt: skip
     return status_col.empty()
+
+
+class LiveControls:
+    """The one Play / Pause / Step / Reset controller for every page that trains live (``dlviz.live``).
+
+    Build it with the page's settings and a factory; it keeps the run in ``prefix.run``, starts a new run
+    when ``key(settings)`` changes or Reset is pressed, lets the run adopt other changes, and trains one
+    epoch on Step. ``controls()`` draws the buttons with a status line and a notice below them; ``play(draw)``
+    draws the run (``draw(cycle)``, where ``cycle`` keeps element keys unique per frame), then while playing
+    trains in paced turns and redraws after each, and ends with a rerun that shows the buttons paused.
+    """
+
+    def __init__(self, prefix: str, settings: Any, make: Callable[[Any], live.LiveRun], *,
+                 key: Callable[[Any], Any] = live.model_key, speed: str = "max", most: int = 500) -> None:  # fmt: skip
+        state = st.session_state
+        self.prefix, self.speed, self.most = prefix, speed, most
+        self.run, restarted = live.current_run(state.get(f"{prefix}.run"), settings, make, key=key,
+                                               reset=state.pop(f"{prefix}.reset", False))  # fmt: skip
+        state[f"{prefix}.run"] = self.run
+        if restarted:
+            state[f"{prefix}.running"] = False
+        if state.pop(f"{prefix}.step", False) and not self.run.finished:
+            self.run.train(1)
+        self.running = bool(state.get(f"{prefix}.running", False)) and not self.run.finished
+        self.status = self.notice = None
+
+    def controls(self, step_help: str = "Train one epoch.") -> None:
+        self.status = play_controls(self.prefix, running=self.running, finished=self.run.finished,
+                                    step_help=step_help)  # fmt: skip
+        self.notice = st.empty()
+
+    def play(self, draw: Callable[[int], None], *, diverged: str = "", budget: str | None = None,
+             starting: str = "compiling the network…") -> None:  # fmt: skip
+        """``diverged``: what to do about it (after "Training diverged at epoch N: ..."); ``budget``: the notice
+        when the run reached its budget (a default one when None, none when "")."""
+
+        def frame(cycle: int) -> None:
+            draw(cycle)
+            self._notices(diverged, budget)
+
+        frame(0)
+        if not self.running:
+            return
+        # A click anywhere reruns the script, which stops this loop at its next st.* call;
+        # the run itself lives in the session, so nothing is lost.
+        run, pace, cycle = self.run, pacing.Pace(most=self.most, rate=pacing.per_second(self.speed)), 0
+        if run.epoch == 0 and self.status is not None:
+            self.status.markdown(f"**Epoch 0** · {starting}")
+        while not run.finished:
+            pace.step(run.train)  # waits its turn when many sessions train at once
+            cycle += 1
+            frame(cycle)
+        st.session_state[f"{self.prefix}.running"] = False
+        st.rerun()
+
+    def _notices(self, diverged: str, budget: str | None) -> None:
+        if self.notice is None:
+            return
+        run = self.run
+        if run.diverged and diverged:
+            self.notice.error(f"Training diverged at epoch {run.epoch}: {diverged}", icon=":material/warning:")
+        elif not run.diverged and run.epoch >= run.budget and budget != "":
+            self.notice.success(budget or f"Reached the epoch budget ({run.budget:,}). Raise it to train further, "
+                                "or Reset.")  # fmt: skip
 
 
 # --- the drawing canvas, answering as the pen lifts ------------------------------------------------------

@@ -7,18 +7,14 @@ from dlviz import codegen, figures, pacing, ui
 from dlviz import overfitting as of
 from dlviz.overfitting import OverfitRace, OverfittingSettings
 
-ui.use_navigation()
 NAME = "overfitting"
 state = st.session_state
-
-st.title("Overfitting & dropout")
-st.caption(
-    "The **training loss** falls whether a network learns the signal or the noise; the **validation loss** falls "
-    "only for the signal. Two copies of one big network learn the same few noisy points from the same starting "
-    "weights: watch the gap open for the baseline, and the regularizers keep it small."
-)
-saved = ui.page_settings(OverfittingSettings, NAME)
-seeded = ui.seeder("of", saved)
+saved = ui.page_start(NAME, OverfittingSettings, "Overfitting & dropout",
+                      "The **training loss** falls whether a network learns the signal or the noise; the **validation "
+                      "loss** falls only for the signal. Two copies of one big network learn the same few noisy points "
+                      "from the same starting weights: watch the gap open for the baseline, and the regularizers keep "
+                      "it small.")  # fmt: skip
+field = ui.fields("of", saved)
 
 
 def regenerate() -> None:
@@ -27,48 +23,47 @@ def regenerate() -> None:
 
 side = st.sidebar
 side.header("Data")
-side.selectbox("Data", list(of.TASKS), format_func=of.TASKS.get, key=seeded("task"))
+side.selectbox("Data", list(of.TASKS), format_func=of.TASKS.get, key=field("task"))
 regression = state["of.task"] == "curve"
-side.slider("Noise (%)" if regression else "Labels flipped (%)", 0, 50, step=5, key=seeded("noise"),
+side.slider("Noise (%)" if regression else "Labels flipped (%)", 0, 50, step=5, key=field("noise"),
             help="The noise's spread, in % of the curve's height." if regression else
             "Share of points given the wrong class: noise that no rule can explain.")  # fmt: skip
-side.slider("Training points", 10, 200, step=10, key=seeded("train_points"),
+side.slider("Training points", 10, 200, step=10, key=field("train_points"),
             help=f"The networks learn from these; {of.N_VAL} more points check them (validation).")  # fmt: skip
 if not regression:
-    side.toggle("Show the validation points", key=seeded("show_val"), help="The maps show the training points only.")
+    side.toggle("Show the validation points", key=field("show_val"), help="The maps show the training points only.")
 seed_col, regen_col = side.columns([2, 1], vertical_alignment="bottom")
-seed_col.number_input("Seed", 0, 99_999, key=seeded("seed"))
+seed_col.number_input("Seed", 0, 99_999, key=field("seed"))
 regen_col.button("", icon=":material/refresh:", on_click=regenerate, help="New random data (the next seed).", width="stretch")
 
 side.header("Capacity (both networks)")
-side.select_slider("Neurons per layer (wider)", of.WIDTHS, key=seeded("width"))
-side.slider("Hidden layers (deeper)", 1, 4, key=seeded("depth"))
+side.select_slider("Neurons per layer (wider)", of.WIDTHS, key=field("width"))
+side.slider("Hidden layers (deeper)", 1, 4, key=field("depth"))
 
 side.header("Regularized copy")
-side.slider("Dropout rate", 0.0, 0.8, step=0.05, key=seeded("dropout"), help="0 switches dropout off.")
+side.slider("Dropout rate", 0.0, 0.8, step=0.05, key=field("dropout"), help="0 switches dropout off.")
 side.select_slider("L2 weight decay", sorted({*of.L2_RATES, saved.l2}), format_func=lambda v: f"{v:g}" if v else "off",
-                   key=seeded("l2"))  # fmt: skip
-side.toggle("Batch normalization", key=seeded("batchnorm"))
-side.toggle("Early stopping", key=seeded("early_stopping"),
+                   key=field("l2"))  # fmt: skip
+side.toggle("Batch normalization", key=field("batchnorm"))
+side.toggle("Early stopping", key=field("early_stopping"),
             help="keras.callbacks.EarlyStopping on the validation loss.")  # fmt: skip
 if state["of.early_stopping"]:
-    side.number_input("Patience (epochs)", 1, 500, key=seeded("patience"),
+    side.number_input("Patience (epochs)", 1, 500, key=field("patience"),
                       help="How many epochs without improvement to wait before stopping.")  # fmt: skip
-    side.number_input("min_delta", 0.0, 0.1, step=0.001, format="%.3f", key=seeded("min_delta"),
+    side.number_input("min_delta", 0.0, 0.1, step=0.001, format="%.3f", key=field("min_delta"),
                       help="A smaller drop in validation loss does not count as an improvement.")  # fmt: skip
-    side.toggle("Restore best weights", key=seeded("restore_best"))
+    side.toggle("Restore best weights", key=field("restore_best"))
 
 side.header("Training")
 side.select_slider("Learning rate (Adam)", sorted({*of.LEARNING_RATES, saved.lr}), format_func=lambda v: f"{v:g}",
-                   key=seeded("lr"))  # fmt: skip
-side.select_slider("Batch size", sorted({*of.BATCHES, saved.batch}), key=seeded("batch"))
-side.number_input("Epochs", 10, 3000, step=50, key=seeded("epochs"),
+                   key=field("lr"))  # fmt: skip
+side.select_slider("Batch size", sorted({*of.BATCHES, saved.batch}), key=field("batch"))
+side.number_input("Epochs", 10, 3000, step=50, key=field("epochs"),
                   help="At most 3,000: the longest run a session may train here.")  # fmt: skip
-side.select_slider("Speed", list(pacing.SPEEDS), format_func=pacing.SPEEDS.get, key=seeded("speed"),
+side.select_slider("Speed", list(pacing.SPEEDS), format_func=pacing.SPEEDS.get, key=field("speed"),
                    help="Epochs per second while playing (each network).")  # fmt: skip
 
-fields = [name for name in OverfittingSettings.__dataclass_fields__ if f"of.{name}" in state]
-settings = OverfittingSettings(**{**vars(saved), **{name: state[f"of.{name}"] for name in fields}})
+settings = ui.read_settings(OverfittingSettings, "of", saved)
 ui.save_settings(NAME, settings)
 
 params = of.parameter_count(settings)
@@ -79,18 +74,10 @@ side.caption(
 )
 
 # --- the two networks: rebuilt when the data or the networks change -------------------------------------
-race: OverfitRace | None = state.get("of.race")
-if state.pop("of.reset", False) or race is None or race.settings.model_key() != settings.model_key():
-    race = state["of.race"] = OverfitRace(settings)
-    state["of.running"] = False
-else:
-    race.adopt(settings)
-if state.pop("of.step", False) and not race.finished:
-    race.train(1)
-running = state.get("of.running", False) and not race.finished
-
+live = ui.LiveControls("of", settings, OverfitRace, speed=settings.speed, most=200)
+race: OverfitRace = live.run
 ui.sidebar_hint("the data, both networks and the training")
-status = ui.play_controls("of", running=running, finished=race.finished, step_help="Train both networks one epoch.")
+live.controls(step_help="Train both networks one epoch.")
 columns = dict(zip(of.RUNS, st.columns(2, gap="large"), strict=True))
 blurbs = {
     "baseline": f"{settings.depth} x {settings.width} ReLU neurons, nothing to hold it back.",
@@ -111,19 +98,11 @@ if settings.dropout > 0:
         "trains a different thinned network, and the full network behaves like a committee of them. At inference "
         "all units are on (Keras scales the kept units up during training, so the sums stay the same)."
     )
-    st.toggle("Inference: all units on", key=seeded("inference"))
+    st.toggle("Inference: all units on", key=field("inference"))
 else:
     st.info("Set a **dropout rate** for the regularized copy to see which units it switches off each step.")
 diagram = st.empty()
 ui.code_panel(codegen.overfitting_program(settings), title="Keras code for both networks")
-
-
-def shared_ranges() -> tuple[tuple[float, float], tuple[float, float]]:
-    """Both loss charts on the same axes, so their gaps compare at a glance."""
-    values = np.concatenate([np.asarray(v, np.float64) for run in race.runs.values()
-                             for v in (run.history.loss, run.history.val_loss)] + [np.zeros(1)])  # fmt: skip
-    top = float(np.max(values[np.isfinite(values)])) if np.isfinite(values).any() else 1.0
-    return (0.0, float(settings.epochs)), (0.0, min(top, 50.0) * 1.08 or 1.0)
 
 
 def describe(run: of.Contestant) -> str:
@@ -143,9 +122,9 @@ def draw(cycle: int) -> None:
     """Redraw everything that depends on the weights; ``cycle`` keeps element ids unique."""
     projector = ui.projector()
     s, split = race.settings, race.split
-    status.markdown(f"**Epoch {race.epoch}** of {s.epochs}")
+    live.status.markdown(f"**Epoch {race.epoch}** of {s.epochs}")
     outputs = race.outputs()
-    x_range, y_range = shared_ranges()
+    x_range, y_range = race.loss_ranges()
     for name, run in race.runs.items():
         slot = slots[name]
         if s.regression:
@@ -180,22 +159,4 @@ def draw(cycle: int) -> None:
                                                  projector=projector), key=f"of.dropout.{cycle}")  # fmt: skip
 
 
-draw(0)
-
-# --- live training: stream redraws until paused or both runs are done --------------------------------
-def train_race(epochs: int) -> int:
-    before = race.epoch
-    race.train(epochs)
-    return race.epoch - before
-
-
-if running:
-    pace, cycle = pacing.Pace(most=200, rate=pacing.per_second(settings.speed)), 0
-    if race.epoch == 0:
-        status.markdown("**Epoch 0** · building both networks…")
-    while not race.finished:
-        pace.step(train_race)  # waits its turn when many sessions train at once
-        cycle += 1
-        draw(cycle)
-    state["of.running"] = False
-    st.rerun()
+live.play(draw, budget="", starting="building both networks…")  # each network's notices are its own

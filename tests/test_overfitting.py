@@ -164,3 +164,14 @@ def test_program_runs_both_networks(task, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("baseline: 3 epochs") and lines[1].startswith("regularized: 3 epochs")
+
+
+def test_both_loss_charts_share_ranges_that_fit_either_run():
+    race = OverfitRace(replace(DEFAULT, epochs=30))
+    assert race.loss_ranges() == ((0.0, 30.0), (0.0, 1.0))  # nothing trained: a loss of 0 to 1
+    assert race.train(10) == 10
+    (x0, x1), (y0, y1) = race.loss_ranges()
+    highest = max(max(r.history.loss + r.history.val_loss) for r in race.runs.values())
+    assert (x0, x1) == (0.0, 30.0) and y0 == 0.0 and highest < y1 <= highest * 1.1
+    race.baseline.history.val_loss.append(float("inf"))  # a diverged epoch does not blow the axis up
+    assert race.loss_ranges()[1] == (0.0, y1)

@@ -112,7 +112,7 @@ def test_absurd_link_values_fall_back_to_defaults_with_a_notice():
 def test_a_diverged_run_says_so_instead_of_drawing_nonsense():
     at = open_page()
     at.button(key="of.stepper").click().run()
-    race = at.session_state["of.race"]
+    race = at.session_state["of.run"]
     race.baseline.trainer.diverged = True
     race.baseline.trainer.history.loss[-1] = float("nan")
     at.run()
