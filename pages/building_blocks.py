@@ -8,48 +8,45 @@ from dlviz import building_blocks as bb
 from dlviz import codegen, figures, text, ui
 from dlviz.building_blocks import ACTIVATIONS, GATES, PARTS, REGRESSION_LOSSES, BlocksSettings
 
-ui.use_navigation()
 NAME = "blocks"
 state = st.session_state
-
-st.title("Building blocks")
-st.caption("The parts every network is made of, one at a time. Every number here is computed by Keras.")
-saved = ui.page_settings(BlocksSettings, NAME)
-seeded = ui.seeder("bb", saved)
+saved = ui.page_start(NAME, BlocksSettings, "Building blocks",
+                      "The parts every network is made of, one at a time. Every number here is computed by Keras.")
+field = ui.fields("bb", saved)
 projector = ui.projector()
 
 tabs, part = ui.part_tabs("bb", PARTS, saved.part)
 neuron_tab, activations_tab, gates_tab, softmax_tab, losses_tab = tabs.values()
 
 
-def each(field: str, n: int) -> list[str]:
-    """Widget keys ``bb.field.i`` for the first n items of a tuple setting, seeded from the saved one."""
-    values = getattr(saved, field)
-    return [ui.seed(f"bb.{field}.{i}", values[i] if i < len(values) else 0.0) for i in range(n)]
+def each(name: str, n: int) -> list[str]:
+    """Widget keys ``bb.name.i`` for the first n items of a tuple setting, first filled from the saved one."""
+    values = getattr(saved, name)
+    return [ui.initial(f"bb.{name}.{i}", values[i] if i < len(values) else 0.0) for i in range(n)]
 
 
-def collected(field: str, n: int | None = None) -> tuple:
-    values = list(getattr(saved, field))
+def collected(name: str, n: int | None = None) -> tuple:
+    values = list(getattr(saved, name))
     n = len(values) if n is None else n
     values += [0.0] * (n - len(values))
-    return tuple(float(state.get(f"bb.{field}.{i}", values[i])) for i in range(n))
+    return tuple(float(state.get(f"bb.{name}.{i}", values[i])) for i in range(n))
 
 
 # --- widgets of the open tab -------------------------------------------------------------------
 if neuron_tab.open:
     count_col, act_col = neuron_tab.columns(2)
-    count_col.segmented_control("Inputs", [1, 2, 3], key=seeded("inputs"), required=True)
-    act_col.selectbox("Activation", list(ACTIVATIONS), format_func=ACTIVATIONS.get, key=seeded("activation"))
+    count_col.segmented_control("Inputs", [1, 2, 3], key=field("inputs"), required=True)
+    act_col.selectbox("Activation", list(ACTIVATIONS), format_func=ACTIVATIONS.get, key=field("activation"))
     n_inputs = int(state["bb.inputs"])
     for i, (x_key, w_key) in enumerate(zip(each("x", n_inputs), each("w", n_inputs), strict=True)):
         x_col, w_col = neuron_tab.columns(2)
         x_col.slider(f"Input x{i + 1}", -5.0, 5.0, step=0.1, key=x_key)
         w_col.slider(f"Weight w{i + 1}", -5.0, 5.0, step=0.1, key=w_key)
-    neuron_tab.slider("Bias b", -5.0, 5.0, step=0.1, key=seeded("b"))
+    neuron_tab.slider("Bias b", -5.0, 5.0, step=0.1, key=field("b"))
 
 if activations_tab.open:
     activations_tab.multiselect("Activations to compare", list(ACTIVATIONS), format_func=ACTIVATIONS.get,
-                                key=seeded("compare"), max_selections=6)  # fmt: skip
+                                key=field("compare"), max_selections=6)  # fmt: skip
 
 
 def load_gate() -> None:
@@ -59,7 +56,7 @@ def load_gate() -> None:
 
 
 if gates_tab.open:
-    gates_tab.selectbox("Gate", [*GATES, "custom"], key=seeded("gate"), on_change=load_gate,
+    gates_tab.selectbox("Gate", [*GATES, "custom"], key=field("gate"), on_change=load_gate,
                         help="Loads the course's weights; move the sliders to make your own.")  # fmt: skip
     for label, key in zip(("Bias", "Weight w1", "Weight w2"), each("gate_w", 3), strict=True):
         gates_tab.slider(label, -50.0, 50.0, step=1.0, key=key)
@@ -71,24 +68,21 @@ if softmax_tab.open:
         score_cols[i % 5].number_input(f"Score {i}", -20.0, 20.0, step=0.1, key=key)
     temp_col, true_col = softmax_tab.columns(2)
     temp_col.select_slider("Temperature", sorted({0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, saved.temperature}),
-                           key=seeded("temperature"), help="Softmax of scores / temperature.")  # fmt: skip
-    seeded("true_class")
+                           key=field("temperature"), help="Softmax of scores / temperature.")  # fmt: skip
+    field("true_class")
     if state["bb.true_class"] >= classes:
         state["bb.true_class"] = 0
     true_col.selectbox("True class", list(range(classes)), key="bb.true_class")
 
 if losses_tab.open:
     out_x, out_y, p_col = losses_tab.columns(3)
-    out_x.slider("Outlier x", 0.0, 10.0, step=0.5, key=seeded("outlier_x"))
-    out_y.slider("Outlier y", -20.0, 40.0, step=1.0, key=seeded("outlier_y"))
-    p_col.slider("Predicted probability p of class 1", 0.001, 0.999, step=0.001, key=seeded("p"), format="%.3f")
+    out_x.slider("Outlier x", 0.0, 10.0, step=0.5, key=field("outlier_x"))
+    out_y.slider("Outlier y", -20.0, 40.0, step=1.0, key=field("outlier_y"))
+    p_col.slider("Predicted probability p of class 1", 0.001, 0.999, step=0.001, key=field("p"), format="%.3f")
 
 n_classes = int(state.get("bb.classes", len(saved.logits)))
-scalar_fields = ("inputs", "b", "activation", "depth", "gate", "xor_seed", "temperature", "true_class",
-                 "outlier_x", "outlier_y", "p")  # fmt: skip
-settings = BlocksSettings(
-    **{f: state.get(f"bb.{f}", getattr(saved, f)) for f in scalar_fields},
-    compare=tuple(state.get("bb.compare", saved.compare)) or ("sigmoid",),
+settings = ui.read_settings(
+    BlocksSettings, "bb", saved, compare=tuple(state.get("bb.compare", saved.compare)) or ("sigmoid",),
     x=collected("x"), w=collected("w"), gate_w=collected("gate_w"), logits=collected("logits", n_classes), part=part,
 ).repaired()  # fmt: skip
 ui.save_settings(NAME, settings)
@@ -136,7 +130,7 @@ def show_activations(s: BlocksSettings) -> None:
                "gradient flowing back through it nearly vanishes. Sigmoid's derivative is never above 0.25.")  # fmt: skip
 
     st.subheader("Vanishing gradients")
-    st.slider("Layers in the stack", 2, 30, key=seeded("depth"))
+    st.slider("Layers in the stack", 2, 30, key=field("depth"))
     found = gradients(int(state["bb.depth"]))
     ui.chart(st.empty(), figures.gradient_bars(found, projector=projector), key="bb.chart.gradients")
     ratios = {name: g[0] / g[-1] if g[-1] > 0 else float("nan") for name, g in found.items()}
@@ -182,7 +176,7 @@ def show_gates(s: BlocksSettings) -> None:
              projector=projector), key="bb.chart.xor")  # fmt: skip
 
     seed_col, train_col = st.columns([1, 2], vertical_alignment="bottom")
-    seed_col.number_input("Seed", 0, 9999, key=seeded("xor_seed"))
+    seed_col.number_input("Seed", 0, 9999, key=field("xor_seed"))
     train_col.button("Train a 2-2-1 network on XOR", icon=":material/model_training:", type="primary",
                      on_click=ui.on_click("bb.xor.train", True))  # fmt: skip
     seed = int(state["bb.xor_seed"])

@@ -10,16 +10,13 @@ from dlviz import codegen, digits, figures, ui
 from dlviz import convolution as cv
 from dlviz.convolution import GRIDS, KERNELS, PADDINGS, PARTS, POOLS, SOURCES, WALK_KERNELS, ConvolutionSettings
 
-ui.use_navigation()
 NAME = "convolution"
 WALK_SECONDS = 0.5  # per window position while the walk plays
 state = st.session_state
-
-st.title("Convolution")
-st.caption("A small kernel slides over the image, multiplies element-wise and sums: **filter**. ReLU keeps what "
-           "it found: **detect**. Pooling keeps the strongest answer in each patch: **condense**.")  # fmt: skip
-saved = ui.page_settings(ConvolutionSettings, NAME)
-seeded = ui.seeder("cv", saved)
+saved = ui.page_start(NAME, ConvolutionSettings, "Convolution",
+                      "A small kernel slides over the image, multiplies element-wise and sums: **filter**. ReLU keeps "
+                      "what it found: **detect**. Pooling keeps the strongest answer in each patch: **condense**.")  # fmt: skip
+field = ui.fields("cv", saved)
 projector = ui.projector()
 
 tabs, part = ui.part_tabs("cv", PARTS, saved.part)
@@ -67,38 +64,37 @@ def resize_kernel() -> None:
 
 
 def current_settings() -> ConvolutionSettings:
-    values = {name: state.get(f"cv.{name}", getattr(saved, name)) for name in ConvolutionSettings.__dataclass_fields__}
-    return ConvolutionSettings(**{**values, "part": part}).repaired()
+    return ui.read_settings(ConvolutionSettings, "cv", saved, part=part).repaired()
 
 
 # --- widgets of the open tab ----------------------------------------------------------------------
 if photo_tab.open:
     image_col, kernel_col = photo_tab.columns(2)
-    image_col.selectbox("Image", list(SOURCES), format_func=SOURCES.get, key=seeded("image"))
+    image_col.selectbox("Image", list(SOURCES), format_func=SOURCES.get, key=field("image"))
     kernel_col.selectbox("Filter", [*KERNELS, "custom"], format_func=lambda k: KERNELS[k][0] if k in KERNELS else "Custom",
-                         key=seeded("kernel"), on_change=use_preset)  # fmt: skip
+                         key=field("kernel"), on_change=use_preset)  # fmt: skip
     stride_col, pad_col, pool_col, size_col = photo_tab.columns(4)
-    stride_col.slider("Stride", 1, 3, key=seeded("stride"))
-    pad_col.segmented_control("Padding", PADDINGS, key=seeded("padding"), required=True)
-    pool_col.selectbox("Pooling", list(POOLS), format_func=POOLS.get, key=seeded("pool"))
-    size_col.segmented_control("Pool size", [2, 3], key=seeded("pool_size"), required=True,
+    stride_col.slider("Stride", 1, 3, key=field("stride"))
+    pad_col.segmented_control("Padding", PADDINGS, key=field("padding"), required=True)
+    pool_col.selectbox("Pooling", list(POOLS), format_func=POOLS.get, key=field("pool"))
+    size_col.segmented_control("Pool size", [2, 3], key=field("pool_size"), required=True,
                                disabled=state["cv.pool"] == "none", help="Turn on a pooling to choose its window.")  # fmt: skip
     relu_col, colour_col, flip_col = photo_tab.columns(3)
-    relu_col.toggle("ReLU after the filter (detect)", key=seeded("relu"))
-    colour_col.toggle("Filter each colour channel", key=seeded("colour"))
-    flip_col.toggle("Flip the kernel", key=seeded("flip"), help="Mathematical convolution flips the kernel; "
+    relu_col.toggle("ReLU after the filter (detect)", key=field("relu"))
+    colour_col.toggle("Filter each colour channel", key=field("colour"))
+    flip_col.toggle("Flip the kernel", key=field("flip"), help="Mathematical convolution flips the kernel; "
                     "deep-learning libraries (Keras's Conv2D too) slide it unflipped: cross-correlation.")  # fmt: skip
 
 if walk_tab.open:
     grid_col, size_col, kernel_col, stride_col, pad_col = walk_tab.columns([3, 2, 3, 2, 2])
-    grid_col.selectbox("Grid", list(GRIDS), format_func=GRIDS.get, key=seeded("grid"))
-    size_col.slider("Grid size", 4, 10, key=seeded("grid_size"))
-    kernel_col.selectbox("Kernel", list(WALK_KERNELS), format_func=lambda k: WALK_KERNELS[k][0], key=seeded("walk_kernel"))
-    stride_col.slider("Stride", 1, 3, key=seeded("walk_stride"))
-    pad_col.segmented_control("Padding", PADDINGS, key=seeded("walk_padding"), required=True)
+    grid_col.selectbox("Grid", list(GRIDS), format_func=GRIDS.get, key=field("grid"))
+    size_col.slider("Grid size", 4, 10, key=field("grid_size"))
+    kernel_col.selectbox("Kernel", list(WALK_KERNELS), format_func=lambda k: WALK_KERNELS[k][0], key=field("walk_kernel"))
+    stride_col.slider("Stride", 1, 3, key=field("walk_stride"))
+    pad_col.segmented_control("Padding", PADDINGS, key=field("walk_padding"), required=True)
 
 if learned_tab.open:
-    learned_tab.selectbox("Image", list(SOURCES), format_func=SOURCES.get, key=seeded("image"))
+    learned_tab.selectbox("Image", list(SOURCES), format_func=SOURCES.get, key=field("image"))
 
 settings = current_settings()
 ui.save_settings(NAME, settings)

@@ -8,7 +8,6 @@ import streamlit as st
 from dlviz import codegen, digits, figures, models, ui
 from dlviz.digits import OWN_KINDS, OWN_LEARNING_RATES, PARTS, DigitsSettings
 
-ui.use_navigation()
 NAME = "digits"
 NOT_SURE = 0.6  # below this top probability the page says the network is unsure
 # A pause between the answer and the pictures below it, so the browser paints the answer first: without it
@@ -47,13 +46,10 @@ def digits_code_own(kind: str, optimizer: str, epochs: int) -> str:
     )  # fmt: skip
 
 
-st.title("Digits")
-st.caption(
-    "Draw a digit with your mouse or finger. A convolutional network trained on the 60,000 MNIST "
-    "digits reads it every time you lift the pen."
-)
-saved = ui.page_settings(DigitsSettings, NAME)
-seeded = ui.seeder("dg", saved)
+saved = ui.page_start(NAME, DigitsSettings, "Digits",
+                      "Draw a digit with your mouse or finger. A convolutional network trained on the 60,000 MNIST "
+                      "digits reads it every time you lift the pen.")  # fmt: skip
+field = ui.fields("dg", saved)
 projector = ui.projector()
 
 
@@ -67,8 +63,7 @@ def other_digits() -> None:
 
 def current_settings() -> DigitsSettings:
     """The settings shown now: the open tab's widgets, and the saved values of the tabs that did not run."""
-    fields = (f for f in DigitsSettings.__dataclass_fields__ if f != "part")
-    return DigitsSettings(part=part, **{f: state.get(f"dg.{f}", getattr(saved, f)) for f in fields})
+    return ui.read_settings(DigitsSettings, "dg", saved, part=part)
 
 
 def shipped_accuracy() -> float:
@@ -181,7 +176,7 @@ def show_mnist() -> None:
         f"The shipped network reads **{shipped_accuracy():.1%}** of these {len(labels):,} MNIST test "
         "digits correctly. It never saw them while training."
     )
-    ui.seed("dg.sample_seed", saved.sample_seed)
+    ui.initial("dg.sample_seed", saved.sample_seed)
     st.button("Show other digits", icon=":material/shuffle:", on_click=other_digits)
     pick = np.random.default_rng(state["dg.sample_seed"]).choice(len(labels), 12, replace=False)
     ui.chart(st.empty(), figures.image_grid(
@@ -205,12 +200,12 @@ def own_widgets() -> None:
         "**Draw** tab and compare it with the shipped CNN."
     )
     kind_col, opt_col, epochs_col = st.columns(3)
-    kind_col.selectbox("Network", list(OWN_KINDS), format_func=OWN_KINDS.get, key=seeded("own_kind"))
+    kind_col.selectbox("Network", list(OWN_KINDS), format_func=OWN_KINDS.get, key=field("own_kind"))
     opt_col.selectbox(
-        "Optimizer", list(OWN_LEARNING_RATES), format_func=models.OPTIMIZERS.get, key=seeded("own_optimizer")
+        "Optimizer", list(OWN_LEARNING_RATES), format_func=models.OPTIMIZERS.get, key=field("own_optimizer")
     )
     epochs_col.slider(
-        "Epochs", 1, 20, key=seeded("own_epochs"), help="At most 20: the longest run a session may train here."
+        "Epochs", 1, 20, key=field("own_epochs"), help="At most 20: the longest run a session may train here."
     )
     st.button("Train", icon=":material/model_training:", type="primary", on_click=ui.on_click("dg.train", True))
 
@@ -255,7 +250,7 @@ def show_own(settings: DigitsSettings) -> None:
 
 # --- the open tab: its widgets, the settings (into the URL), then its content ----------------------
 if draw_tab.open:
-    draw_tab.slider("Pen width", 6, 40, key=seeded("stroke"),
+    draw_tab.slider("Pen width", 6, 40, key=field("stroke"),
                     help="In pixels of the 280 px square; projector mode's larger square widens the pen to match.")  # fmt: skip
 if own_tab.open:
     with own_tab:
