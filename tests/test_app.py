@@ -174,15 +174,18 @@ def test_regression_mode_has_no_accuracy_chart():
 
 
 def test_streamlit_no_longer_resets_keras_after_each_run():
-    """Streamlit's per-run keras clear_session costs ~200 ms a click; app.py turns it off (see ui.keep_keras_state)."""
-    from streamlit.runtime.scriptrunner import script_runner
+    """Streamlit's per-run keras clear_session costs ~200 ms a click; app.py turns it off (see ui.keep_keras_state).
 
-    from dlviz import ui
+    What it buys, seen from Keras: the global name counter that clear_session resets survives the app's reruns.
+    """
+    from tensorflow import keras
 
-    at = open_app()
-    at.run()
+    before = keras.layers.Dense(1).name
+    at = open_playground()
+    button(at, "Step").click().run()
     assert not at.exception
-    assert script_runner._clean_problem_modules is ui._close_pyplot_figures
+    after = keras.layers.Dense(1).name
+    assert after != "dense" and after != before, (before, after)  # "dense" again would mean a clear_session
 
 
 def test_the_largest_network_says_it_is_the_limit():

@@ -29,7 +29,8 @@ def metrics(at: AppTest) -> dict[str, str]:
 def test_each_tab_loads_with_its_charts_and_code(part, expected):
     at = open_page(part=part)
     assert charts(at) == expected
-    assert at.get("expander")  # the Keras code
+    programs = [c.value for c in at.code]  # the Keras code panel of the open tab
+    assert programs and all("from tensorflow import keras" in p for p in programs)
 
 
 def test_the_neuron_follows_its_knobs():
