@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz import line_fit
-from dlviz.settings import choice, flag, number
+from dlviz.settings import choice, flag, number, replace
 
 MAX_ABS_X = 1e6  # beyond this a path has diverged; it stops there
 
@@ -119,17 +119,17 @@ def regime(learning_rate: float, curvature: float) -> Regime:
     best, limit = thresholds(curvature)
     factor = 1 - 2 * curvature * learning_rate
     if math.isclose(learning_rate, best, rel_tol=1e-9):
-        return Regime("optimal", "Just right", f"At exactly 1/(2a) = {best:g} one step lands on the minimum.")
+        return Regime("optimal", "Just right", f"At exactly 1/(2a) = {best:.3g} one step lands on the minimum.")
     if learning_rate < best:
         return Regime("slow", "Too small: slow and steady",
-                      f"Each step covers {1 - factor:.0%} of the way; below {best:g} it never overshoots.")  # fmt: skip
+                      f"Each step covers {1 - factor:.0%} of the way; below {best:.3g} it never overshoots.")  # fmt: skip
     if learning_rate < limit:
         return Regime("oscillating", "Overshooting, but converging",
-                      f"Between {best:g} and {limit:g} it jumps over the minimum and back, closing in.")  # fmt: skip
+                      f"Between {best:.3g} and {limit:.3g} it jumps over the minimum and back, closing in.")  # fmt: skip
     if math.isclose(learning_rate, limit, rel_tol=1e-9):
-        return Regime("stuck", "Bouncing forever", f"At exactly 1/a = {limit:g} it jumps between two points.")
+        return Regime("stuck", "Bouncing forever", f"At exactly 1/a = {limit:.3g} it jumps between two points.")
     return Regime("diverging", "Too large: diverging",
-                  f"Above 1/a = {limit:g} every jump lands farther away than the last.")  # fmt: skip
+                  f"Above 1/a = {limit:.3g} every jump lands farther away than the last.")  # fmt: skip
 
 
 # --- paths -------------------------------------------------------------------------------------
@@ -183,6 +183,47 @@ def keras_path(c: Curve, x0: float, optimizer: str, learning_rate: float, steps:
     """The same descent with a Keras optimizer updating a tf.Variable, one GradientTape per step."""
     xs = _compiled("curve", c.key, optimizer, beta)(np.float64(x0), learning_rate, steps, c.params)
     return _finish(list(_until_runaway(xs)), c.f)
+
+
+SAME_STEPS = 1e-4  # the largest relative difference between two paths still called "the same steps"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How closely Keras's path follows the hand-written loop's."""
+
+    steps: int  # steps compared (both paths have them)
+    largest: float  # the largest relative difference, |x_keras - x_hand| / max(1, |x_hand|)
+    agree_for: int  # steps before the first difference above SAME_STEPS (all of them when none is)
+
+    @property
+    def same(self) -> bool:
+        return self.largest <= SAME_STEPS
+
+
+def agreement(hand: Path, keras: Path) -> Agreement:
+    n = min(len(hand.x), len(keras.x))
+    gaps = np.abs(keras.x[:n] - hand.x[:n]) / np.maximum(1.0, np.abs(hand.x[:n]))
+    apart = np.flatnonzero(gaps > SAME_STEPS)
+    return Agreement(max(n - 1, 0), float(gaps.max()) if n else 0.0, int(apart[0]) - 1 if apart.size else n - 1)
+
+
+def agreement_text(a: Agreement, learning_rate: float) -> str:
+    """The caption under the 1-D descent: does ``keras.optimizers.SGD`` take the loop's steps?"""
+    error = float(np.float32(learning_rate)) - learning_rate
+    stored = (f"Keras stores the learning rate as a 32-bit float: {learning_rate:g} becomes {learning_rate:g} "
+              f"{'+' if error > 0 else '−'} {abs(error):.1e}" if error else
+              f"Keras stores the learning rate as a 32-bit float, which holds {learning_rate:g} exactly")  # fmt: skip
+    if a.same:
+        return (f"`keras.optimizers.SGD` on a `tf.Variable` takes the same steps: the largest relative difference "
+                f"over {_steps(a.steps)} is {a.largest:.1e}. ({stored}.)")  # fmt: skip
+    return (f"`keras.optimizers.SGD` on a `tf.Variable` takes the same steps for the first {_steps(a.agree_for)}, then drifts "
+            f"apart (largest relative difference {a.largest:.1e}). {stored}, and this path amplifies tiny "
+            "differences: every step multiplies them, so the paths separate.")  # fmt: skip
+
+
+def _steps(n: int) -> str:
+    return "1 step" if n == 1 else f"{n:,} steps"
 
 
 def _until_runaway(points: np.ndarray) -> np.ndarray:
@@ -254,12 +295,18 @@ def _compiled(kind: str, key: str, optimizer: str, beta: float) -> _CompiledDesc
 # --- the page's settings ----------------------------------------------------------------------
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 2.0)
+# Short names: they fit the sidebar's select box and the race's legend.
 OPTIMIZERS = {
-    "gd": "Gradient descent (the course's loop)",
+    "gd": "Gradient descent",
     "momentum": "SGD with momentum",
     "rmsprop": "RMSprop",
     "adam": "Adam",
 }
+OPTIMIZER_HELP = (
+    "Gradient descent is the course's own loop, x = x − learning_rate · dy/dx. The others are "
+    "`keras.optimizers` objects that remember past gradients: SGD with momentum keeps a running velocity, "
+    "RMSprop divides each step by the recent size of the gradient, Adam does both."
+)
 CURVES = {"parabola": "Parabola", "two_valleys": "Two valleys", "plateau": "Plateau"}
 PARTS = {"curve": "One dimension", "race": "Two dimensions", "neuron": "A neuron fits a line"}
 FIT_LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.02, 0.03, 0.05, 0.1, 0.3, 0.5, 1.0)
@@ -279,8 +326,9 @@ class DescentSettings:
     x0: float = number(0.0, -20.0, 20.0)
     steps: int = number(30, 1, 200)
     surface: str = choice("bowl", ("bowl", "rosenbrock", "saddle", "two_minima"))
-    lr2: float = number(0.01, 0.0001, 1.0)
-    steps2: int = number(60, 1, 150)
+    # 0: the surface's own (Surface.learning_rate, .steps), so a link names them only when they differ from it.
+    lr2: float = number(0.0, 0.0, 1.0)
+    steps2: int = number(0, 0, MAX_STEPS)
     part: str = choice("curve", PARTS)
     fit_data: str = choice("houses", line_fit.DATASETS)
     fit_slope: float = number(2.0, -5.0, 5.0)
@@ -290,6 +338,21 @@ class DescentSettings:
     fit_lr: float = number(0.01, 0.0001, 1.0)
     fit_epochs: int = number(500, 1, 5000)
     fit_speed: str = choice("100", FIT_SPEEDS)
+
+    @property
+    def race_lr(self) -> float:
+        """The race's learning rate: the one chosen, else the surface's own."""
+        return self.lr2 or SURFACES[self.surface].learning_rate
+
+    @property
+    def race_steps(self) -> int:
+        return self.steps2 or SURFACES[self.surface].steps
+
+    def race_as_chosen(self, lr2: float, steps2: int) -> DescentSettings:
+        """These settings with the race's learning rate and steps, stored as 0 where they are the surface's own."""
+        surface = SURFACES[self.surface]
+        return replace(self, lr2=0.0 if lr2 == surface.learning_rate else float(lr2),
+                       steps2=0 if steps2 == surface.steps else int(steps2))  # fmt: skip
 
 
 def run(s: DescentSettings) -> tuple[Curve, Path]:
@@ -311,34 +374,87 @@ def minimum_value(c: Curve) -> float:
 
 @dataclass(frozen=True)
 class Surface:
+    """A 2-D loss surface, with the learning rate and step count at which its caption (``look_for``) holds."""
+
     key: str
     label: str
     f: Callable  # f(x, y) for floats, arrays and tensors
     domain: tuple[tuple[float, float], tuple[float, float]]
     start: tuple[float, float]
+    minima: tuple[tuple[float, float], ...]
+    learning_rate: float
+    steps: int
+    look_for: str  # what the race shows at these defaults (tests/test_descent.py checks each claim)
     log_contours: bool = False  # steep walls: contour log(1 + f)
+
+    @property
+    def name(self) -> str:
+        """The label without its formula ("Elongated bowl"): short enough for a select box on a projector."""
+        return self.label.split(":")[0]
+
+    def distance_to_minimum(self, point) -> float:
+        """How far ``point`` is from the nearest minimum."""
+        p = np.asarray(point, np.float64)
+        return float(min(np.hypot(*(p - m)) for m in self.minima))
 
 
 def _sq(v):
     return v * v
 
 
+def _two_minima_xs() -> tuple[float, float]:
+    """The x of the two minima of (x² − 1)² + 0.3x: roots of 4x³ − 4x + 0.3 (the middle root is the ridge)."""
+    roots = np.sort(np.roots([4.0, 0.0, -4.0, 0.3]).real)
+    return float(roots[0]), float(roots[2])
+
+
 SURFACES: dict[str, Surface] = {
     s.key: s
     for s in [
-        Surface("bowl", "Elongated bowl: x² + 10y²", lambda x, y: _sq(x) + 10 * _sq(y),
-                ((-5.0, 5.0), (-2.5, 2.5)), (-4.5, 2.0)),
+        Surface("bowl", "Elongated bowl: 0.1x² + 5y²", lambda x, y: 0.1 * _sq(x) + 5 * _sq(y),
+                ((-5.0, 5.0), (-2.5, 2.5)), (-4.5, 2.0), ((0.0, 0.0),), learning_rate=0.19, steps=60,
+                look_for="A long, narrow valley. Plain descent zig-zags from wall to wall and crawls along the floor. "
+                "Momentum swings across for longer, as its memory carries each swing on, but the same memory adds "
+                "up the small steps along the floor: it overshoots the middle, swings back and ends closer to it. "
+                "RMSprop and Adam scale each direction's step by the size of its slope, so the steep walls stop "
+                "mattering and they head for the middle."),
         Surface("rosenbrock", "Rosenbrock valley: (1 − x)² + 100(y − x²)²",
-                lambda x, y: _sq(1 - x) + 100 * _sq(y - _sq(x)), ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.5),
-                log_contours=True),
+                lambda x, y: _sq(1 - x) + 100 * _sq(y - _sq(x)), ((-2.0, 2.0), (-1.0, 3.0)), (-1.2, 1.0),
+                ((1.0, 1.0),), learning_rate=0.0015, steps=500, log_contours=True,
+                look_for="A curved valley with its minimum at (1, 1). Dropping into the valley is quick; following "
+                "its curved floor is the slow part. Plain descent crawls along it, and momentum gathers speed and "
+                "gets there. RMSprop and Adam take steps about as long as the learning rate, far too short here. "
+                "Try 0.2: Adam gets there, but plain descent and momentum run off the surface. No single learning "
+                "rate suits all four."),
         Surface("saddle", "Saddle: x² − y² (plus a rim that holds it)", lambda x, y: _sq(x) - _sq(y) + 0.1 * _sq(_sq(y)),
-                ((-3.0, 3.0), (-3.0, 3.0)), (-2.5, 0.05)),
+                ((-3.0, 3.0), (-3.0, 3.0)), (-2.5, 0.05), ((0.0, 5**0.5), (0.0, -(5**0.5))), learning_rate=0.02,
+                steps=100,
+                look_for="The start is just beside the ridge. Plain descent heads for the saddle point in the middle, "
+                "where the slope all but vanishes, and lingers there before it slides off into one of the two "
+                "valleys. Momentum rolls past the saddle and is the first to arrive. RMSprop and Adam magnify the "
+                "tiny sideways slope and turn off early, well clear of the saddle."),
         Surface("two_minima", "Two minima: (x² − 1)² + y² + 0.3x", lambda x, y: _sq(_sq(x) - 1) + _sq(y) + 0.3 * x,
-                ((-2.0, 2.0), (-2.0, 2.0)), (0.3, 1.8)),
+                ((-2.0, 2.0), (-2.0, 2.0)), (1.8, 1.5), tuple((x, 0.0) for x in _two_minima_xs()),
+                learning_rate=0.02, steps=100,
+                look_for="Two valleys; the left one is lower. Plain descent, RMSprop and Adam settle in the nearer, "
+                "higher one on the right. Momentum comes down the steep wall fast enough to roll over the ridge into "
+                "the lower one, though not at every learning rate: try 0.05."),
     ]
 }  # fmt: skip
+RACE_LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.19,
+                       0.2, 0.3, 0.5, 1.0)  # fmt: skip
 
 
 def keras_path_2d(s: Surface, start, optimizer: str, learning_rate: float, steps: int, beta: float = 0.9) -> np.ndarray:
     """(steps + 1, 2) iterates of a Keras optimizer on the surface; stops early when it runs away."""
     return _until_runaway(_compiled("surface", s.key, optimizer, beta)(start, learning_rate, steps))
+
+
+def neuron_key(s: DescentSettings) -> tuple:
+    """What the neuron and its data depend on: a change here starts a new neuron (the live-run rule)."""
+    return (s.fit_data, s.fit_slope, s.fit_noise, s.fit_scale, s.fit_loss)
+
+
+def neuron_run(s: DescentSettings) -> line_fit.LineRun:
+    """A new neuron for the page's settings."""
+    return line_fit.LineRun(*neuron_key(s), learning_rate=s.fit_lr, budget=s.fit_epochs, settings=s)

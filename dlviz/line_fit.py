@@ -81,6 +81,19 @@ def loss_surface(data: LineData, loss: str, ws: np.ndarray, bs: np.ndarray) -> n
     return keras.ops.convert_to_numpy(keras.losses.get(loss)(targets, predictions)).astype(np.float64)
 
 
+def losses_at(data: LineData, loss: str, points) -> np.ndarray:
+    """Keras's own loss on all the data for each (w, b) in ``points`` (shape (n, 2)): shape (n,)."""
+    from tensorflow import keras
+
+    wb = np.reshape(np.asarray(points, np.float64), (-1, 2))
+    if not len(wb):
+        return np.zeros(0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        predictions = wb[:, :1] * data.model_input(data.x) + wb[:, 1:]
+    targets = np.broadcast_to(data.y, predictions.shape)
+    return keras.ops.convert_to_numpy(keras.losses.get(loss)(targets, predictions)).astype(np.float64)
+
+
 def best_fit(data: LineData) -> tuple[float, float]:
     """The least-squares (w, b), where the loss surface is centred."""
     w, b = np.polyfit(data.model_input(data.x), data.y, 1)
@@ -104,8 +117,10 @@ def surface_window(data: LineData, points) -> tuple[np.ndarray, np.ndarray]:
 class LineRun:
     """One participant's neuron in training, with the (w, b) of every epoch."""
 
-    def __init__(self, kind: str, slope: float, noise: float, scale: bool, loss: str, learning_rate: float):
+    def __init__(self, kind: str, slope: float, noise: float, scale: bool, loss: str, learning_rate: float,
+                 budget: int = 1000, settings=None):  # fmt: skip
         self.key = (kind, slope, noise, scale, loss)
+        self.budget, self.settings = budget, settings  # the page's settings it was made from (dlviz.live)
         self.loss = loss
         self._surface = None
         self.data = make_data(kind, slope, noise, scale)
@@ -115,6 +130,7 @@ class LineRun:
         self.trainer = Trainer(self.model, x, self.data.y, x, self.data.y, batch_size=BATCH_SIZE, seed=SEED,
                                classify=False)  # fmt: skip
         self.weights = [self.current()]
+        self._losses: list[float] = []  # the loss of weights[i], filled in on demand (end_losses)
         self.lock = threading.RLock()
 
     @property
@@ -138,15 +154,40 @@ class LineRun:
         if abs(self.trainer.learning_rate - value) > 1e-12 * value:
             self.trainer.learning_rate = value
 
+    @property
+    def finished(self) -> bool:
+        return self.diverged or self.epoch >= self.budget
+
+    def adopt(self, settings) -> None:
+        """The page's settings that do not restart the neuron: its learning rate and epoch budget."""
+        self.set_learning_rate(settings.fit_lr)
+        self.budget, self.settings = settings.fit_epochs, settings
+
     def train(self, epochs: int) -> int:
-        """Train up to ``epochs`` epochs, one at a time to record each (w, b); returns how many ran."""
+        """Train up to ``epochs`` epochs (within the budget), one at a time to record each (w, b); returns how
+        many ran."""
         with self.lock:
-            done = 0
+            done, epochs = 0, min(epochs, self.budget - self.epoch)
             while done < epochs and not self.diverged:
                 self.trainer.run(1)
                 self.weights.append(self.current())
                 done += 1
             return done
+
+    def end_losses(self) -> np.ndarray:
+        """The loss on all the data of the weights after each epoch so far; [0] is before training.
+
+        Keras's history records a different number: the loss met during the epoch's batch, before that
+        batch's update (with every data set here one batch, the loss of the previous epoch's weights).
+        """
+        with self.lock:
+            if len(self._losses) < len(self.weights):
+                self._losses.extend(losses_at(self.data, self.loss, self.weights[len(self._losses) :]))
+            return np.asarray(self._losses[: len(self.weights)])
+
+    def current_loss(self) -> float:
+        """The loss of the weights shown now (the last epoch's), on all the data."""
+        return float(self.end_losses()[-1])
 
     def surface(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The loss over a (w, b) window around the path so far and the best fit: ws, bs, values.
@@ -163,7 +204,9 @@ class LineRun:
         ws, bs, _ = self._surface
         best = np.array(self.best)
         near = path[np.all(np.abs(path - best) <= FOLLOW_LIMIT * (1 + np.abs(best)), axis=1)]
-        return bool(np.all((near[:, 0] >= ws[0]) & (near[:, 0] <= ws[-1]) & (near[:, 1] >= bs[0]) & (near[:, 1] <= bs[-1])))
+        return bool(
+            np.all((near[:, 0] >= ws[0]) & (near[:, 0] <= ws[-1]) & (near[:, 1] >= bs[0]) & (near[:, 1] <= bs[-1]))
+        )
 
     def predict(self, x) -> np.ndarray:
         w, b = self.weights[-1]

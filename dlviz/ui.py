@@ -70,7 +70,7 @@ def part_tabs(prefix: str, parts: dict[str, str], saved_part: str) -> tuple[dict
     Returns the tab containers by part key, and the key of the open one (for the page's settings).
     The open tab's label lives in ``prefix.tab``.
     """
-    seed(f"{prefix}.tab", parts[saved_part])
+    initial(f"{prefix}.tab", parts[saved_part])
     containers = st.tabs(list(parts.values()), key=f"{prefix}.tab", on_change="rerun")
     open_label = st.session_state[f"{prefix}.tab"]
     return dict(zip(parts, containers, strict=True)), next(k for k, label in parts.items() if label == open_label)
@@ -200,9 +200,6 @@ def fields(prefix: str, saved: Any) -> Callable[[str], str]:
     return field
 
 
-seed, seeder = initial, fields  # the old names, until every page uses the new ones
-
-
 def read_settings(cls: type[S], prefix: str, saved: S, **given: Any) -> S:
     """The page's settings as its widgets show them now: each field from the widget ``prefix.field``, from
     ``given``, or (a widget that did not run, as in a closed tab) from the saved settings."""
@@ -299,7 +296,7 @@ class LiveControls:
         # A click anywhere reruns the script, which stops this loop at its next st.* call;
         # the run itself lives in the session, so nothing is lost.
         run, pace, cycle = self.run, pacing.Pace(most=self.most, rate=pacing.per_second(self.speed)), 0
-        if run.epoch == 0 and self.status is not None:
+        if run.epoch == 0 and starting and self.status is not None:
             self.status.markdown(f"**Epoch 0** · {starting}")
         while not run.finished:
             pace.step(run.train)  # waits its turn when many sessions train at once

@@ -96,3 +96,29 @@ def test_the_loss_map_grows_to_keep_the_walk_in_view_but_not_a_diverging_one():
     wild.train(100)
     ws, bs, _ = wild.surface()
     assert wild.diverged and ws[-1] - ws[0] < 1000
+
+
+@pytest.mark.parametrize("loss", list(line_fit.LOSSES))
+def test_the_loss_shown_is_the_loss_of_the_weights_shown(loss):
+    run = line_fit.LineRun("houses", 2, 1, False, loss, 0.01)
+    x, y = run.data.model_input(run.data.x)[:, None], run.data.y
+    assert run.current_loss() == pytest.approx(run.model.evaluate(x, y, verbose=0), rel=1e-5)  # before training
+    run.train(1)
+    after = run.model.evaluate(x, y, verbose=0)  # Keras's own loss for the weights the page shows now
+    assert run.current_loss() == pytest.approx(after, rel=1e-5)
+    assert run.end_losses() == pytest.approx([run.history.loss[0], after], rel=1e-5)
+    # Keras's history is the loss met during the epoch, before its update: the loss of the previous weights.
+    assert run.history.loss[-1] == pytest.approx(run.end_losses()[0], rel=1e-5)
+    if loss == "mse":
+        assert run.history.loss[-1] > 5 * run.current_loss()  # the walk-through's 81.6 against about 10.6
+    run.train(3)
+    assert len(run.end_losses()) == 5 and run.current_loss() == pytest.approx(
+        run.model.evaluate(x, y, verbose=0), rel=1e-5
+    )
+
+
+def test_a_diverged_neurons_loss_is_not_a_crash():
+    run = line_fit.LineRun("houses", 2, 1, False, "mse", 1.0)
+    run.train(500)
+    assert run.diverged and len(run.end_losses()) == len(run.weights)
+    assert not np.isfinite(run.current_loss()) or run.current_loss() > 1e6
