@@ -23,6 +23,8 @@ tabs, part = ui.part_tabs("gd", PARTS, saved.part)
 curve_tab, race_tab, neuron_tab = tabs.values()
 
 if curve_tab.open:
+    with curve_tab:
+        ui.sidebar_hint("the curve, the learning rate and the steps")
     side = st.sidebar
     side.header("Curve")
     side.selectbox("Curve", list(CURVES), format_func=CURVES.get, key=field("curve"))
