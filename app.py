@@ -1,13 +1,14 @@
 """dlviz: the dashboard's entry point. Run with ``streamlit run app.py``."""
 
-from dlviz import tfconfig
+from dlviz.core import tfconfig
 
 tfconfig.configure()  # before any page imports TensorFlow
 tfconfig.warm_up()
 
 import streamlit as st  # noqa: E402
 
-from dlviz import catalog, ui  # noqa: E402
+from dlviz import ui  # noqa: E402
+from dlviz.core import catalog  # noqa: E402
 
 ui.use_navigation()
 ui.keep_keras_state()

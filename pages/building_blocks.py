@@ -4,14 +4,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dlviz import building_blocks as bb
-from dlviz import codegen, figures, text, ui
-from dlviz.building_blocks import ACTIVATIONS, GATES, PARTS, REGRESSION_LOSSES, BlocksSettings
+from dlviz import ui
+from dlviz.blocks import code, figures
+from dlviz.blocks import engine as bb
+from dlviz.blocks.engine import ACTIVATIONS, GATES, PARTS, REGRESSION_LOSSES, BlocksSettings
+from dlviz.core import charts, text
 
 NAME = "blocks"
 state = st.session_state
-saved = ui.page_start(NAME, BlocksSettings, "Building blocks",
-                      "The parts every network is made of, one at a time. Every number here is computed by Keras.")
+saved = ui.page_start(
+    NAME,
+    BlocksSettings,
+    "Building blocks",
+    "The parts every network is made of, one at a time. Every number here is computed by Keras.",
+)
 field = ui.fields("bb", saved)
 projector = ui.projector()
 
@@ -102,7 +108,9 @@ def show_neuron(s: BlocksSettings) -> None:
     if n == 2:
         axis = np.linspace(-5, 5, 101)
         plane = bb.neuron_plane(ws, s.b, s.activation, axis)
-        lo, hi = {"sigmoid": (0, 1), "step": (0, 1), "tanh": (-1, 1)}.get(s.activation, (float(plane.min()), float(plane.max())))
+        lo, hi = {"sigmoid": (0, 1), "step": (0, 1), "tanh": (-1, 1)}.get(
+            s.activation, (float(plane.min()), float(plane.max()))
+        )
         ui.chart(st.empty(), figures.plane_figure(axis, plane, ws, s.b, lo=lo, hi=hi + (hi == lo),
                  points=np.array([xs]), point_name="your input (x1, x2)",
                  title="Output over the plane", projector=projector),
@@ -110,7 +118,7 @@ def show_neuron(s: BlocksSettings) -> None:
         st.caption("The dashed line is where z = 0: the neuron's decision line.")
     else:
         st.caption("With two inputs the page also draws the neuron's output over the whole plane.")
-    ui.code_panel(codegen.neuron_program(xs, ws, s.b, s.activation))
+    ui.code_panel(code.neuron_program(xs, ws, s.b, s.activation))
 
 
 # --- activations --------------------------------------------------------------------------------
@@ -139,7 +147,7 @@ def show_activations(s: BlocksSettings) -> None:
         f"**{ratios['sigmoid']:.1e}** times the gradient of the last; with ReLU **{ratios['relu']:.2g}** times. "
         "Each sigmoid multiplies the gradient by at most 0.25 on the way back, so the early layers barely learn."
     )
-    ui.code_panel(codegen.vanishing_program(int(state["bb.depth"])))
+    ui.code_panel(code.vanishing_program(int(state["bb.depth"])))
 
 
 # --- logic gates ----------------------------------------------------------------------------------
@@ -157,7 +165,7 @@ def show_gates(s: BlocksSettings) -> None:
     ui.chart(plane_col.empty(), figures.plane_figure(axis, bb.neuron_plane((w1, w2), bias, "sigmoid", axis),
              (w1, w2), bias, points=bb.INPUTS, targets=np.round(outputs), title="Inputs coloured by the output",
              projector=projector), key="bb.chart.gate")  # fmt: skip
-    ui.code_panel(codegen.gate_program(bias, w1, w2), title="Keras code: this gate")
+    ui.code_panel(code.gate_program(bias, w1, w2), title="Keras code: this gate")
 
     st.subheader("XOR needs a hidden layer")
     st.markdown("XOR is 1 when exactly one input is 1. No straight line puts (0, 1) and (1, 0) on one side and "
@@ -198,9 +206,9 @@ def show_gates(s: BlocksSettings) -> None:
                                                                for h in weights.columns})  # fmt: skip
         weights_col.markdown(f"Hidden biases {text.listed(fit.hidden_bias)}; output weights "
                              f"{text.listed(fit.output_weights[:, 0])}, output bias {float(fit.output_bias[0]):.2f}")  # fmt: skip
-        ui.chart(loss_col.empty(), figures.curves_figure({"training loss": fit.losses}, title="Loss", y_title="loss",
+        ui.chart(loss_col.empty(), charts.curves_figure({"training loss": fit.losses}, title="Loss", y_title="loss",
                                                          log_y=True, projector=projector), key="bb.chart.xorloss")  # fmt: skip
-    ui.code_panel(codegen.xor_program(seed, bb.XOR_EPOCHS, bb.XOR_LEARNING_RATE), title="Keras code: XOR")
+    ui.code_panel(code.xor_program(seed, bb.XOR_EPOCHS, bb.XOR_LEARNING_RATE), title="Keras code: XOR")
 
 
 # --- softmax ----------------------------------------------------------------------------------------
@@ -219,7 +227,7 @@ def show_softmax(s: BlocksSettings) -> None:
                "`categorical_crossentropy` when labels are one-hot vectors and `sparse_categorical_crossentropy` "
                "when they are class numbers; the loss is the same. A higher temperature flattens the "
                "probabilities, a lower one sharpens them.")  # fmt: skip
-    ui.code_panel(codegen.softmax_program(s.logits, s.temperature, s.true_class))
+    ui.code_panel(code.softmax_program(s.logits, s.temperature, s.true_class))
 
 
 # --- losses -------------------------------------------------------------------------------------------
@@ -258,7 +266,7 @@ def show_losses(s: BlocksSettings) -> None:
                                       "loss if y = 0": bb.binary_cross_entropy(0, course).round(3)}),
                         hide_index=True, width="stretch")  # fmt: skip
     table_col.caption("A confident wrong answer costs most: predicting 0.1 for a true 1 costs −log(0.1) ≈ 2.303.")
-    ui.code_panel(codegen.losses_program([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0], s.p))
+    ui.code_panel(code.losses_program([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0], s.p))
 
 
 for tab, show in ((neuron_tab, show_neuron), (activations_tab, show_activations), (gates_tab, show_gates),

@@ -6,9 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dlviz import codegen, digits, figures, ui
-from dlviz import convolution as cv
-from dlviz.convolution import GRIDS, KERNELS, PADDINGS, PARTS, POOLS, SOURCES, WALK_KERNELS, ConvolutionSettings
+from dlviz import ui
+from dlviz.convolution import code, figures
+from dlviz.convolution import engine as cv
+from dlviz.convolution.engine import GRIDS, KERNELS, PADDINGS, PARTS, POOLS, SOURCES, WALK_KERNELS, ConvolutionSettings
+from dlviz.core import charts
+from dlviz.digits import engine as digits
 
 NAME = "convolution"
 WALK_SECONDS = 0.5  # per window position while the walk plays
@@ -89,7 +92,9 @@ if walk_tab.open:
     grid_col, size_col, kernel_col, stride_col, pad_col = walk_tab.columns([3, 2, 3, 2, 2])
     grid_col.selectbox("Grid", list(GRIDS), format_func=GRIDS.get, key=field("grid"))
     size_col.slider("Grid size", 4, 10, key=field("grid_size"))
-    kernel_col.selectbox("Kernel", list(WALK_KERNELS), format_func=lambda k: WALK_KERNELS[k][0], key=field("walk_kernel"))
+    kernel_col.selectbox(
+        "Kernel", list(WALK_KERNELS), format_func=lambda k: WALK_KERNELS[k][0], key=field("walk_kernel")
+    )
     stride_col.slider("Stride", 1, 3, key=field("walk_stride"))
     pad_col.segmented_control("Padding", PADDINGS, key=field("walk_padding"), required=True)
 
@@ -171,8 +176,9 @@ def show_filters(s: ConvolutionSettings) -> None:
         formula_col.caption("Flipped: this is the mathematical convolution. Deep learning's layers (and Keras's "
                             "Conv2D) do not flip the kernel: they compute cross-correlation.")  # fmt: skip
     original_col, response_col, result_col = st.columns(3)
-    original_col.image(image if rgb is not None else np.clip(image, 0, 1), caption="The image", width="stretch",
-                       output_format="JPEG")  # JPEG: PNG-encoding a 512 x 512 picture costs ~80 ms
+    original_col.image(
+        image if rgb is not None else np.clip(image, 0, 1), caption="The image", width="stretch", output_format="JPEG"
+    )  # JPEG: PNG-encoding a 512 x 512 picture costs ~80 ms
     shown_response = response if response.ndim == 2 else response.mean(axis=-1)
     limit = signed_limit(shown_response)
     response_col.image(figures.diverging_rgb(shown_response, limit), width="stretch", output_format="JPEG",
@@ -192,8 +198,10 @@ def show_filters(s: ConvolutionSettings) -> None:
         result_col.image(figures.diverging_rgb(final, signed_limit(final)), caption=steps, width="stretch",
                          output_format="JPEG")  # fmt: skip
     else:
-        result_col.info("Turn on **ReLU** to keep only what the filter detected, or choose a **pooling** to condense it.")
-    ui.code_panel(codegen.convolution_program(s.kernel_array(), s.stride, s.padding, s.relu, s.pool, s.pool_size,
+        result_col.info(
+            "Turn on **ReLU** to keep only what the filter detected, or choose a **pooling** to condense it."
+        )
+    ui.code_panel(code.convolution_program(s.kernel_array(), s.stride, s.padding, s.relu, s.pool, s.pool_size,
                                               s.image if s.image in cv.PHOTOS else "chelsea.png"))  # fmt: skip
 
 
@@ -238,7 +246,9 @@ def show_walk(s: ConvolutionSettings) -> None:
         ui.chart(out_chart, figures.number_grid(output, title=f"Output {out_rows} x {out_cols}", filled=at, signed=True,
                  window=(w.row, w.col, 1), projector=projector), key=f"cv.chart.output.{cycle}")  # fmt: skip
         cells = padded[w.top : w.top + 3, w.left : w.left + 3].ravel()
-        terms = " + ".join(f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(cells, kernel.ravel(), strict=True))
+        terms = " + ".join(
+            f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(cells, kernel.ravel(), strict=True)
+        )
         sum_line.markdown(f"Window at row {w.row + 1}, column {w.col + 1}: {terms} = **{w.total:g}**")
 
     draw(step, 0)
@@ -285,7 +295,7 @@ def show_learned(s: ConvolutionSettings) -> None:
     shown = 16
     st.markdown(f"The Digits page's network learned these {kernels.shape[-1]} kernels in its first `Conv2D` layer "
                 f"(the first {shown} shown). Nobody designed them: training found them.")  # fmt: skip
-    ui.chart(st.empty(), figures.image_grid([kernels[:, :, 0, i] for i in range(shown)], [f"{i}" for i in range(shown)],
+    ui.chart(st.empty(), charts.image_grid([kernels[:, :, 0, i] for i in range(shown)], [f"{i}" for i in range(shown)],
              columns=8, signed=True, projector=projector, tile_px=60), key="cv.chart.kernels")  # fmt: skip
     image = chosen_image(s, st)
     if image is None:
@@ -294,7 +304,7 @@ def show_learned(s: ConvolutionSettings) -> None:
     work = work[:: max(1, max(work.shape) // 160), :: max(1, max(work.shape) // 160)]  # ~160 px is plenty here
     maps = [np.maximum(cv.convolve(work, kernels[:, :, 0, i], padding="same") + biases[i], 0) for i in range(shown)]
     maps = [m / (m.max() or 1.0) for m in maps]  # each map on its own scale: strong and weak detectors both show
-    ui.chart(st.empty(), figures.image_grid(maps, [f"{i}" for i in range(shown)], columns=8,
+    ui.chart(st.empty(), charts.image_grid(maps, [f"{i}" for i in range(shown)], columns=8,
              title="Their feature maps on the image (after ReLU, each scaled to its own maximum)", projector=projector,
              tile_px=110),
              key="cv.chart.maps")  # fmt: skip

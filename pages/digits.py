@@ -5,8 +5,11 @@ import time
 import numpy as np
 import streamlit as st
 
-from dlviz import codegen, digits, figures, models, ui
-from dlviz.digits import OWN_KINDS, OWN_LEARNING_RATES, PARTS, DigitsSettings
+from dlviz import ui
+from dlviz.core import charts, models
+from dlviz.digits import code, figures
+from dlviz.digits import engine as digits
+from dlviz.digits.engine import OWN_KINDS, OWN_LEARNING_RATES, PARTS, DigitsSettings
 
 NAME = "digits"
 NOT_SURE = 0.6  # below this top probability the page says the network is unsure
@@ -31,7 +34,7 @@ def mnist_sample() -> tuple[dict, np.ndarray]:
 
 @st.cache_data(show_spinner=False)
 def digits_code_shipped() -> str:
-    return codegen.digits_program(
+    return code.digits_program(
         digits.cnn(), "adam", 0.001, 15,
         note="The shipped model's architecture. It was also trained with augmentation "
         "(shifts, rotations, zoom, stroke width): see dlviz/train.py.",
@@ -40,7 +43,7 @@ def digits_code_shipped() -> str:
 
 @st.cache_data(show_spinner=False)
 def digits_code_own(kind: str, optimizer: str, epochs: int) -> str:
-    return codegen.digits_program(
+    return code.digits_program(
         digits.own_model(kind), optimizer, OWN_LEARNING_RATES[optimizer], epochs,
         note="The page trains on a 5,000-digit sample; this program uses all 60,000, so expect a higher accuracy.",
     )  # fmt: skip
@@ -147,7 +150,7 @@ def draw_panel() -> None:
     st.subheader("What the network sees")
     naive = digits.naive_shrink(steps.ink)
     naive_guess = int(np.argmax(shipped.probabilities(naive[None])[0]))
-    ui.chart(st.empty(), figures.image_grid(
+    ui.chart(st.empty(), charts.image_grid(
         [steps.ink, steps.cropped, steps.fitted, steps.centred, naive],
         # Two short lines each: five captions in a row must fit the tiles of a 390 px phone too.
         ["your<br>drawing", "cropped<br>to the ink", "fitted<br>to 20×20", "centred<br>in 28×28", f"naive shrink:<br>reads {naive_guess}"],
@@ -161,7 +164,7 @@ def draw_panel() -> None:
         for layer, maps in zip(shipped.conv_layers, shipped.feature_maps(steps.centred), strict=True):
             shown = [maps[..., c] / (maps[..., c].max() or 1) for c in range(min(maps.shape[-1], 16))]
             more = " (the first 16)" if maps.shape[-1] > 16 else ""
-            ui.chart(st.empty(), figures.image_grid(
+            ui.chart(st.empty(), charts.image_grid(
                 shown, columns=8, title=f"{layer.name}: {maps.shape[-1]} maps of {maps.shape[0]}×{maps.shape[1]}{more}",
                 projector=projector, tile_px=70), key=f"dg.maps.{layer.name}")  # fmt: skip
 
@@ -179,13 +182,13 @@ def show_mnist() -> None:
     ui.initial("dg.sample_seed", saved.sample_seed)
     st.button("Show other digits", icon=":material/shuffle:", on_click=other_digits)
     pick = np.random.default_rng(state["dg.sample_seed"]).choice(len(labels), 12, replace=False)
-    ui.chart(st.empty(), figures.image_grid(
+    ui.chart(st.empty(), charts.image_grid(
         data["x_test"][pick] / 255.0, [f"{guesses[i]} · {sure(sample_probs[i].max())}" for i in pick],
         highlight=guesses[pick] != labels[pick], columns=6, projector=projector), key="dg.samples")  # fmt: skip
     wrong = np.flatnonzero(guesses != labels)
     st.subheader(f"The {len(wrong)} it gets wrong")
     if len(wrong):
-        ui.chart(st.empty(), figures.image_grid(
+        ui.chart(st.empty(), charts.image_grid(
             data["x_test"][wrong[:24]] / 255.0, [f"read {guesses[i]}, is {labels[i]}" for i in wrong[:24]],
             highlight=[True] * len(wrong[:24]), columns=6, projector=projector), key="dg.wrong")  # fmt: skip
         st.caption("Would you have read them correctly?")
@@ -216,9 +219,9 @@ def show_own(settings: DigitsSettings) -> None:
     loss_chart, accuracy_chart = loss_col.empty(), accuracy_col.empty()
 
     def draw_curves(h: dict, suffix: str) -> None:
-        ui.chart(loss_chart, figures.curves_figure({"training loss": h["loss"], "validation loss": h["val_loss"]},
+        ui.chart(loss_chart, charts.curves_figure({"training loss": h["loss"], "validation loss": h["val_loss"]},
                  title="Loss", y_title="loss", projector=projector), key="dg.own_loss" + suffix)  # fmt: skip
-        ui.chart(accuracy_chart, figures.curves_figure(
+        ui.chart(accuracy_chart, charts.curves_figure(
             {"training accuracy": h["accuracy"], "validation accuracy": h["val_accuracy"]},
             title="Accuracy", y_title="accuracy", fraction=True, projector=projector), key="dg.own_accuracy" + suffix)  # fmt: skip
 

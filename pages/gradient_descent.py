@@ -1,12 +1,22 @@
 """Gradient descent: a ball rolling down a curve, optimizers racing on a surface, a neuron fitting a line."""
 
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dlviz import codegen, descent, figures, line_fit, text, ui
-from dlviz.descent import CURVES, FIT_LEARNING_RATES, FIT_SPEEDS, LEARNING_RATES, OPTIMIZERS, PARTS, DescentSettings
+from dlviz import ui
+from dlviz.core import charts, text
+from dlviz.descent import code, figures, line_fit
+from dlviz.descent import engine as descent
+from dlviz.descent.engine import (
+    CURVES,
+    FIT_LEARNING_RATES,
+    FIT_SPEEDS,
+    LEARNING_RATES,
+    OPTIMIZERS,
+    PARTS,
+    DescentSettings,
+)
 
 NAME = "descent"
 LOSS_CHART_CEILING = 1e30  # the 1-D loss chart leaves out larger values (a run-away path's last steps)
@@ -113,7 +123,7 @@ def one_dimension(s: DescentSettings) -> None:
         grid, curve.f(grid), path.x, path.y, step, curve.df, title=curve.label, animate=True, projector=projector),
         key="gd.chart.curve")  # fmt: skip
     above = path.y - descent.minimum_value(curve)
-    ui.chart(loss_col.empty(), figures.curves_figure(
+    ui.chart(loss_col.empty(), charts.curves_figure(
         {"y − its minimum": _chartable(np.maximum(above[1:], 1e-16))}, title="Loss against step", y_title="y − minimum",
         log_y=True, x_title="step", projector=projector), key="gd.chart.loss")  # fmt: skip
     figure_col.markdown(
@@ -132,7 +142,7 @@ def one_dimension(s: DescentSettings) -> None:
         number = st.column_config.NumberColumn(format="%.6g")
         st.dataframe(table, hide_index=True, width="stretch", column_config={"x": number, "y": number, "dy/dx": number})
 
-    ui.code_panel(codegen.descent_loop_program(curve, s.x0, s.lr, s.steps), title="The course's loop in Python")
+    ui.code_panel(code.descent_loop_program(curve, s.x0, s.lr, s.steps), title="The course's loop in Python")
 
 
 # --- two dimensions ---------------------------------------------------------------------------
@@ -195,7 +205,7 @@ def neuron(s: DescentSettings) -> None:
     if data.scaled:
         predict_col.caption(f"With scaling on, a new input is scaled the same way: (x − {_num(data.low)}) / "
                             f"({_num(data.high)} − {_num(data.low)}) before it reaches the neuron.")  # fmt: skip
-    ui.code_panel(codegen.line_fit_program(data, s.fit_data, s.fit_slope, s.fit_noise, s.fit_loss, s.fit_lr,
+    ui.code_panel(code.line_fit_program(data, s.fit_data, s.fit_slope, s.fit_noise, s.fit_loss, s.fit_lr,
                                            s.fit_epochs))  # fmt: skip
 
     asks = sorted({*data.asks, float(state["gd.fit.ask"])})
@@ -218,7 +228,7 @@ def neuron(s: DescentSettings) -> None:
             ws, bs, surface, {"SGD": np.asarray(run.weights)}, len(run.weights), log_contours=True,
             title=f"{line_fit.LOSSES[s.fit_loss]} over (w, b)", axis_titles=("w", "b"), equal_axes=False,
             projector=projector), key=f"gd.chart.weights.{cycle}")  # fmt: skip
-        ui.chart(loss_chart, figures.curves_figure(
+        ui.chart(loss_chart, charts.curves_figure(
             {"after the epoch (the w, b shown)": _chartable(run.end_losses()[1:]),
              "during the epoch (Keras's history)": run.history.loss},
             title="Loss", y_title="loss", log_y=True, projector=projector), key=f"gd.chart.fitloss.{cycle}")  # fmt: skip

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dlviz import catalog, ui
+from dlviz import ui
+from dlviz.core import catalog
 
 ui.use_navigation()
 st.title("dlviz: deep learning you can touch")

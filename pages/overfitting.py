@@ -3,9 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from dlviz import codegen, figures, pacing, ui
-from dlviz import overfitting as of
-from dlviz.overfitting import OverfitRace, OverfittingSettings
+from dlviz import ui
+from dlviz.core import charts, pacing
+from dlviz.overfitting import code, figures
+from dlviz.overfitting import engine as of
+from dlviz.overfitting.engine import OverfitRace, OverfittingSettings
 
 NAME = "overfitting"
 state = st.session_state
@@ -34,7 +36,9 @@ if not regression:
     side.toggle("Show the validation points", key=field("show_val"), help="The maps show the training points only.")
 seed_col, regen_col = side.columns([2, 1], vertical_alignment="bottom")
 seed_col.number_input("Seed", 0, 99_999, key=field("seed"))
-regen_col.button("", icon=":material/refresh:", on_click=regenerate, help="New random data (the next seed).", width="stretch")
+regen_col.button(
+    "", icon=":material/refresh:", on_click=regenerate, help="New random data (the next seed).", width="stretch"
+)
 
 side.header("Capacity (both networks)")
 side.select_slider("Neurons per layer (wider)", of.WIDTHS, key=field("width"))
@@ -102,7 +106,7 @@ if settings.dropout > 0:
 else:
     st.info("Set a **dropout rate** for the regularized copy to see which units it switches off each step.")
 diagram = st.empty()
-ui.code_panel(codegen.overfitting_program(settings), title="Keras code for both networks")
+ui.code_panel(code.overfitting_program(settings), title="Keras code for both networks")
 
 
 def describe(run: of.Contestant) -> str:
@@ -132,7 +136,7 @@ def draw(cycle: int) -> None:
                                                np.sin(1.5 * race.axis), outputs[name], projector=projector)  # fmt: skip
         else:
             shown = split if s.show_val else None
-            picture = figures.boundary_figure(
+            picture = charts.boundary_figure(
                 race.axis, outputs[name], split.x_train, split.y_train,
                 shown.x_val if shown else np.zeros((0, 2)), shown.y_val if shown else np.zeros(0),
                 projector=projector,

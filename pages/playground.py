@@ -2,8 +2,11 @@
 
 import streamlit as st
 
-from dlviz import codegen, datasets, figures, models, pacing, ui
-from dlviz.playground import (
+from dlviz import ui
+from dlviz.core import charts, datasets, models, pacing
+from dlviz.core.settings import replace
+from dlviz.playground import code, figures
+from dlviz.playground.engine import (
     LEARNING_RATES,
     MAX_EPOCHS,
     MAX_LAYERS,
@@ -12,7 +15,6 @@ from dlviz.playground import (
     PlaygroundRun,
     PlaygroundSettings,
 )
-from dlviz.settings import replace
 
 NAME = "playground"
 state = st.session_state
@@ -34,7 +36,9 @@ side.slider("Noise (%)", 0, 50, step=5, key=field("noise"))
 side.slider("Training share (%)", 10, 90, step=10, key=field("train_pct"), help="The rest is validation data.")
 seed_col, regen_col = side.columns([2, 1], vertical_alignment="bottom")
 seed_col.number_input("Seed", 0, 99_999, key=field("seed"))
-regen_col.button("", icon=":material/refresh:", on_click=regenerate, help="New random data (the next seed).", width="stretch")
+regen_col.button(
+    "", icon=":material/refresh:", on_click=regenerate, help="New random data (the next seed).", width="stretch"
+)
 side.multiselect(
     "Input features", list(datasets.FEATURES), format_func=lambda k: datasets.FEATURES[k].label, key=field("features")
 )
@@ -45,7 +49,9 @@ layers, activations = [], []
 for i in range(depth):
     units_col, act_col = side.columns(2)
     units = saved.layers[i] if i < len(saved.layers) else 4
-    layers.append(units_col.number_input(f"Layer {i + 1} neurons", 1, MAX_UNITS, key=ui.initial(f"pg.units.{i}", units)))
+    layers.append(
+        units_col.number_input(f"Layer {i + 1} neurons", 1, MAX_UNITS, key=ui.initial(f"pg.units.{i}", units))
+    )
     activations.append(
         act_col.selectbox(
             f"Layer {i + 1} activation",
@@ -69,7 +75,12 @@ side.select_slider(
 )
 side.slider("Batch size", 1, 64, key=field("batch"))
 side.number_input(
-    "Epoch budget", 0, MAX_EPOCHS, step=100, key=field("epochs"), help=f"0 trains until you pause (at most {MAX_EPOCHS:,})."
+    "Epoch budget",
+    0,
+    MAX_EPOCHS,
+    step=100,
+    key=field("epochs"),
+    help=f"0 trains until you pause (at most {MAX_EPOCHS:,}).",
 )
 side.select_slider("Speed", list(pacing.SPEEDS), format_func=pacing.SPEEDS.get, key=field("speed"),
                    help="Epochs per second while playing. Slow it down to talk the room through the boundary forming.")  # fmt: skip
@@ -77,7 +88,9 @@ side.select_slider("Speed", list(pacing.SPEEDS), format_func=pacing.SPEEDS.get, 
 ui.sidebar_hint()
 controls = st.container()
 network_col, boundary_col = st.columns([3, 2])
-boundary_col.toggle("Discretize output", key=field("discrete"), help="Show the 0/1 decision instead of the probability.")
+boundary_col.toggle(
+    "Discretize output", key=field("discrete"), help="Show the 0/1 decision instead of the probability."
+)
 
 settings = ui.read_settings(PlaygroundSettings, "pg", saved, layers=tuple(int(n) for n in layers),
                             activations=tuple(activations)).repaired()  # fmt: skip
@@ -97,7 +110,7 @@ boundary_chart = boundary_col.empty()
 loss_col, accuracy_col = st.columns(2) if not settings.regression else (st.container(), None)
 loss_chart = loss_col.empty()
 accuracy_chart = accuracy_col.empty() if accuracy_col else None
-ui.code_panel(codegen.playground_program(settings))
+ui.code_panel(code.playground_program(settings))
 
 
 def draw(cycle: int) -> None:
@@ -116,15 +129,15 @@ def draw(cycle: int) -> None:
         [datasets.FEATURES[k].label for k in s.features], [*s.layers, 1], snap.weights, snap.node_images,
         activations=[*s.activations, outputs], projector=projector), key=f"pg.net.{cycle}")  # fmt: skip
     split = run.split
-    ui.chart(boundary_chart, figures.boundary_figure(
+    ui.chart(boundary_chart, charts.boundary_figure(
         snap.axis, snap.output, split.x_train, split.y_train, split.x_val, split.y_val,
         regression=s.regression, discrete=s.discrete, projector=projector), key=f"pg.boundary.{cycle}")  # fmt: skip
     losses = {"training loss": h.loss, "validation loss": h.val_loss}
-    ui.chart(loss_chart, figures.curves_figure(losses, title="Loss", y_title="loss", projector=projector),
+    ui.chart(loss_chart, charts.curves_figure(losses, title="Loss", y_title="loss", projector=projector),
              key=f"pg.loss.{cycle}")  # fmt: skip
     if accuracy_chart is not None:
         accuracy = {"training accuracy": h.accuracy, "validation accuracy": h.val_accuracy}
-        ui.chart(accuracy_chart, figures.curves_figure(accuracy, title="Accuracy", y_title="accuracy",
+        ui.chart(accuracy_chart, charts.curves_figure(accuracy, title="Accuracy", y_title="accuracy",
                  fraction=True, projector=projector), key=f"pg.accuracy.{cycle}")  # fmt: skip
 
 
@@ -133,5 +146,6 @@ live.play(
     diverged=f"the loss is no longer a finite number. The learning rate {settings.lr:g} is too large for this "
     f"network; pick a smaller one (try {max(settings.lr / 10, 0.00001):g}) and press Reset.",
     budget=f"Trained {MAX_EPOCHS:,} epochs, the longest run a session may train here. Reset to start again."
-    if settings.budget >= MAX_EPOCHS else None,
+    if settings.budget >= MAX_EPOCHS
+    else None,
 )

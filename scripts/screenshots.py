@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dlviz.bench import browser, main_area, streamlit_server, wait_drawn  # noqa: E402
+from dlviz.tools.serve import browser, main_area, streamlit_server, wait_drawn  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -17,18 +17,35 @@ SEVEN = [(70, 50), (210, 50), (120, 245)]
 SHOTS = [
     ("home.png", "/", (1400, 900), 0, None),
     ("playground.png", "/playground?data=circle&layers=4,3&activations=tanh,tanh&epochs=300", (1600, 1000), 300, None),
-    ("playground-projector.png", "/playground?projector=1&data=spiral&noise=10&features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
-     "&layers=8,8,6&activations=tanh,tanh,tanh&optimizer=adam&lr=0.01&epochs=400", (1920, 1080), 400, None),
+    (
+        "playground-projector.png",
+        "/playground?projector=1&data=spiral&noise=10&features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
+        "&layers=8,8,6&activations=tanh,tanh,tanh&optimizer=adam&lr=0.01&epochs=400",
+        (1920, 1080),
+        400,
+        None,
+    ),
     ("playground-phone.png", "/playground?epochs=200", (390, 844), 200, None),
     ("gradient-descent.png", "/gradient_descent?lr=0.4", (1600, 1000), 0, None),
     ("building-blocks.png", "/building_blocks?part=activations", (1600, 1000), 0, None),
-    ("gradient-descent-neuron.png", "/gradient_descent?part=neuron&fit_scale=1&fit_lr=0.3&fit_epochs=300",
-     (1600, 1000), 300, None),
+    (
+        "gradient-descent-neuron.png",
+        "/gradient_descent?part=neuron&fit_scale=1&fit_lr=0.3&fit_epochs=300",
+        (1600, 1000),
+        300,
+        None,
+    ),
     ("overfitting.png", "/overfitting", (1600, 1000), 400, None),
     ("overfitting-projector.png", "/overfitting?projector=1&epochs=300", (1920, 1080), 300, None),
     ("overfitting-phone.png", "/overfitting?epochs=150", (390, 844), 150, None),
     ("convolution.png", "/convolution?relu=1&pool=max", (1600, 1000), 0, None),
-    ("convolution-projector.png", "/convolution?projector=1&image=astronaut.png&relu=1&pool=max", (1920, 1080), 0, None),
+    (
+        "convolution-projector.png",
+        "/convolution?projector=1&image=astronaut.png&relu=1&pool=max",
+        (1920, 1080),
+        0,
+        None,
+    ),
     ("convolution-phone.png", "/convolution?relu=1", (390, 844), 0, None),
     ("convolution-walk.png", "/convolution?part=walk", (1600, 1000), 0, None),
     ("convolution-learned.png", "/convolution?part=learned&image=coffee.png", (1600, 1000), 0, None),

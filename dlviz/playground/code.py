@@ -1,0 +1,92 @@
+"""The runnable Keras program for the Playground, written from the same settings the page builds its model from.
+
+The data generators are copied from ``dlviz.core.datasets`` by source, so the program draws the same points.
+"""
+
+from __future__ import annotations
+
+from dlviz.core import datasets
+from dlviz.core.keras_code import number_literal, optimizer_code
+from dlviz.playground.engine import PlaygroundSettings
+
+
+def regularizer_code(kind: str, rate: float) -> str:
+    if kind == "none" or rate == 0:
+        return ""
+    return f", kernel_regularizer=keras.regularizers.{kind.upper()}({number_literal(rate)})"
+
+
+def dense_stack(s: PlaygroundSettings) -> list[str]:
+    """The ``keras.Sequential`` layer lines for the Playground's network."""
+    reg = regularizer_code(s.regularization, s.reg_rate)
+    lines = [f"keras.Input(shape=({len(s.features)},)),"]
+    for units, activation in zip(s.layers, s.activations, strict=True):
+        lines.append(f'keras.layers.Dense({units}, activation="{activation}"{reg}),')
+        if s.dropout > 0:
+            lines.append(f"keras.layers.Dropout({number_literal(s.dropout)}),")
+    output = "linear" if s.regression else "sigmoid"
+    lines.append(f'keras.layers.Dense(1, activation="{output}"{reg}),')
+    return lines
+
+
+def features_function(keys: tuple[str, ...]) -> str:
+    columns = ", ".join(datasets.FEATURES[k].expression for k in keys)
+    names = ", ".join(datasets.FEATURES[k].label for k in keys)
+    return (
+        "def features(points):\n"
+        f'    """The network\'s inputs: {names}."""\n'
+        "    x1, x2 = points[:, 0], points[:, 1]\n"
+        f"    return np.column_stack([{columns}])\n"
+    )
+
+
+def playground_program(s: PlaygroundSettings, epochs: int | None = None) -> str:
+    dataset = datasets.DATASETS[s.data]
+    n_train = datasets.train_count(s.points, s.train_pct / 100)
+    epochs = epochs if epochs is not None else (s.epochs or 1000)
+    shape = "-".join(str(n) for n in s.layers) or "no hidden layer"
+    layers = "\n".join("    " + line for line in dense_stack(s))
+    if s.regression:
+        loss, metrics, report = '"mse"', "", "val_loss"
+    else:
+        loss, metrics, report = '"binary_crossentropy"', '\n    metrics=["accuracy"],', "val_accuracy"
+    return f'''"""{dataset.label} learned by a {shape} network: the Playground's settings as a Keras program."""
+import numpy as np
+from tensorflow import keras
+
+SEED = {s.seed}
+EPOCHS = {epochs}
+
+
+{dataset.source()}
+
+{features_function(s.features)}
+
+# Data: {s.points} points with {s.noise}% noise, {s.train_pct}% of them for training
+rng = np.random.default_rng(SEED)
+points, labels = {s.data}({s.points}, {number_literal(s.noise / 100)}, rng)
+order = rng.permutation(len(points))
+points, labels = points[order], labels[order]
+x_train, y_train = features(points[:{n_train}]), labels[:{n_train}]
+x_val, y_val = features(points[{n_train}:]), labels[{n_train}:]
+
+# Model: the same seed gives the same starting weights as the dashboard
+keras.utils.set_random_seed(SEED)
+model = keras.Sequential([
+{layers}
+])
+model.compile(
+    optimizer={optimizer_code(s.optimizer, s.lr)},
+    loss={loss},{metrics}
+)
+model.summary()
+
+history = model.fit(
+    x_train, y_train,
+    batch_size={s.batch},
+    epochs=EPOCHS,
+    validation_data=(x_val, y_val),
+    verbose=2,
+)
+print("final {report}:", round(history.history["{report}"][-1], 4))
+'''

@@ -1,0 +1,189 @@
+"""The Playground: settings, and one participant's network in training.
+
+``PlaygroundSettings`` is the page's whole state as it appears in a shared
+link. ``PlaygroundRun`` owns the data, the Keras model and its trainer for
+one participant; the page keeps it in the session and asks it for pictures.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from tensorflow import keras
+
+from dlviz.core import datasets, models, pacing
+from dlviz.core.settings import choice, choices, flag, number, numbers, replace
+from dlviz.core.training import History, Probe, Trainer
+
+GRID = 100  # decision-boundary resolution, as TensorFlow Playground
+THUMB_STEP = 5  # node pictures use every 5th grid point: 20 x 20
+MAX_EPOCHS = 10_000  # a run never goes past this, budget or not
+MAX_LAYERS, MAX_UNITS = 6, 16  # the largest network a session may build
+REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+@dataclass(frozen=True)
+class PlaygroundSettings:
+    data: str = choice("xor", datasets.DATASETS)
+    points: int = number(500, 50, 1000)
+    noise: int = number(0, 0, 50)
+    train_pct: int = number(50, 10, 90)
+    seed: int = number(0, 0, 99_999)
+    features: tuple[str, ...] = choices(("x1", "x2"), datasets.FEATURES, min_len=1, max_len=7)
+    layers: tuple[int, ...] = numbers((4, 2), 1, MAX_UNITS, max_len=MAX_LAYERS)
+    activations: tuple[str, ...] = choices(("tanh", "tanh"), models.ACTIVATIONS, max_len=MAX_LAYERS)
+    regularization: str = choice("none", models.REGULARIZERS)
+    reg_rate: float = number(0.0, 0.0, 10.0)
+    dropout: float = number(0.0, 0.0, 0.9)
+    optimizer: str = choice("sgd", models.OPTIMIZERS)
+    lr: float = number(0.03, 0.00001, 10.0)
+    batch: int = number(10, 1, 64)
+    epochs: int = number(1000, 0, MAX_EPOCHS)  # 0: until paused (at most MAX_EPOCHS)
+    # TensorFlow Playground's pace: a room sees the boundary form (XOR in 1-2 s) before the run is over.
+    speed: str = choice("50", pacing.SPEEDS)
+    discrete: bool = flag(False)
+
+    def repaired(self) -> PlaygroundSettings:
+        """Make the parts agree: one activation per layer, each feature once."""
+        acts = self.activations[: len(self.layers)]
+        acts += (acts[-1] if acts else "tanh",) * (len(self.layers) - len(acts))
+        unique = tuple(dict.fromkeys(self.features))
+        if acts == self.activations and unique == self.features:
+            return self
+        return replace(self, activations=acts, features=unique)
+
+    @property
+    def regression(self) -> bool:
+        return datasets.DATASETS[self.data].regression
+
+    @property
+    def budget(self) -> int:
+        return self.epochs or MAX_EPOCHS
+
+    def network_key(self) -> tuple:
+        """What the compiled network depends on: sessions whose settings agree here share its compiled code."""
+        return (len(self.features), self.layers, self.activations, self.regularization, self.reg_rate, self.dropout,
+                self.optimizer, self.regression)  # fmt: skip
+
+    def model_key(self) -> tuple:
+        """What the model and data depend on; when it changes, training starts again.
+
+        The learning rate, batch size and epoch budget can change mid-run, as
+        in TensorFlow Playground.
+        """
+        return (
+            self.data, self.points, self.noise, self.train_pct, self.seed, self.features,
+            self.layers, self.activations, self.regularization, self.reg_rate, self.dropout,
+            self.optimizer,
+        )  # fmt: skip
+
+
+def make_split(s: PlaygroundSettings) -> datasets.Split:
+    return datasets.make(s.data, s.points, s.noise / 100, s.train_pct / 100, s.seed)
+
+
+def build_model(s: PlaygroundSettings):
+    model = models.mlp(
+        len(s.features),
+        s.layers,
+        s.activations,
+        regression=s.regression,
+        regularization=s.regularization,
+        reg_rate=s.reg_rate,
+        dropout=s.dropout,
+        seed=s.seed,
+    )
+    models.compile_for(model, s.optimizer, s.lr, s.regression)
+    return model
+
+
+@dataclass
+class Snapshot:
+    """What the page draws for the network's current weights."""
+
+    axis: np.ndarray  # grid coordinates
+    output: np.ndarray  # (GRID, GRID) prediction over the plane
+    node_images: list[np.ndarray]  # per column (inputs, hidden..., output): (n, h, w) in [0, 1]
+    weights: list[np.ndarray]  # Dense kernels, (n_in, n_out)
+
+
+@dataclass
+class PlaygroundRun:
+    settings: PlaygroundSettings
+    split: datasets.Split = field(init=False)
+    trainer: Trainer = field(init=False)
+
+    def __post_init__(self):
+        # A click can start a new script run while the old one is still inside
+        # train(); one run at a time touches the weights.
+        self._lock = threading.RLock()
+        s = self.settings
+        self.split = make_split(s)
+        self.model = build_model(s)
+        self.trainer = Trainer(
+            self.model,
+            datasets.features(self.split.x_train, s.features),
+            self.split.y_train,
+            datasets.features(self.split.x_val, s.features),
+            self.split.y_val,
+            batch_size=s.batch,
+            seed=s.seed,
+            classify=not s.regression,
+            share=s.network_key(),
+        )
+        self.axis, grid_points = datasets.grid(GRID)
+        grid_inputs = datasets.features(grid_points, s.features)
+        self._probe = Probe(self.model, grid_inputs, share=s.network_key())
+        thumbs = grid_inputs.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP]
+        scale = np.abs(thumbs).max(axis=(0, 1))
+        self._input_images = np.moveaxis(thumbs / np.where(scale > 0, scale, 1) / 2 + 0.5, -1, 0)
+
+    @property
+    def epoch(self) -> int:
+        return self.trainer.epoch
+
+    @property
+    def history(self) -> History:
+        return self.trainer.history
+
+    @property
+    def diverged(self) -> bool:
+        return self.trainer.diverged
+
+    def adopt(self, s: PlaygroundSettings) -> None:
+        """Take the settings that may change mid-run (learning rate, batch size, budget)."""
+        with self._lock:
+            self._adopt(s)
+
+    def _adopt(self, s: PlaygroundSettings) -> None:
+        if s.lr != self.settings.lr:
+            self.trainer.learning_rate = s.lr
+        self.trainer.batch_size = s.batch
+        self.settings = s
+
+    def train(self, epochs: int) -> int:
+        with self._lock:
+            epochs = max(0, min(epochs, self.settings.budget - self.epoch))
+            return len(self.trainer.run(epochs))
+
+    @property
+    def budget(self) -> int:
+        return self.settings.budget
+
+    @property
+    def finished(self) -> bool:
+        return self.diverged or self.epoch >= self.settings.budget
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            outputs = self._probe()
+            weights = [keras.ops.convert_to_numpy(layer.kernel) for layer in self.model.layers
+                       if isinstance(layer, keras.layers.Dense)]  # fmt: skip
+        thumbs = [o.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP] for o in outputs]
+        hidden = [np.clip(t, -1, 1) / 2 + 0.5 for t in thumbs[:-1]]
+        last = thumbs[-1] if not self.settings.regression else np.clip(thumbs[-1], -1, 1) / 2 + 0.5
+        images = [self._input_images] + [np.moveaxis(t, -1, 0) for t in [*hidden, last]]
+        return Snapshot(self.axis, outputs[-1].reshape(GRID, GRID), images, weights)

@@ -1,0 +1,57 @@
+"""The only part of dlviz that imports streamlit: widgets, the live controller and the workarounds."""
+
+from dlviz.ui.live import LiveControls, on_click, play_controls
+from dlviz.ui.patches import (
+    CANVAS_COMPONENT,
+    CANVAS_TOOLBAR_CSS,
+    canvas_toolbar_css,
+    keep_keras_state,
+    quick_canvas,
+    quick_canvas_patch,
+    use_navigation,
+)
+from dlviz.ui.widgets import (
+    NARROW_PX,
+    PROJECTOR_KEY,
+    chart,
+    code_panel,
+    fields,
+    initial,
+    page_settings,
+    page_start,
+    part_tabs,
+    plain,
+    projector,
+    projector_toggle,
+    read_settings,
+    save_settings,
+    sidebar_hint,
+)
+
+__all__ = [
+    "CANVAS_COMPONENT",
+    "CANVAS_TOOLBAR_CSS",
+    "LiveControls",
+    "NARROW_PX",
+    "PROJECTOR_KEY",
+    "canvas_toolbar_css",
+    "chart",
+    "code_panel",
+    "fields",
+    "initial",
+    "keep_keras_state",
+    "on_click",
+    "page_settings",
+    "page_start",
+    "part_tabs",
+    "plain",
+    "play_controls",
+    "projector",
+    "projector_toggle",
+    "quick_canvas",
+    "quick_canvas_patch",
+    "read_settings",
+    "save_settings",
+    "sidebar_hint",
+    "use_navigation",
+]

@@ -1,0 +1,98 @@
+"""The one Play / Pause / Step / Reset controller for every page that trains live (``dlviz.core.live``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from dlviz.core import live, pacing
+
+
+def on_click(state_key: str, value: Any) -> Callable[[], None]:
+    def set_state() -> None:
+        st.session_state[state_key] = value
+
+    return set_state
+
+
+def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str = "Train one epoch."):
+    """Play/Pause, Step and Reset for a training run, with a status line beside them (returned, empty).
+
+    The buttons set ``prefix.running``, ``prefix.step`` and ``prefix.reset`` in the session; their keys are
+    ``prefix.play``, ``prefix.stepper`` and ``prefix.resetter``.
+    """
+    play_col, step_col, reset_col, status_col = st.columns([1, 1, 1, 4], vertical_alignment="center")
+    play_col.button("Pause" if running else "Play", icon=":material/pause:" if running else ":material/play_arrow:",
+                    type="primary", on_click=on_click(f"{prefix}.running", not running), disabled=finished,
+                    width="stretch", key=f"{prefix}.play")  # fmt: skip
+    step_col.button("Step", icon=":material/skip_next:", on_click=on_click(f"{prefix}.step", True),
+                    disabled=running or finished, width="stretch", help=step_help, key=f"{prefix}.stepper")  # fmt: skip
+    reset_col.button("Reset", icon=":material/replay:", on_click=on_click(f"{prefix}.reset", True), width="stretch",
+                     key=f"{prefix}.resetter")  # fmt: skip
+    return status_col.empty()
+
+
+class LiveControls:
+    """The one Play / Pause / Step / Reset controller for every page that trains live (``dlviz.core.live``).
+
+    Build it with the page's settings and a factory; it keeps the run in ``prefix.run``, starts a new run
+    when ``key(settings)`` changes or Reset is pressed, lets the run adopt other changes, and trains one
+    epoch on Step. ``controls()`` draws the buttons with a status line and a notice below them; ``play(draw)``
+    draws the run (``draw(cycle)``, where ``cycle`` keeps element keys unique per frame), then while playing
+    trains in paced turns and redraws after each, and ends with a rerun that shows the buttons paused.
+    """
+
+    def __init__(self, prefix: str, settings: Any, make: Callable[[Any], live.LiveRun], *,
+                 key: Callable[[Any], Any] = live.model_key, speed: str = "max", most: int = 500) -> None:  # fmt: skip
+        state = st.session_state
+        self.prefix, self.speed, self.most = prefix, speed, most
+        self.run, restarted = live.current_run(state.get(f"{prefix}.run"), settings, make, key=key,
+                                               reset=state.pop(f"{prefix}.reset", False))  # fmt: skip
+        state[f"{prefix}.run"] = self.run
+        if restarted:
+            state[f"{prefix}.running"] = False
+        if state.pop(f"{prefix}.step", False) and not self.run.finished:
+            self.run.train(1)
+        self.running = bool(state.get(f"{prefix}.running", False)) and not self.run.finished
+        self.status = self.notice = None
+
+    def controls(self, step_help: str = "Train one epoch.") -> None:
+        self.status = play_controls(self.prefix, running=self.running, finished=self.run.finished,
+                                    step_help=step_help)  # fmt: skip
+        self.notice = st.empty()
+
+    def play(self, draw: Callable[[int], None], *, diverged: str = "", budget: str | None = None,
+             starting: str = "compiling the network…") -> None:  # fmt: skip
+        """``diverged``: what to do about it (after "Training diverged at epoch N: ..."); ``budget``: the notice
+        when the run reached its budget (a default one when None, none when "")."""
+
+        def frame(cycle: int) -> None:
+            draw(cycle)
+            self._notices(diverged, budget)
+
+        frame(0)
+        if not self.running:
+            return
+        # A click anywhere reruns the script, which stops this loop at its next st.* call;
+        # the run itself lives in the session, so nothing is lost.
+        run, pace, cycle = self.run, pacing.Pace(most=self.most, rate=pacing.per_second(self.speed)), 0
+        if run.epoch == 0 and starting and self.status is not None:
+            self.status.markdown(f"**Epoch 0** · {starting}")
+        while not run.finished:
+            pace.step(run.train)  # waits its turn when many sessions train at once
+            cycle += 1
+            frame(cycle)
+        st.session_state[f"{self.prefix}.running"] = False
+        st.rerun()
+
+    def _notices(self, diverged: str, budget: str | None) -> None:
+        if self.notice is None:
+            return
+        run = self.run
+        if run.diverged and diverged:
+            self.notice.error(f"Training diverged at epoch {run.epoch}: {diverged}", icon=":material/warning:")
+        elif not run.diverged and run.epoch >= run.budget and budget != "":
+            self.notice.success(budget or f"Reached the epoch budget ({run.budget:,}). Raise it to train further, "
+                                "or Reset.")  # fmt: skip

@@ -1,0 +1,86 @@
+"""The Playground in a real browser: Debian's chromium, driven by Playwright, against `streamlit run`."""
+
+import re
+
+import pytest
+
+from dlviz.tools.serve import browser, main_area, read_epoch, streamlit_server
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture
+def page():
+    with browser(1400, 900) as p:
+        yield p
+
+
+def test_play_makes_the_epoch_counter_rise_without_errors(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(server + "/playground?epochs=0")  # until paused
+    main = main_area(page)
+    expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+    main.get_by_role("button", name="Play").click()
+    expect(main).to_contain_text(re.compile(r"Epoch [1-9]\d*"), timeout=60_000)
+    first = read_epoch(page)
+    expect(main).not_to_contain_text(f"Epoch {first} ·", timeout=30_000)
+    assert read_epoch(page) > first
+    main.get_by_role("button", name="Pause").click()
+    expect(main.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
+    expect(main.locator('[data-testid="stException"]')).to_have_count(0)
+    expect(main.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
+    expect(main.locator(".js-plotly-plot")).to_have_count(4)
+
+
+def test_phone_sized_window_shows_the_page(server):
+    from playwright.sync_api import expect
+
+    with browser(390, 844) as phone:
+        phone.goto(server + "/playground")
+        main = main_area(phone)
+        expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"the page scrolls sideways on a phone ({width} px)"
+        # The settings are folded away with the sidebar: the page says where they are.
+        expect(main.get_by_test_id("dlvizSidebarHint")).to_be_visible()
+        expect(main.get_by_test_id("dlvizSidebarHint")).to_contain_text("Settings")
+
+
+def test_the_sidebar_hint_is_hidden_where_the_sidebar_is_open(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(server + "/playground")
+    main = main_area(page)
+    expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+    expect(page.get_by_test_id("stSidebar").get_by_text("Data set")).to_be_visible()
+    expect(main.get_by_test_id("dlvizSidebarHint")).to_be_hidden()
+
+
+def test_projector_mode_fits_the_page_names_and_enlarges_the_controls(server):
+    """The back row reads the navigation and the chosen values, not only the labels (all from Streamlit's DOM:
+    this fails if an upgrade renames what the projector style relies on)."""
+    from playwright.sync_api import expect
+
+    with browser(1920, 1080) as wall:
+        wall.goto(server + "/playground?projector=1")
+        main = main_area(wall)
+        expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+        side = wall.get_by_test_id("stSidebar")
+        expect(side.get_by_text("Data set")).to_be_visible()
+        names = side.get_by_test_id("stSidebarNavLink")
+        assert names.count() >= 7
+        cut = names.evaluate_all("links => links.map(a => a.querySelector('p')).filter(p => p.scrollWidth > p.clientWidth)"
+                                 ".map(p => p.textContent)")  # fmt: skip
+        assert cut == [], f"page names cut off: {cut}"
+        toggle = side.get_by_text("Projector mode")
+        line = float(toggle.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+        assert toggle.bounding_box()["height"] < 1.5 * line, "the Projector mode label wraps"
+        value_px = side.locator('[data-testid="stSelectbox"] input').first.evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
+        assert value_px >= 20, f"chosen values stay small ({value_px} px)"

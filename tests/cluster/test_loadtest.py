@@ -1,0 +1,66 @@
+"""The load generator's short run: a few real sessions follow the workshop script against `streamlit run`."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from dlviz.tools import loadtest
+from dlviz.tools.serve import streamlit_process
+
+
+@pytest.fixture(scope="module")
+def short_run():
+    with streamlit_process(extra=["--server.fileWatcherType", "none"]) as (url, pid):
+        with loadtest.MemoryWatch([pid]) as memory:
+            report = asyncio.run(loadtest.workshop(url, sessions=3, seconds=30, ramp=2, train_seconds=4))
+        yield report, memory
+
+
+def test_a_short_workshop_has_no_errors_and_loses_no_session(short_run):
+    report, _ = short_run
+    assert report.errors == [] and report.lost == 0
+    assert report.sessions_done == 3
+
+
+def test_every_part_of_the_script_ran_and_answered(short_run):
+    report, memory = short_run
+    kinds = set(report.latencies)
+    assert {"open the home page", "switch page"} <= kinds
+    assert kinds & {"Play to first epoch", "draw a digit", "change the filter"}  # each session reached a page
+    assert report.latencies and all(report.latencies.values())
+    for kind, values in report.latencies.items():
+        assert all(v == v and v > 0 for v in values), kind  # every interaction got an answer (no NaN)
+    drawn = len(report.latencies.get("draw a digit", []))
+    assert report.digits_read == drawn and report.digits_right >= 0.9 * drawn
+    trained = "Play to first epoch" in kinds
+    assert (len(report.epochs_per_s) > 0) == trained and all(rate > 0 for rate in report.epochs_per_s)
+    assert memory.peak > 100  # MB: the watch read the server's memory
+
+
+def test_a_widget_value_is_encoded_as_the_browser_sends_it():
+    from dlviz.tools.wsclient import Widget, widget_state
+
+    class Slider:
+        options = []
+
+    assert list(widget_state(Widget("slider", "id", "Noise", "", Slider()), 25).double_array_value.data) == [25.0]
+    toggle = widget_state(Widget("checkbox", "id", "ReLU", "", None), True)
+    assert toggle.WhichOneof("value") == "bool_value" and toggle.bool_value
+    canvas = widget_state(Widget("bidi_component", "id", "canvas", "f", None), {"drawing": {"data": None}})
+    assert canvas.json_value == '{"drawing": {"data": null}}'
+
+
+def test_warming_a_server_opens_every_page_of_the_navigation():
+    from dlviz.core import catalog
+
+    with streamlit_process(extra=["--server.fileWatcherType", "none"]) as (url, _):
+        seconds = asyncio.run(loadtest.warm(url))
+    expected = {"home"} | {Path(p.path).stem for p in catalog.every_page()[1:]}
+    assert set(seconds) == expected and all(s > 0 for s in seconds.values())
+
+
+def test_the_load_generator_knows_the_playgrounds_longest_run():
+    from dlviz.playground import engine as playground
+
+    assert loadtest.LONGEST_RUN == playground.MAX_EPOCHS

@@ -1,0 +1,195 @@
+"""Headless tests of the home page and the Playground with Streamlit's AppTest."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYGROUND = "pages/playground.py"
+
+
+def open_app(**params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
+
+
+def open_playground(**params) -> AppTest:
+    at = open_app(**params)
+    at.run()
+    at.switch_page(PLAYGROUND).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def epoch(at: AppTest) -> int:
+    texts = [m.value for m in at.markdown]
+    found = [int(m.group(1)) for t in texts if (m := re.search(r"\*\*Epoch (\d+)\*\*", t))]
+    assert found, texts
+    return found[-1]
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_home_page_introduces_every_page():
+    at = open_app()
+    at.run()
+    assert not at.exception
+    assert any("decision boundary" in c.value for c in at.caption)
+    from dlviz.core import catalog
+
+    expected = [page.title for pages in catalog.TOPICS.values() for page in pages]
+    assert "Building blocks" in expected and "Digits" in expected
+    assert [link.proto.label for link in at.get("page_link")] == expected
+
+
+def test_playground_loads_with_charts_and_code():
+    at = open_playground()
+    assert epoch(at) == 0
+    assert len(charts(at)) == 4  # network, boundary, loss, accuracy
+    code = [c.value for c in at.code]
+    assert any("keras.Sequential" in c and "from tensorflow import keras" in c for c in code)
+
+
+def test_the_charts_before_training_have_possible_axes():
+    """Epoch 0: no loss below 0, no accuracy above 100% (plotly's empty default was -1 to 4)."""
+    at = open_playground()
+    by_title = {c["layout"].get("title", {}).get("text"): c["layout"] for c in charts(at)}
+    assert by_title["Loss"]["yaxis"]["range"] == [0, 1] and by_title["Loss"]["xaxis"]["range"] == [0, 10]
+    low, high = by_title["Accuracy"]["yaxis"]["range"]
+    assert low == 0 and 1 <= high <= 1.05 and by_title["Accuracy"]["yaxis"]["tickformat"] == ".0%"
+    button(at, "Step").click().run()
+    accuracy = next(c["layout"] for c in charts(at) if c["layout"].get("title", {}).get("text") == "Accuracy")
+    assert accuracy["yaxis"]["range"] == [low, high]  # accuracy keeps its 0-100% axis while training
+
+
+def test_the_pace_is_a_setting_in_the_link():
+    at = open_playground()
+    speed = at.select_slider(key="pg.speed")
+    assert speed.value == "50" and speed.label == "Speed"  # TensorFlow Playground's pace by default
+    speed.set_value("max").run()
+    assert at.query_params["speed"] == "max"
+    assert open_playground(speed="10").select_slider(key="pg.speed").value == "10"
+    assert open_playground(speed="1e9").select_slider(key="pg.speed").value == "50"  # a bad value: the default
+
+
+def test_step_trains_one_epoch_and_the_curves_grow():
+    at = open_playground()
+    button(at, "Step").click().run()
+    button(at, "Step").click().run()
+    assert not at.exception
+    assert epoch(at) == 2
+    loss = next(c for c in charts(at) if c["layout"].get("title", {}).get("text") == "Loss")
+    assert len(loss["data"]) == 2
+
+
+def test_changing_the_model_resets_training_but_the_learning_rate_does_not():
+    at = open_playground()
+    button(at, "Step").click().run()
+    at.select_slider(key="pg.lr").set_value(0.1).run()
+    assert epoch(at) == 1
+    at.number_input(key="pg.units.0").set_value(6).run()
+    assert not at.exception
+    assert epoch(at) == 0
+    assert any('Dense(6, activation="tanh")' in c.value for c in at.code)
+    button(at, "Step").click().run()
+    button(at, "Reset").click().run()
+    assert epoch(at) == 0
+
+
+def test_play_trains_to_the_budget_then_stops():
+    at = open_playground(epochs="40")
+    button(at, "Play").click().run()
+    assert not at.exception
+    assert epoch(at) == 40
+    assert any("epoch budget" in s.value for s in at.success)
+    assert button(at, "Play").disabled
+
+
+def test_divergence_pauses_with_advice_instead_of_crashing():
+    at = open_playground(lr="10", layers="16,16,16", activations="relu", data="spiral", epochs="300", speed="max",
+                         features="x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2")  # fmt: skip
+    button(at, "Play").click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "diverged" in errors and "smaller" in errors
+    assert epoch(at) < 300
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lr": "abc", "layers": "999,-1"},
+        {"data": "<script>alert(1)</script>", "points": "1e99", "features": ""},
+        {"activations": "relu," * 50, "batch": "-3", "projector": "maybe"},
+        {"lr": "[log in](https://evil.example/login)", "seed": "![x](https://evil.example/x.png)"},
+    ],
+)
+def test_hostile_links_fall_back_to_defaults_with_a_notice(params):
+    at = open_playground(**params)
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "not understood" in warnings
+    assert "<script>" not in warnings  # shown escaped, as text
+    assert "](" not in warnings
+    assert epoch(at) == 0 and len(charts(at)) == 4
+
+
+def test_a_shared_link_opens_that_configuration():
+    at = open_playground(data="spiral", layers="8,8", activations="relu,relu", lr="0.01", projector="1")
+    assert at.selectbox(key="pg.data").value == "spiral"
+    assert at.number_input(key="pg.units.1").value == 8
+    assert at.select_slider(key="pg.lr").value == 0.01
+    assert at.toggle(key="projector").value is True
+    assert at.query_params["layers"] in ("8,8", ["8,8"])
+
+
+def test_settings_and_training_survive_a_page_switch():
+    at = open_playground()
+    at.slider(key="pg.noise").set_value(10).run()
+    button(at, "Step").click().run()
+    at.switch_page("pages/home.py").run()
+    assert any(link.proto.label == "Playground" for link in at.get("page_link"))
+    at.switch_page(PLAYGROUND).run()
+    assert not at.exception
+    assert at.slider(key="pg.noise").value == 10
+    assert epoch(at) == 1
+
+
+def test_regression_mode_has_no_accuracy_chart():
+    at = open_playground(data="bump")
+    assert len(charts(at)) == 3
+    button(at, "Step").click().run()
+    assert not at.exception and epoch(at) == 1
+
+
+def test_streamlit_no_longer_resets_keras_after_each_run():
+    """Streamlit's per-run keras clear_session costs ~200 ms a click; app.py turns it off (see ui.keep_keras_state).
+
+    What it buys, seen from Keras: the global name counter that clear_session resets survives the app's reruns.
+    """
+    from tensorflow import keras
+
+    before = keras.layers.Dense(1).name
+    at = open_playground()
+    button(at, "Step").click().run()
+    assert not at.exception
+    after = keras.layers.Dense(1).name
+    assert after != "dense" and after != before, (before, after)  # "dense" again would mean a clear_session
+
+
+def test_the_largest_network_says_it_is_the_limit():
+    at = open_playground()
+    assert not any("largest network" in c.value for c in at.sidebar.caption)
+    at = open_playground(layers="16,4", activations="tanh,tanh")
+    assert any("largest network here" in c.value for c in at.sidebar.caption)

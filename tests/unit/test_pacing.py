@@ -1,0 +1,163 @@
+"""Training turns: at most one session per core trains at a time, and turns are sized to the refresh interval."""
+
+import threading
+
+import pytest
+
+from dlviz.core import pacing
+
+
+def test_no_more_sessions_train_at_once_than_there_are_slots():
+    inside, most, lock = 0, 0, threading.Lock()
+    release = threading.Event()
+    started = threading.Barrier(pacing.SLOTS + 3 + 1)
+
+    def session():
+        nonlocal inside, most
+        started.wait()
+        with pacing.turn():
+            with lock:
+                inside += 1
+                most = max(most, inside)
+            release.wait(5)
+            with lock:
+                inside -= 1
+
+    threads = [threading.Thread(target=session) for _ in range(pacing.SLOTS + 3)]
+    for t in threads:
+        t.start()
+    started.wait()
+    while pacing.waiting() < 3:  # the extra three queue behind the slots
+        threading.Event().wait(0.01)
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert most == pacing.SLOTS and inside == 0 and pacing.waiting() == 0
+
+
+def test_a_turn_is_sized_to_last_about_the_refresh_interval():
+    pace = pacing.Pace(seconds=0.1, most=500)
+    assert pace.chunk == 1
+
+    def train(n):  # each epoch costs 2 ms
+        threading.Event().wait(0.002 * n)
+        return n
+
+    pace.step(train)
+    assert 20 <= pace.chunk <= 50  # 0.1 s / 2 ms = 50, less whatever the machine adds
+    pace.step(lambda n: 0)  # nothing trained (finished): the next turn is not sized from a zero
+    assert pace.chunk >= 1
+
+
+def test_turns_given_back_twice_release_the_slot_once():
+    turns = pacing.Turns()
+    turns.take()
+    turns.take()  # already held: no second slot
+    turns.give()
+    turns.give()  # the finally after a normal end: nothing more to give
+    assert free_slots() == pacing.SLOTS
+
+
+def test_a_fit_stopped_halfway_gives_its_slot_back():
+    from dlviz.digits import engine as digits
+
+    def stop(epoch, logs):
+        raise KeyboardInterrupt  # what a rerun's StopException does to the callback
+
+    try:
+        digits.train_own("dense", "adam", 3, stop, data=small_sample())
+    except KeyboardInterrupt:
+        pass
+    assert free_slots() == pacing.SLOTS  # the stopped fit kept none
+
+
+def free_slots() -> int:
+    """How many training slots are free now."""
+    return pacing._slots.free()
+
+
+def small_sample():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return {"x_train": rng.integers(0, 255, (64, 28, 28)), "y_train": rng.integers(0, 10, 64),
+            "x_test": rng.integers(0, 255, (32, 28, 28)), "y_test": rng.integers(0, 10, 32)}  # fmt: skip
+
+
+def test_slots_go_to_waiters_in_the_order_they_asked_not_to_whoever_asks_last():
+    slots = pacing.FairSlots(1)
+    slots.acquire()
+    order = []
+
+    def session(name):
+        slots.acquire()
+        order.append(name)
+        slots.release()
+
+    threads = []
+    for name in "abc":
+        threads.append(threading.Thread(target=session, args=(name,)))
+        threads[-1].start()
+        while slots.waiting() < len(threads):  # each queues before the next arrives
+            threading.Event().wait(0.005)
+    slots.release()
+    slots.acquire()  # a newcomer asking just as the slot came free waits behind the three
+    order.append("newcomer")
+    slots.release()
+    for t in threads:
+        t.join(5)
+    assert order == ["a", "b", "c", "newcomer"] and slots.waiting() == 0
+
+
+def test_giving_back_a_slot_nobody_held_is_an_error():
+    slots = pacing.FairSlots(1)
+    with pytest.raises(ValueError):
+        slots.release()
+
+
+class FakeClock:
+    """Time that moves only when training or waiting says so."""
+
+    def __init__(self) -> None:
+        self.now, self.waits = 0.0, []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize("rate", [10.0, 50.0, 250.0])
+def test_a_chosen_pace_trains_that_many_epochs_per_second(rate):
+    clock = FakeClock()
+    pace = pacing.Pace(rate=rate, clock=clock, sleep=clock.sleep)
+
+    def train(n: int) -> int:
+        clock.now += 0.001 * n  # a fast server: 1,000 epochs/s
+        return n
+
+    trained = sum(pace.step(train) for _ in range(50))
+    assert trained / clock.now == pytest.approx(rate, rel=0.1)
+    assert pace.chunk == max(1, round(rate * pacing.REFRESH_SECONDS))
+
+
+def test_a_pace_the_server_cannot_keep_never_waits_nor_bursts():
+    clock = FakeClock()
+    pace = pacing.Pace(rate=100.0, clock=clock, sleep=clock.sleep)
+
+    def slow(n: int) -> int:
+        clock.now += 0.05 * n  # 20 epochs/s
+        return n
+
+    for _ in range(10):
+        pace.step(slow)
+    assert all(wait == 0 for wait in clock.waits)
+    assert pace.chunk == 12  # the chunk stays the pace's: no catching up in one big turn
+
+
+def test_speed_keys_name_their_rate():
+    assert pacing.per_second("max") is None
+    assert pacing.per_second("50") == 50.0
+    assert set(pacing.SPEEDS) >= {"50", "max"}
