@@ -269,8 +269,6 @@ def show_losses(s: BlocksSettings) -> None:
     ui.code_panel(code.losses_program([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0], s.p))
 
 
-for tab, show in ((neuron_tab, show_neuron), (activations_tab, show_activations), (gates_tab, show_gates),
-                  (softmax_tab, show_softmax), (losses_tab, show_losses)):  # fmt: skip
-    if tab.open:
-        with tab:
-            show(settings)
+shows = {"neuron": show_neuron, "activations": show_activations, "gates": show_gates, "softmax": show_softmax,
+         "losses": show_losses}  # fmt: skip
+ui.show_open(tabs, {part: lambda show=show: show(settings) for part, show in shows.items()})

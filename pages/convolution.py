@@ -310,12 +310,5 @@ def show_learned(s: ConvolutionSettings) -> None:
              key="cv.chart.maps")  # fmt: skip
 
 
-if photo_tab.open:
-    with photo_tab:
-        show_filters(settings)
-if walk_tab.open:
-    with walk_tab:
-        show_walk(settings)
-if learned_tab.open:
-    with learned_tab:
-        show_learned(settings)
+ui.show_open(tabs, {"photo": lambda: show_filters(settings), "walk": lambda: show_walk(settings),
+                   "learned": lambda: show_learned(settings)})  # fmt: skip

@@ -261,13 +261,10 @@ if own_tab.open:
 settings = current_settings()
 ui.save_settings(NAME, settings)
 
-if draw_tab.open:
-    with draw_tab:
-        draw_panel()
-        ui.code_panel(digits_code_shipped(), title="Keras code of the shipped model")
-if mnist_tab.open:
-    with mnist_tab:
-        show_mnist()
-if own_tab.open:
-    with own_tab:
-        show_own(settings)
+
+def show_draw() -> None:
+    draw_panel()
+    ui.code_panel(digits_code_shipped(), title="Keras code of the shipped model")
+
+
+ui.show_open(tabs, {"draw": show_draw, "mnist": show_mnist, "own": lambda: show_own(settings)})

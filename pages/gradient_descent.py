@@ -247,12 +247,5 @@ def _line_in_user_units(data: line_fit.LineData, w: float, b: float) -> tuple[fl
     return w / span, b - w * data.low / span
 
 
-if curve_tab.open:
-    with curve_tab:
-        one_dimension(settings)
-if race_tab.open:
-    with race_tab:
-        two_dimensions(settings)
-if neuron_tab.open:
-    with neuron_tab:
-        neuron(settings)
+ui.show_open(tabs, {"curve": lambda: one_dimension(settings), "race": lambda: two_dimensions(settings),
+                   "neuron": lambda: neuron(settings)})  # fmt: skip

@@ -19,10 +19,6 @@ saved = ui.page_start(NAME, OverfittingSettings, "Overfitting & dropout",
 field = ui.fields("of", saved)
 
 
-def regenerate() -> None:
-    state["of.seed"] = (state["of.seed"] + 1) % 100_000
-
-
 side = st.sidebar
 side.header("Data")
 side.selectbox("Data", list(of.TASKS), format_func=of.TASKS.get, key=field("task"))
@@ -34,11 +30,7 @@ side.slider("Training points", 10, 200, step=10, key=field("train_points"),
             help=f"The networks learn from these; {of.N_VAL} more points check them (validation).")  # fmt: skip
 if not regression:
     side.toggle("Show the validation points", key=field("show_val"), help="The maps show the training points only.")
-seed_col, regen_col = side.columns([2, 1], vertical_alignment="bottom")
-seed_col.number_input("Seed", 0, 99_999, key=field("seed"))
-regen_col.button(
-    "", icon=":material/refresh:", on_click=regenerate, help="New random data (the next seed).", width="stretch"
-)
+ui.data_seed(side, field("seed"))
 
 side.header("Capacity (both networks)")
 side.select_slider("Neurons per layer (wider)", of.WIDTHS, key=field("width"))

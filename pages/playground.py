@@ -24,21 +24,13 @@ saved = ui.page_start(NAME, PlaygroundSettings, "Playground",
 field = ui.fields("pg", saved)
 
 
-def regenerate() -> None:
-    state["pg.seed"] = (state["pg.seed"] + 1) % 100_000
-
-
 side = st.sidebar
 side.header("Data")
 side.selectbox("Data set", list(datasets.DATASETS), format_func=lambda k: datasets.DATASETS[k].label, key=field("data"))
 side.slider("Points", 50, 1000, step=50, key=field("points"))
 side.slider("Noise (%)", 0, 50, step=5, key=field("noise"))
 side.slider("Training share (%)", 10, 90, step=10, key=field("train_pct"), help="The rest is validation data.")
-seed_col, regen_col = side.columns([2, 1], vertical_alignment="bottom")
-seed_col.number_input("Seed", 0, 99_999, key=field("seed"))
-regen_col.button(
-    "", icon=":material/refresh:", on_click=regenerate, help="New random data (the next seed).", width="stretch"
-)
+ui.data_seed(side, field("seed"))
 side.multiselect(
     "Input features", list(datasets.FEATURES), format_func=lambda k: datasets.FEATURES[k].label, key=field("features")
 )

@@ -302,3 +302,21 @@ class Probe:
             return [t.numpy() for t in engine.probe_fn()(self._inputs)]
         finally:
             engine.lock.release()
+
+
+class TrainerRun:
+    """A run whose epochs, history and divergence are its ``trainer``'s (part of ``dlviz.core.live.LiveRun``)."""
+
+    trainer: Trainer
+
+    @property
+    def epoch(self) -> int:
+        return self.trainer.epoch
+
+    @property
+    def history(self) -> History:
+        return self.trainer.history
+
+    @property
+    def diverged(self) -> bool:
+        return self.trainer.diverged

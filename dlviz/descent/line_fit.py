@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlviz.core import models
-from dlviz.core.training import History, Trainer
+from dlviz.core.training import Trainer, TrainerRun
 
 DATASETS = {"houses": "House prices (the course's data)", "line": "The line y = 2x + 1", "noisy": "A noisy line"}
 LOSSES = {"mse": "Mean squared error", "mae": "Mean absolute error", "huber": "Huber"}
@@ -114,7 +114,7 @@ def surface_window(data: LineData, points) -> tuple[np.ndarray, np.ndarray]:
             np.linspace(centre[1] - half[1], centre[1] + half[1], SURFACE_GRID))  # fmt: skip
 
 
-class LineRun:
+class LineRun(TrainerRun):
     """One participant's neuron in training, with the (w, b) of every epoch."""
 
     def __init__(self, kind: str, slope: float, noise: float, scale: bool, loss: str, learning_rate: float,
@@ -132,14 +132,6 @@ class LineRun:
         self.weights = [self.current()]
         self._losses: list[float] = []  # the loss of weights[i], filled in on demand (end_losses)
         self.lock = threading.RLock()
-
-    @property
-    def epoch(self) -> int:
-        return self.trainer.epoch
-
-    @property
-    def history(self) -> History:
-        return self.trainer.history
 
     @property
     def diverged(self) -> bool:

@@ -19,7 +19,7 @@ from tensorflow import keras
 
 from dlviz.core import datasets, models, pacing
 from dlviz.core.settings import choice, flag, number
-from dlviz.core.training import History, Probe, Trainer
+from dlviz.core.training import History, Probe, Trainer, TrainerRun
 
 TASKS = {"moons": "Moons", "circle": "Circles", "curve": "A noisy curve (regression)"}
 N_VAL = 500  # many validation points: the validation loss is a fair estimate of the truth
@@ -171,7 +171,7 @@ def equally_big_single_layer(s: OverfittingSettings) -> int:
 
 
 @dataclass
-class Contestant:
+class Contestant(TrainerRun):
     name: str
     model: keras.Sequential
     trainer: Trainer
@@ -180,14 +180,6 @@ class Contestant:
     stopped_epoch: int | None = None  # 1-based epoch after which early stopping ended training
     restored_epoch: int | None = None  # 1-based epoch whose weights were restored
     finished_training: bool = False
-
-    @property
-    def history(self) -> History:
-        return self.trainer.history
-
-    @property
-    def epoch(self) -> int:
-        return self.trainer.epoch
 
     @property
     def best_epoch(self) -> int | None:

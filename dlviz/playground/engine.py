@@ -15,7 +15,7 @@ from tensorflow import keras
 
 from dlviz.core import datasets, models, pacing
 from dlviz.core.settings import choice, choices, flag, number, numbers, replace
-from dlviz.core.training import History, Probe, Trainer
+from dlviz.core.training import Probe, Trainer, TrainerRun
 
 GRID = 100  # decision-boundary resolution, as TensorFlow Playground
 THUMB_STEP = 5  # node pictures use every 5th grid point: 20 x 20
@@ -111,7 +111,7 @@ class Snapshot:
 
 
 @dataclass
-class PlaygroundRun:
+class PlaygroundRun(TrainerRun):
     settings: PlaygroundSettings
     split: datasets.Split = field(init=False)
     trainer: Trainer = field(init=False)
@@ -140,18 +140,6 @@ class PlaygroundRun:
         thumbs = grid_inputs.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP]
         scale = np.abs(thumbs).max(axis=(0, 1))
         self._input_images = np.moveaxis(thumbs / np.where(scale > 0, scale, 1) / 2 + 0.5, -1, 0)
-
-    @property
-    def epoch(self) -> int:
-        return self.trainer.epoch
-
-    @property
-    def history(self) -> History:
-        return self.trainer.history
-
-    @property
-    def diverged(self) -> bool:
-        return self.trainer.diverged
 
     def adopt(self, s: PlaygroundSettings) -> None:
         """Take the settings that may change mid-run (learning rate, batch size, budget)."""

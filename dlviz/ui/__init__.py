@@ -15,6 +15,7 @@ from dlviz.ui.widgets import (
     PROJECTOR_KEY,
     chart,
     code_panel,
+    data_seed,
     fields,
     initial,
     page_settings,
@@ -25,6 +26,7 @@ from dlviz.ui.widgets import (
     projector_toggle,
     read_settings,
     save_settings,
+    show_open,
     sidebar_hint,
 )
 
@@ -37,6 +39,7 @@ __all__ = [
     "canvas_toolbar_css",
     "chart",
     "code_panel",
+    "data_seed",
     "fields",
     "initial",
     "keep_keras_state",
@@ -52,6 +55,7 @@ __all__ = [
     "quick_canvas_patch",
     "read_settings",
     "save_settings",
+    "show_open",
     "sidebar_hint",
     "use_navigation",
 ]

@@ -56,6 +56,26 @@ def part_tabs(prefix: str, parts: dict[str, str], saved_part: str) -> tuple[dict
     return dict(zip(parts, containers, strict=True)), next(k for k, label in parts.items() if label == open_label)
 
 
+def show_open(tabs: dict[str, Any], shows: dict[str, Callable[[], None]]) -> None:
+    """Run the open tab's part (``part_tabs``' containers by key, and what each shows); the others stay idle."""
+    for key, container in tabs.items():
+        if container.open:
+            with container:
+                shows[key]()
+
+
+def data_seed(where, key: str, most: int = 99_999) -> None:
+    """The data's random seed with a button beside it for new random data (the next seed)."""
+
+    def next_seed() -> None:
+        st.session_state[key] = (int(st.session_state[key]) + 1) % (most + 1)
+
+    seed_col, new_col = where.columns([2, 1], vertical_alignment="bottom")
+    seed_col.number_input("Seed", 0, most, key=key)
+    new_col.button("", icon=":material/refresh:", on_click=next_seed, help="New random data (the next seed).",
+                   width="stretch", key=f"{key}.next")  # fmt: skip
+
+
 def projector_toggle() -> bool:
     """The projector switch in the sidebar, kept in the URL on every page."""
     state = st.session_state
