@@ -27,6 +27,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
+# The code is formatted and linted as ruff writes it (pyproject.toml's [tool.ruff]).
+.venv/bin/ruff format --check --quiet . || { echo "ruff format --check: run '.venv/bin/ruff format .'" >&2; exit 1; }
+.venv/bin/ruff check --quiet .
 # Playwright drives Debian's chromium; it never downloads a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 exec .venv/bin/python -m pytest "$@"

@@ -2,36 +2,7 @@
 
 from __future__ import annotations
 
-from dlviz.core.keras_code import number_literal, optimizer_code
-
-
-def layer_code(layer) -> str:
-    """The ``keras.layers`` constructor for one layer of a Sequential model."""
-    kind = type(layer).__name__
-    cfg = layer.get_config()
-    activation = cfg.get("activation")
-    act = f', activation="{activation}"' if activation and activation != "linear" else ""
-    if kind == "Conv2D":
-        k = cfg["kernel_size"]
-        size = k[0] if k[0] == k[1] else tuple(k)
-        return f"keras.layers.Conv2D({cfg['filters']}, {size}{act})"
-    if kind in ("MaxPooling2D", "AveragePooling2D"):
-        return f"keras.layers.{kind}({cfg['pool_size'][0]})"
-    if kind == "Flatten":
-        return "keras.layers.Flatten()"
-    if kind == "Dropout":
-        return f"keras.layers.Dropout({number_literal(cfg['rate'])})"
-    if kind == "Dense":
-        return f"keras.layers.Dense({cfg['units']}{act})"
-    if kind == "BatchNormalization":
-        return "keras.layers.BatchNormalization()"
-    raise ValueError(f"no code for layer type {kind}")
-
-
-def sequential_code(model, indent: str = "    ") -> str:
-    shape = ", ".join(str(d) for d in model.input_shape[1:])
-    lines = [f"keras.Input(shape=({shape},)),"] + [layer_code(layer) + "," for layer in model.layers]
-    return "model = keras.Sequential([\n" + "\n".join(indent + line for line in lines) + "\n])"
+from dlviz.core.keras_code import optimizer_code, sequential_code
 
 
 def digits_program(model, optimizer: str, learning_rate: float, epochs: int, note: str = "") -> str:

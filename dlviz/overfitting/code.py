@@ -5,26 +5,26 @@ The data generators are copied from ``dlviz.core.datasets`` by source, so the pr
 
 from __future__ import annotations
 
+import functools
 import inspect
 
-from dlviz.core import datasets
-from dlviz.core.keras_code import number_literal, optimizer_code
+from dlviz.core import datasets, models
+from dlviz.core.keras_code import layer_lines, number_literal, optimizer_code
 from dlviz.overfitting import engine as overfitting
 from dlviz.overfitting.engine import OverfittingSettings
 
 
+@functools.lru_cache(maxsize=64)
+def _stacks(s: OverfittingSettings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    with models.seeded(s.seed):
+        baseline, regularized = (overfitting.build_network(s, regularized=r) for r in (False, True))
+    return tuple(layer_lines(baseline)), tuple(layer_lines(regularized))
+
+
 def overfitting_layers(s: OverfittingSettings, *, regularized: bool) -> list[str]:
-    """The ``keras.Sequential`` layer lines of the baseline or of its regularized copy."""
-    reg = f", kernel_regularizer=keras.regularizers.L2({number_literal(s.l2)})" if regularized and s.l2 > 0 else ""
-    lines = [f"keras.Input(shape=({1 if s.regression else 2},)),"]
-    for units in s.layers:
-        lines.append(f'keras.layers.Dense({units}, activation="relu"{reg}),')
-        if regularized and s.batchnorm:
-            lines.append("keras.layers.BatchNormalization(),")
-        if regularized and s.dropout > 0:
-            lines.append(f"keras.layers.Dropout({number_literal(s.dropout)}),")
-    lines.append(f'keras.layers.Dense(1, activation="{"linear" if s.regression else "sigmoid"}"{reg}),')
-    return lines
+    """The ``keras.Sequential`` layer lines of the baseline or its regularized copy, written from the page's own
+    ``build_network``."""
+    return list(_stacks(s)[regularized])
 
 
 def overfitting_program(s: OverfittingSettings, epochs: int | None = None) -> str:

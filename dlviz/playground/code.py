@@ -5,28 +5,31 @@ The data generators are copied from ``dlviz.core.datasets`` by source, so the pr
 
 from __future__ import annotations
 
-from dlviz.core import datasets
-from dlviz.core.keras_code import number_literal, optimizer_code
+import functools
+
+from dlviz.core import datasets, models
+from dlviz.core.keras_code import layer_lines, number_literal, optimizer_code
 from dlviz.playground.engine import PlaygroundSettings
 
 
-def regularizer_code(kind: str, rate: float) -> str:
-    if kind == "none" or rate == 0:
-        return ""
-    return f", kernel_regularizer=keras.regularizers.{kind.upper()}({number_literal(rate)})"
+@functools.lru_cache(maxsize=64)
+def _stack(network: tuple) -> tuple[str, ...]:
+    n_inputs, layers, activations, regularization, reg_rate, dropout, _, regression = network
+    model = models.mlp(
+        n_inputs,
+        layers,
+        activations,
+        regression=regression,
+        regularization=regularization,
+        reg_rate=reg_rate,
+        dropout=dropout,
+    )  # fmt: skip (seeded inside; weights unused)
+    return tuple(layer_lines(model))
 
 
 def dense_stack(s: PlaygroundSettings) -> list[str]:
-    """The ``keras.Sequential`` layer lines for the Playground's network."""
-    reg = regularizer_code(s.regularization, s.reg_rate)
-    lines = [f"keras.Input(shape=({len(s.features)},)),"]
-    for units, activation in zip(s.layers, s.activations, strict=True):
-        lines.append(f'keras.layers.Dense({units}, activation="{activation}"{reg}),')
-        if s.dropout > 0:
-            lines.append(f"keras.layers.Dropout({number_literal(s.dropout)}),")
-    output = "linear" if s.regression else "sigmoid"
-    lines.append(f'keras.layers.Dense(1, activation="{output}"{reg}),')
-    return lines
+    """The ``keras.Sequential`` layer lines, written from the network the page builds (``dlviz.core.models.mlp``)."""
+    return list(_stack(s.network_key()))
 
 
 def features_function(keys: tuple[str, ...]) -> str:

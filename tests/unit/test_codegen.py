@@ -1,8 +1,7 @@
 import ast
-import subprocess
-import sys
 
 import pytest
+from programs import run_program
 
 from dlviz.core.settings import replace
 from dlviz.digits import code as digits_code
@@ -48,27 +47,13 @@ def test_program_reflects_settings():
 
 @pytest.mark.parametrize("name", ["default", "regression"])
 def test_program_runs_and_trains(name, tmp_path):
-    path = tmp_path / "program.py"
-    path.write_text(playground_code.playground_program(VARIANTS[name], epochs=3))
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "Epoch 3/3" in done.stdout
-    last = done.stdout.strip().splitlines()[-1]
+    out = run_program(playground_code.playground_program(VARIANTS[name], epochs=3), tmp_path)
+    assert "Epoch 3/3" in out
+    last = out.strip().splitlines()[-1]
     assert last.startswith("final val_") and float(last.split(":")[1]) >= 0
 
 
 # --- the Digits page's programs --------------------------------------------------------------
-
-# Runs a program with keras.datasets.mnist.load_data() answered from the shipped
-# sample, since tests never download.
-OFFLINE_MNIST = """
-import numpy as np
-from tensorflow import keras
-from dlviz.digits import engine as digits
-_d = digits.load_subset()
-keras.datasets.mnist.load_data = lambda: ((_d["x_train"][:600], _d["y_train"][:600]), (_d["x_test"][:200], _d["y_test"][:200]))
-exec(compile(open({path!r}).read(), {path!r}, "exec"))
-"""
 
 
 @pytest.mark.parametrize("kind", ["dense", "cnn", "shipped"])
@@ -78,10 +63,7 @@ def test_digits_programs_run_and_train(kind, tmp_path):
     model = digits.cnn() if kind == "shipped" else digits.own_model(kind)
     program = digits_code.digits_program(model, "adam", 0.001, 1)
     assert "mnist.load_data()" in program and "from tensorflow import keras" in program
-    path = tmp_path / "program.py"
-    path.write_text(program)
-    runner = OFFLINE_MNIST.format(path=str(path))
-    root = str(__import__("pathlib").Path(__file__).resolve().parents[2])
-    done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=300, cwd=root)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "test accuracy:" in done.stdout
+    d = digits.load_subset()  # tests never download: mnist.load_data() answers from the shipped sample
+    sample = ((d["x_train"][:600], d["y_train"][:600]), (d["x_test"][:200], d["y_test"][:200]))
+    out = run_program(program, tmp_path, mnist_load_data=lambda: sample)
+    assert "test accuracy:" in out

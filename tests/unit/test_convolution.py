@@ -155,21 +155,18 @@ def test_filter_image_per_channel_with_relu_and_pooling():
 
 def test_the_keras_program_filters_like_the_page(tmp_path):
     import re
-    import subprocess
-    import sys
+
+    from programs import run_program
 
     from dlviz.convolution import code as convolution_code
 
     s = cv.ConvolutionSettings(kernel="sobel_right", stride=2, padding="same", relu=True, pool="max")
     program = convolution_code.convolution_program(s.kernel_array(), s.stride, s.padding, s.relu, s.pool, s.pool_size,
                                           str(cv.IMAGES_DIR / "chelsea.png"))  # fmt: skip
-    path = tmp_path / "filter.py"
-    path.write_text(program)
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    out = run_program(program, tmp_path)
     _, pooled = cv.filter_image(cv.grey(cv.load_photo("chelsea.png")), s)
-    shape = tuple(int(v) for v in re.search(r"-> output \((\d+), (\d+)\)", done.stdout).groups())
-    mean = float(re.search(r"mean (\S+)", done.stdout).group(1))
+    shape = tuple(int(v) for v in re.search(r"-> output \((\d+), (\d+)\)", out).groups())
+    mean = float(re.search(r"mean (\S+)", out).group(1))
     assert shape == pooled.shape and mean == pytest.approx(pooled.mean(), rel=1e-3)
 
 

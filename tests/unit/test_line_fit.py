@@ -1,11 +1,10 @@
 """The Gradient-descent page's neuron: data, loss surface, training and its exported program."""
 
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from programs import run_program
 
 from dlviz.descent import code as descent_code
 from dlviz.descent import line_fit
@@ -73,15 +72,12 @@ def test_exported_program_runs_and_lands_on_the_pages_weights(kind, scale, loss,
     data = line_fit.make_data(kind, 2.0, 1.0, scale)
     program = descent_code.line_fit_program(data, kind, 2.0, 1.0, loss, lr, 60)
     assert "from tensorflow import keras" in program and "keras.layers.Dense(1)" in program
-    path = tmp_path / "neuron.py"
-    path.write_text(program)
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    w, b = (float(v) for v in re.search(r"w = (\S+)\s+b = (\S+)", done.stdout).groups())
+    out = run_program(program, tmp_path)
+    w, b = (float(v) for v in re.search(r"w = (\S+)\s+b = (\S+)", out).groups())
     run = line_fit.LineRun(kind, 2.0, 1.0, scale, loss, lr)
     run.train(60)
     assert (w, b) == pytest.approx(run.weights[-1], abs=1e-4)
-    assert f"{data.asks[0]:g} ->" in done.stdout
+    assert f"{data.asks[0]:g} ->" in out
 
 
 def test_the_loss_map_grows_to_keep_the_walk_in_view_but_not_a_diverging_one():

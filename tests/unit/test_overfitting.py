@@ -1,12 +1,11 @@
 """The Overfitting page's library: data, the two networks, early stopping, and what the course promises."""
 
 import ast
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from programs import run_program
 from tensorflow import keras
 
 from dlviz.core.settings import replace
@@ -158,11 +157,10 @@ def test_program_is_valid_and_follows_the_settings():
 
 @pytest.mark.parametrize("task", ["moons", "curve"])
 def test_program_runs_both_networks(task, tmp_path):
-    path = tmp_path / "program.py"
-    path.write_text(overfitting_code.overfitting_program(replace(DEFAULT, task=task, batchnorm=True), epochs=3))
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    lines = done.stdout.strip().splitlines()
+    out = run_program(
+        overfitting_code.overfitting_program(replace(DEFAULT, task=task, batchnorm=True), epochs=3), tmp_path
+    )
+    lines = out.strip().splitlines()
     assert lines[0].startswith("baseline: 3 epochs") and lines[1].startswith("regularized: 3 epochs")
 
 
@@ -175,3 +173,19 @@ def test_both_loss_charts_share_ranges_that_fit_either_run():
     assert (x0, x1) == (0.0, 30.0) and y0 == 0.0 and highest < y1 <= highest * 1.1
     race.baseline.history.val_loss.append(float("inf"))  # a diverged epoch does not blow the axis up
     assert race.loss_ranges()[1] == (0.0, y1)
+
+
+@pytest.mark.parametrize("changes", [{}, {"task": "curve", "batchnorm": True, "dropout": 0.0}, {"l2": 0.0}])
+def test_exported_program_starts_from_the_pages_weights_and_data(changes):
+    s = replace(DEFAULT, **changes)
+    race = of.OverfitRace(s)
+    program = overfitting_code.overfitting_program(s).split("for name, model, callbacks in")[0]
+    scope: dict = {}
+    exec(compile(program, "exported", "exec"), scope)
+    for ours, theirs in [(race.baseline.model, scope["baseline"]), (race.regularized.model, scope["regularized"])]:
+        assert [type(layer).__name__ for layer in ours.layers] == [type(layer).__name__ for layer in theirs.layers]
+        for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    split = of.make_split(s)
+    np.testing.assert_array_equal(scope["x_train"], split.x_train)
+    np.testing.assert_array_equal(scope["y_val"], split.y_val)
