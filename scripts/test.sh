@@ -18,6 +18,11 @@ if [ ! -x /usr/sbin/nginx ]; then
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q nginx
 fi
+# The class store's tests run against a real PostgreSQL too (tests/conftest.py starts a throwaway one).
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q postgresql
+fi
 if [ ! -x .venv/bin/python ]; then
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then
     $SUDO apt-get update -q

@@ -40,3 +40,37 @@ def open_page(page: str, timeout: float = 300, **params):
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server (Debian's package) on a free loopback port, for the whole run."""
+    import shutil
+    import tempfile
+
+    from dlviz.tools import postgres
+
+    if postgres.binaries() is None:
+        pytest.fail("PostgreSQL is not installed: the README's test command installs it (scripts/test.sh)")
+    folder = Path(tempfile.mkdtemp(prefix="dlviz-pg-"))  # under /tmp, so the postgres user can reach it
+    with postgres.postgres_server(folder) as url:
+        yield url
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.cluster)])
+def class_db(request, tmp_path) -> str:
+    """A fresh, empty class database URL: a SQLite file, or a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'class.db'}"
+    import uuid
+
+    import sqlalchemy as sa
+
+    base = request.getfixturevalue("postgres_url")
+    name = "t" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name

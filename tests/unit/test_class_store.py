@@ -1,0 +1,291 @@
+"""Class mode's store, the same tests against SQLite and a real PostgreSQL server (the ``class_db`` fixture)."""
+
+import io
+import threading
+import time
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from dlviz.classroom import store as cs
+from dlviz.classroom.text import clean
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "**bold** [link](http://x) $x$",
+    "x" * 10_000,
+    "👩‍💻🧠",
+    "مرحبا بالعالم",
+    "\u202egnp.exe",
+    "\x00\x07",
+    "   ",
+]
+
+
+@pytest.fixture
+def db(class_db):
+    engine = cs.make_engine(class_db)
+    yield cs.Store(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def room(db):
+    room, key = db.create_room("Tuesday's workshop")
+    return room, key
+
+
+def test_a_room_has_a_short_readable_code_and_an_instructor_key_kept_only_as_a_hash(db, room):
+    room, key = room
+    assert len(room.code) == cs.CODE_LENGTH and set(room.code) <= set(cs.CODE_ALPHABET)
+    assert db.room(room.code.lower()) == db.room(room.code)  # typed in lower case still finds it
+    assert db.room(room.code[:3] + "-" + room.code[3:]).code == room.code
+    with db.engine.connect() as c:
+        stored = c.execute(sa.select(cs.rooms.c.owner_hash)).scalar()
+    assert key not in stored and stored == cs.digest(key)
+    assert db.is_owner(room.code, key) and not db.is_owner(room.code, key + "x") and not db.is_owner(room.code, None)
+
+
+def test_joining_gives_a_token_that_finds_the_member_again_in_that_room_only(db, room):
+    room, _ = room
+    ada, token = db.join(room.code, "  Ada  ")
+    assert ada.nickname == "Ada" and db.member(room.code, token) == ada
+    other, other_key = db.create_room("Another")
+    assert db.member(other.code, token) is None  # a token replayed in another room
+    assert db.member(room.code, "forged-token") is None and db.member(room.code, None) is None
+    assert db.member(room.code, "x" * 10_000) is None
+    with pytest.raises(cs.ClassError, match="no room with that code"):
+        db.join("ZZZZZZ", "Bob")
+
+
+def test_only_the_instructor_may_steer_the_room(db, room):
+    room, key = room
+    ada, token = db.join(room.code, "Ada")
+    other, other_key = db.create_room("Another")
+    for forged in (token, other_key, "", "x" * 300, key[:-1]):
+        with pytest.raises(cs.NotAllowed):
+            db.push(room.code, forged, "playground", "Playground", {"data": "xor"}, "XOR")
+        with pytest.raises(cs.NotAllowed):
+            db.open_poll(room.code, forged, "Converge?", ["yes", "no"])
+        with pytest.raises(cs.NotAllowed):
+            db.set_challenge(room.code, forged, cs.PRESETS["XOR, 95% with the fewest weights"])
+        with pytest.raises(cs.NotAllowed):
+            db.clear_wall(room.code, forged)
+        with pytest.raises(cs.NotAllowed):
+            db.export(room.code, forged)
+        with pytest.raises(cs.NotAllowed):
+            db.end_room(room.code, forged)
+        with pytest.raises(cs.NotAllowed):
+            db.roster(room.code, forged)
+    assert db.room(room.code).push is None and db.poll(room.code) is None
+
+
+def test_a_push_reaches_the_room_with_its_page_and_settings(db, room):
+    room, key = room
+    before = db.room(room.code)
+    seq = db.push(room.code, key, "playground", "Playground", {"data": "xor", "layers": "2"}, "XOR, 2 neurons")
+    after = db.room(room.code)
+    assert seq == 1 and after.push_seq == 1 and after.version > before.version
+    assert after.push == {"page": "playground", "title": "Playground", "query": {"data": "xor", "layers": "2"},
+                          "summary": "XOR, 2 neurons"}  # fmt: skip
+    db.push(room.code, key, "digits", "Digits", {}, "Draw a 7")
+    assert db.room(room.code).push_seq == 2 and db.room(room.code).push["page"] == "digits"
+
+
+def digit(value: int) -> np.ndarray:
+    image = np.zeros((28, 28), np.uint8)
+    image[4:24, 10 + value % 5 : 14 + value % 5] = 255
+    return image
+
+
+def test_the_wall_keeps_drawings_in_mnists_layout_and_the_instructor_can_hide_them(db, room):
+    room, key = room
+    ada, _ = db.join(room.code, "Ada")
+    first = db.send_digit(ada, digit(1), label=1, read=7)
+    db.send_digit(ada, digit(3), label=3, read=3)
+    wall = db.wall(room.code, "digit")
+    assert [(d["label"], d["read"], d["nickname"]) for d in wall] == [(1, 7, "Ada"), (3, 3, "Ada")]
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(wall[0]["image"])).size == (28, 28)  # a PNG made by the store
+    db.hide(room.code, key, first)
+    assert [d["label"] for d in db.wall(room.code, "digit")] == [3]
+    assert len(db.wall(room.code, "digit", hidden=True)) == 2
+    npz = np.load(io.BytesIO(db.drawings_npz(room.code, key)))
+    assert npz["x_train"].shape == (1, 28, 28) and npz["x_train"].dtype == np.uint8 and list(npz["y_train"]) == [3]
+    np.testing.assert_array_equal(npz["x_train"][0], digit(3))
+    db.clear_wall(room.code, key)
+    assert db.wall(room.code) == []
+
+
+def test_bad_drawings_and_too_many_sends_are_refused_with_a_sentence(db, room):
+    room, _ = room
+    ada, _ = db.join(room.code, "Ada")
+    with pytest.raises(cs.ClassError, match="28x28"):
+        db.send_digit(ada, np.zeros((10, 10)), 1, 1)
+    with pytest.raises(cs.ClassError, match="digit you meant"):
+        db.send_digit(ada, digit(1), 11, 1)
+    with pytest.raises(cs.ClassError, match="256x256"):
+        db.send_network(ada, np.zeros((2000, 2000, 3)), {})
+    with pytest.raises(cs.LimitReached, match="too long"):
+        db.send_network(ada, np.zeros((8, 8, 3)), {"query": "x" * 5000})
+    for _ in range(cs.MAX_ITEMS_PER_MEMBER):
+        db.send_digit(ada, digit(2), 2, 2)
+    with pytest.raises(cs.LimitReached, match=f"sent {cs.MAX_ITEMS_PER_MEMBER} things"):
+        db.send_digit(ada, digit(2), 2, 2)
+
+
+def test_networks_on_the_wall_carry_their_settings_to_open(db, room):
+    room, _ = room
+    ada, _ = db.join(room.code, "Ada")
+    thumb = np.zeros((24, 24, 3), np.uint8)
+    db.send_network(
+        ada, thumb, {"page": "playground", "query": {"data": "spiral"}, "weights": 37, "val_accuracy": 0.91}
+    )
+    (item,) = db.wall(room.code, "network")
+    assert item["meta"]["query"] == {"data": "spiral"} and item["meta"]["weights"] == 37
+
+
+def test_a_poll_counts_one_changeable_answer_per_member_and_reveals(db, room):
+    room, key = room
+    ada, _ = db.join(room.code, "Ada")
+    bob, _ = db.join(room.code, "Bob")
+    poll_id = db.open_poll(room.code, key, "Will learning rate 3 converge here?", ["Yes", "No", "  ", "Unsure"])
+    poll = db.poll(room.code)
+    assert poll.answers == ["Yes", "No", "Unsure"] and poll.counts == [0, 0, 0] and not poll.revealed
+    db.vote(ada, poll_id, 0)
+    db.vote(ada, poll_id, 1)  # changed her mind
+    db.vote(bob, poll_id, 1)
+    assert db.poll(room.code, ada).counts == [0, 2, 0] and db.poll(room.code, ada).mine == 1
+    with pytest.raises(cs.ClassError):
+        db.vote(ada, poll_id, 7)
+    other, other_key = db.create_room()
+    stranger, _ = db.join(other.code, "Eve")
+    with pytest.raises(cs.ClassError):
+        db.vote(stranger, poll_id, 0)  # a member of another room
+    db.reveal(room.code, key, poll_id)
+    assert db.poll(room.code).revealed
+    with pytest.raises(cs.ClassError, match="2 to 5"):
+        db.open_poll(room.code, key, "Q?", ["only one"])
+
+
+def test_the_leaderboard_keeps_each_members_best_run_and_breaks_ties(db, room):
+    room, key = room
+    ada, _ = db.join(room.code, "Ada")
+    bob, _ = db.join(room.code, "Bob")
+    cid = db.set_challenge(room.code, key, cs.PRESETS["Spiral, 90% with the fewest weights"])
+    challenge = db.challenge(room.code)
+    assert challenge.id == cid and challenge.data == "spiral" and "fewest weights" in challenge.describe()
+    assert not db.post_entry(ada, challenge, 0.85, 20, 100, {})  # below the target: not posted
+    assert db.post_entry(ada, challenge, 0.92, 60, 300, {"layers": "8,8"})
+    assert db.post_entry(ada, challenge, 0.91, 40, 500, {"layers": "4,4"})
+    assert db.post_entry(bob, challenge, 0.95, 50, 200, {"layers": "6"})
+    assert not db.post_entry(bob, challenge, float("nan"), 1, 1, {})
+    board = db.leaderboard(room.code)
+    assert [(r["nickname"], r["weights"]) for r in board] == [("Ada", 40), ("Bob", 50)]
+    assert board[0]["query"] == {"layers": "4,4"}
+    db.set_challenge(room.code, key, cs.Challenge("Fast", data="circle", target=0.98, tiebreak="epochs"))
+    assert db.leaderboard(room.code) == [] and not db.post_entry(ada, challenge, 0.99, 1, 1, {})  # the old one ended
+
+
+def test_the_roster_shows_pages_progress_and_who_is_stuck(db, room):
+    room, key = room
+    t0 = time.time()
+    ada, _ = db.join(room.code, "Ada", now=t0)
+    bob, _ = db.join(room.code, "Bob", now=t0)
+    db.heartbeat(ada, "playground", {"epoch": 50, "metric": 0.7, "metric_name": "val_accuracy"}, now=t0)
+    db.heartbeat(bob, "playground", {"epoch": 5, "metric": None, "diverged": True}, now=t0)
+    db.heartbeat(ada, "playground", {"epoch": 50, "metric": 0.7, "metric_name": "val_accuracy"}, now=t0 + 200)
+    rows = {r["nickname"]: r for r in db.roster(room.code, key, now=t0 + 200)}
+    assert rows["Ada"]["page"] == "playground" and rows["Ada"]["metric"] == 0.7
+    assert rows["Ada"]["stuck"] and rows["Bob"]["stuck"]  # Ada: no progress for 200 s; Bob: diverged
+
+
+def test_export_holds_the_room_without_secrets_and_ending_deletes_it(db, room):
+    room, key = room
+    ada, token = db.join(room.code, "Ada")
+    db.send_digit(ada, digit(4), 4, 9)
+    pid = db.open_poll(room.code, key, "Q?", ["a", "b"])
+    db.vote(ada, pid, 1)
+    data = db.export(room.code, key)
+    assert data["members"][0]["nickname"] == "Ada" and data["wall"][0]["read"] == 9
+    assert data["polls"][0]["votes"] == [{"nickname": "Ada", "answer": 1}]
+    import json
+
+    dumped = json.dumps(data)
+    assert token not in dumped and key not in dumped and cs.digest(token) not in dumped
+    db.end_room(room.code, key)
+    assert db.room(room.code) is None and db.member(room.code, token) is None
+    with db.engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(cs.items)).scalar() == 0
+
+
+def test_rooms_expire_after_a_quiet_spell(db):
+    old, _ = db.create_room("Old", now=0.0)
+    assert db.room(old.code, now=cs.ROOM_HOURS * 3600 - 1) is not None
+    assert db.room(old.code, now=cs.ROOM_HOURS * 3600 + 1) is None
+    db.create_room("New", now=cs.ROOM_HOURS * 3600 + 2)  # creating a room sweeps the expired ones
+    with db.engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(cs.rooms)).scalar() == 1
+
+
+def test_a_restart_keeps_every_room_and_a_newer_schema_is_refused(class_db):
+    first = cs.Store(cs.make_engine(class_db))
+    room, key = first.create_room("Kept")
+    ada, token = first.join(room.code, "Ada")
+    first.send_digit(ada, digit(5), 5, 5)
+    first.engine.dispose()
+    again = cs.Store(cs.make_engine(class_db))  # the schema is there: nothing is recreated
+    assert again.member(room.code, token) == ada and len(again.wall(room.code)) == 1 and again.is_owner(room.code, key)
+    with again.engine.begin() as c:
+        c.execute(cs.settings_table.update().values(value=str(cs.SCHEMA_VERSION + 1)))
+    again.engine.dispose()
+    with pytest.raises(cs.ClassError, match="newer dlviz"):
+        cs.make_engine(class_db)
+
+
+def test_thirty_concurrent_writers_lose_nothing(db, room):
+    room, key = room
+    people = [db.join(room.code, f"p{i}")[0] for i in range(30)]
+    pid = db.open_poll(room.code, key, "Q?", ["a", "b", "c"])
+    errors = []
+    start = threading.Barrier(len(people))
+
+    def work(i, member):
+        try:
+            start.wait()
+            for k in range(3):
+                db.send_digit(member, digit(k), k, (k + i) % 10)
+                db.heartbeat(member, "digits", {"epoch": k})
+            db.vote(member, pid, i % 3)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(i, m)) for i, m in enumerate(people)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(db.wall(room.code, "digit")) == 90
+    assert db.poll(room.code).counts == [10, 10, 10]
+
+
+@pytest.mark.parametrize("nickname", HOSTILE)
+def test_hostile_nicknames_are_stored_as_plain_text_or_refused_with_a_sentence(db, room, nickname):
+    room, _ = room
+    try:
+        expected = clean(nickname, 24, "nickname")
+    except ValueError as e:
+        with pytest.raises(ValueError, match="nickname"):
+            db.join(room.code, nickname)
+        assert "nickname" in str(e)
+        return
+    member, _ = db.join(room.code, nickname)
+    assert member.nickname == expected and "\u202e" not in expected and len(expected) <= 24
+
+
+def test_codes_cannot_be_guessed_by_trying():
+    assert len(cs.CODE_ALPHABET) ** cs.CODE_LENGTH > 10**9
+    assert cs.normal_code("abc") is None and cs.normal_code("ABCDE0") is None and cs.normal_code(5) is None
