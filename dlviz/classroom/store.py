@@ -50,6 +50,13 @@ class LimitReached(ClassError):
 
 
 meta = sa.MetaData()
+
+
+def room_column() -> sa.Column:
+    """The room a row belongs to (deleted with it)."""
+    return sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
 settings_table = sa.Table(
     "dlviz_meta", meta, sa.Column("key", sa.String(40), primary_key=True), sa.Column("value", sa.Text)
 )
@@ -70,7 +77,7 @@ members = sa.Table(
     "members",
     meta,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False, index=True),
+    room_column(),
     sa.Column("nickname", sa.String(100), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("joined", sa.Float, nullable=False),
@@ -83,7 +90,7 @@ items = sa.Table(
     "items",
     meta,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False, index=True),
+    room_column(),
     sa.Column("member_id", sa.Integer, sa.ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),  # "digit" | "network"
     sa.Column("label", sa.Integer),  # digit: what the participant meant
@@ -98,7 +105,7 @@ polls = sa.Table(
     "polls",
     meta,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False, index=True),
+    room_column(),
     sa.Column("question", sa.String(800), nullable=False),
     sa.Column("answers", sa.Text, nullable=False),  # JSON list
     sa.Column("revealed", sa.Boolean, nullable=False, default=False),
@@ -115,7 +122,7 @@ challenges = sa.Table(
     "challenges",
     meta,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False, index=True),
+    room_column(),
     sa.Column("spec", sa.Text, nullable=False),  # JSON: Challenge
     sa.Column("created", sa.Float, nullable=False),
 )
@@ -698,6 +705,7 @@ class Store:
                 .all()
             )
         names = {p["id"]: p["nickname"] for p in people}
+        challenge = self.challenge(code)
         return {
             "room": {"code": room.code, "title": room.title},
             "members": [{"nickname": p["nickname"], "joined": p["joined"], "page": p["page"]} for p in people],
@@ -716,8 +724,8 @@ class Store:
                 }  # fmt: skip
                 for p in poll_rows
             ],
-            "challenge": self.challenge(code).__dict__ if self.challenge(code) else None,
-            "leaderboard": self.leaderboard(code),
+            "challenge": challenge.__dict__ if challenge else None,
+            "leaderboard": self.leaderboard(code, challenge),
         }
 
     def drawings_npz(self, code: str, token: str) -> bytes:
