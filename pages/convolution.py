@@ -130,16 +130,6 @@ def chosen_image(s: ConvolutionSettings, where) -> np.ndarray | None:
     return image
 
 
-def signed_limit(values: np.ndarray) -> float:
-    """The colour scale's end: the 99.5th percentile of |values|, so a few extreme pixels do not wash it out.
-
-    Taken from every other row and column (np.partition, 0.2 ms for 512 x 512; np.percentile of all took 3 ms).
-    """
-    magnitudes = np.abs(values[::2, ::2]).ravel()
-    k = int(0.995 * (magnitudes.size - 1))
-    return float(np.partition(magnitudes, k)[k]) or float(np.max(np.abs(values))) or 1.0
-
-
 def show_filters(s: ConvolutionSettings) -> None:
     editor_col, formula_col = st.columns([2, 3])
     if s.kernel == "custom":
@@ -156,22 +146,15 @@ def show_filters(s: ConvolutionSettings) -> None:
     if image is None:
         return
     rgb = image if image.ndim == 3 else None
-    work = (image / 255.0 if s.colour else cv.grey(image)) if rgb is not None else image
+    work = cv.working_image(image, s.colour)
     k = s.kernel_array().shape[0]
-    n_rows, n_cols = work.shape[:2]
     try:
         response, pooled = cv.filter_image(work, s)
     except ValueError:
-        st.error(f"This image is {n_rows} x {n_cols} pixels: too small for a {k} x {k} kernel. Try a larger image.")
+        st.error(f"This image is {work.shape[0]} x {work.shape[1]} pixels: too small for a {k} x {k} kernel. "
+                 "Try a larger image.")  # fmt: skip
         return
-    p = cv.padding_amount(k, s.padding)
-    formula_col.markdown(
-        f"**{n_rows} x {n_cols}** image, **{k} x {k}** kernel, stride **{s.stride}**, padding **{s.padding}** (p = {p}):  \n"
-        f"out = ⌊(n + 2p − k) / s⌋ + 1 = ⌊({n_rows} + {2 * p} − {k}) / {s.stride}⌋ + 1 = **{response.shape[0]}** rows, "
-        f"**{response.shape[1]}** columns"
-        + (f"  \nthen {s.pool} pooling {s.pool_size} x {s.pool_size}: **{pooled.shape[0]} x {pooled.shape[1]}**"
-           if pooled is not None else "")
-    )  # fmt: skip
+    formula_col.markdown(cv.size_formula(*work.shape[:2], s, response, pooled))
     if s.flip:
         formula_col.caption("Flipped: this is the mathematical convolution. Deep learning's layers (and Keras's "
                             "Conv2D) do not flip the kernel: they compute cross-correlation.")  # fmt: skip
@@ -180,7 +163,7 @@ def show_filters(s: ConvolutionSettings) -> None:
         image if rgb is not None else np.clip(image, 0, 1), caption="The image", width="stretch", output_format="JPEG"
     )  # JPEG: PNG-encoding a 512 x 512 picture costs ~80 ms
     shown_response = response if response.ndim == 2 else response.mean(axis=-1)
-    limit = signed_limit(shown_response)
+    limit = cv.signed_limit(shown_response)
     response_col.image(figures.diverging_rgb(shown_response, limit), width="stretch", output_format="JPEG",
                        caption=f"The filter's raw response{', mean of R, G, B' if response.ndim == 3 else ''}: orange "
                        f"below 0, blue above (full colour at ±{limit:.3g})")  # fmt: skip
@@ -191,11 +174,11 @@ def show_filters(s: ConvolutionSettings) -> None:
         result_col.image(np.clip(final, 0, 1), width="stretch", output_format="JPEG",
                          caption=f"{steps}, in colour (values outside 0..1 clipped)")  # fmt: skip
         for col, (c, name) in zip(st.columns(3), enumerate(("Red", "Green", "Blue")), strict=True):
-            top = signed_limit(response[..., c])
+            top = cv.signed_limit(response[..., c])
             col.image(figures.diverging_rgb(response[..., c], top), width="stretch", output_format="JPEG",
                       caption=f"{name} channel's raw response (full colour at ±{top:.3g})")  # fmt: skip
     elif s.relu or pooled is not None:
-        result_col.image(figures.diverging_rgb(final, signed_limit(final)), caption=steps, width="stretch",
+        result_col.image(figures.diverging_rgb(final, cv.signed_limit(final)), caption=steps, width="stretch",
                          output_format="JPEG")  # fmt: skip
     else:
         result_col.info(
@@ -215,14 +198,9 @@ def position_slider(where, label: str, positions: int, key: str) -> int:
 
 
 def show_walk(s: ConvolutionSettings) -> None:
-    values = cv.grid(s.grid, s.grid_size)
-    kernel = np.asarray(WALK_KERNELS[s.walk_kernel][1], np.float64)
-    padded, windows = cv.walk(values, kernel, s.walk_stride, s.walk_padding)
-    out_rows = cv.output_size(s.grid_size, 3, s.walk_stride, s.walk_padding)
-    out_cols = len(windows) // out_rows
-    output = np.array([x.total for x in windows]).reshape(out_rows, out_cols)
-    pools = cv.pool_walk(output, 2) if out_rows >= 2 and out_cols >= 2 else []
-    p = cv.padding_amount(3, s.walk_padding)
+    view = cv.walk_view(cv.grid(s.grid, s.grid_size), WALK_KERNELS[s.walk_kernel][1], s.walk_stride, s.walk_padding)
+    windows, pools, output, p = view.windows, view.pools, view.output, view.padding
+    out_rows, out_cols = output.shape
     key, pool_key = f"cv.step.{len(windows)}", f"cv.pool_step.{len(pools)}"
     for slider_key, stop in ((key, "cv.walk.to"), (pool_key, "cv.walk.pool_to")):
         if stop in state:  # where the last animation stopped
@@ -233,29 +211,25 @@ def show_walk(s: ConvolutionSettings) -> None:
     step = position_slider(slider_col, "Window position", len(windows), key)
     grid_col, kernel_col, products_col, out_col = st.columns([3, 2, 2, 3])
     grid_chart, products_chart, out_chart = grid_col.empty(), products_col.empty(), out_col.empty()
-    ui.chart(kernel_col.empty(), figures.number_grid(kernel, title="Kernel", signed=True, projector=projector),
+    ui.chart(kernel_col.empty(), figures.number_grid(view.kernel, title="Kernel", signed=True, projector=projector),
              key="cv.chart.kernel")  # fmt: skip
     sum_line = st.empty()
 
     def draw(at: int, cycle: int) -> None:
         w = windows[at - 1]
-        ui.chart(grid_chart, figures.number_grid(padded, title="Input" + (" with zero padding" if p else ""),
+        ui.chart(grid_chart, figures.number_grid(view.padded, title="Input" + (" with zero padding" if p else ""),
                  window=(w.top, w.left, 3), inner=p, projector=projector), key=f"cv.chart.grid.{cycle}")  # fmt: skip
         ui.chart(products_chart, figures.number_grid(w.products, title=f"Products: sum {w.total:.3g}", signed=True,
                  projector=projector), key=f"cv.chart.products.{cycle}")  # fmt: skip
         ui.chart(out_chart, figures.number_grid(output, title=f"Output {out_rows} x {out_cols}", filled=at, signed=True,
                  window=(w.row, w.col, 1), projector=projector), key=f"cv.chart.output.{cycle}")  # fmt: skip
-        cells = padded[w.top : w.top + 3, w.left : w.left + 3].ravel()
-        terms = " + ".join(
-            f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(cells, kernel.ravel(), strict=True)
-        )
-        sum_line.markdown(f"Window at row {w.row + 1}, column {w.col + 1}: {terms} = **{w.total:g}**")
+        sum_line.markdown(f"Window at row {w.row + 1}, column {w.col + 1}: {view.terms(at)}")
 
     draw(step, 0)
     if not pools:
         st.caption("The output is smaller than 2 x 2: there is nothing to pool. Try a larger grid or stride 1.")
     else:
-        pooled = np.array([w.total for w in pools]).reshape(out_rows // 2, out_cols // 2)
+        pooled = view.pooled
         st.markdown(f"**Max pooling 2 x 2** condenses the {out_rows} x {out_cols} output to "
                     f"{pooled.shape[0]} x {pooled.shape[1]}: each cell keeps the largest value of its 2 x 2 patch"
                     + (" (an odd last row or column is left out)." if out_rows % 2 or out_cols % 2 else "."))  # fmt: skip
@@ -269,8 +243,7 @@ def show_walk(s: ConvolutionSettings) -> None:
                      window=(w.top, w.left, 2), projector=projector), key=f"cv.chart.patch.{cycle}")  # fmt: skip
             ui.chart(pooled_chart, figures.number_grid(pooled, title="After 2 x 2 max pooling", filled=at, signed=True,
                      window=(w.row, w.col, 1), projector=projector), key=f"cv.chart.pooled.{cycle}")  # fmt: skip
-            patch = ", ".join(f"{v:g}" for v in w.products.ravel())
-            max_line.markdown(f"Patch at row {w.row + 1}, column {w.col + 1}: max({patch}) = **{w.total:g}**")
+            max_line.markdown(f"Patch at row {w.row + 1}, column {w.col + 1}: {view.pool_terms(at)}")
 
         draw_pool(pool_step, 0)
     if state.pop("cv.walk.play", False):
@@ -300,10 +273,7 @@ def show_learned(s: ConvolutionSettings) -> None:
     image = chosen_image(s, st)
     if image is None:
         return
-    work = cv.grey(image) if image.ndim == 3 else image
-    work = work[:: max(1, max(work.shape) // 160), :: max(1, max(work.shape) // 160)]  # ~160 px is plenty here
-    maps = [np.maximum(cv.convolve(work, kernels[:, :, 0, i], padding="same") + biases[i], 0) for i in range(shown)]
-    maps = [m / (m.max() or 1.0) for m in maps]  # each map on its own scale: strong and weak detectors both show
+    maps = cv.feature_maps(image, kernels, biases, shown)
     ui.chart(st.empty(), charts.image_grid(maps, [f"{i}" for i in range(shown)], columns=8,
              title="Their feature maps on the image (after ReLU, each scaled to its own maximum)", projector=projector,
              tile_px=110),

@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from dlviz import ui
-from dlviz.core import charts, text
+from dlviz.core import charts
+from dlviz.core.text import significant as num
 from dlviz.descent import code, figures, line_fit
 from dlviz.descent import engine as descent
 from dlviz.descent.engine import (
@@ -19,7 +20,6 @@ from dlviz.descent.engine import (
 )
 
 NAME = "descent"
-LOSS_CHART_CEILING = 1e30  # the 1-D loss chart leaves out larger values (a run-away path's last steps)
 state = st.session_state
 
 saved = ui.page_start(NAME, DescentSettings, "Gradient descent", "Start somewhere on the curve and step downhill: "
@@ -124,11 +124,9 @@ def one_dimension(s: DescentSettings) -> None:
         key="gd.chart.curve")  # fmt: skip
     above = path.y - descent.minimum_value(curve)
     ui.chart(loss_col.empty(), charts.curves_figure(
-        {"y − its minimum": _chartable(np.maximum(above[1:], 1e-16))}, title="Loss against step", y_title="y − minimum",
+        {"y − its minimum": descent.chartable(np.maximum(above[1:], 1e-16))}, title="Loss against step", y_title="y − minimum",
         log_y=True, x_title="step", projector=projector), key="gd.chart.loss")  # fmt: skip
-    figure_col.markdown(
-        f"Step **{step}**: x = {_num(x_now, 6)}, y = {_num(path.y[step], 6)}, slope dy/dx = {_num(slope)}"
-    )
+    figure_col.markdown(f"Step **{step}**: x = {num(x_now, 6)}, y = {num(path.y[step], 6)}, slope dy/dx = {num(slope)}")
 
     if s.optimizer == "gd":
         check = descent.keras_path(curve, s.x0, "gd", s.lr, s.steps)
@@ -162,31 +160,12 @@ def two_dimensions(s: DescentSettings) -> None:
     ui.chart(st.empty(), figures.race_figure(xs, ys, values, paths, shown_step, log_contours=surface.log_contours,
                                              title=surface.label, minima=surface.minima, projector=projector),
              key="gd.chart.race")  # fmt: skip
-    ran_off = [name for name, p in paths.items() if len(p) - 1 < steps]
-    distances = " · ".join(f"{name} {_distance(surface.distance_to_minimum(p[min(shown_step, len(p) - 1)]))}"
-                           for name, p in paths.items() if name not in ran_off)  # fmt: skip
+    distances, ran_off = descent.distances_text(surface, paths, shown_step, steps)
     if distances:
         st.markdown(f"Distance to the nearest minimum after step **{shown_step}**: {distances}")
     if ran_off:
         st.warning(f"{', '.join(ran_off)} ran off the surface (the steps grew without bound): "
                    "try a smaller learning rate.")  # fmt: skip
-
-
-def _num(value: float, digits: int = 4) -> str:
-    """``value`` to ``digits`` significant digits, in scientific notation where that would take seven decimals."""
-    out = f"{float(value):.{digits}g}"
-    return f"{float(value):.{digits - 1}e}" if text.RAW_DIGITS.search(out) else out
-
-
-def _chartable(values) -> list[float]:
-    """Loss values for a log chart: a run-away's last ones (1e70 and more, beyond 32-bit floats) left out."""
-    values = np.asarray(values, np.float64)
-    with np.errstate(invalid="ignore"):
-        return list(np.where(values <= LOSS_CHART_CEILING, values, np.nan))
-
-
-def _distance(d: float) -> str:
-    return "< 0.01" if d < 0.005 else f"{d:.2f}"
 
 
 # --- a neuron fits a line ---------------------------------------------------------------------
@@ -203,48 +182,41 @@ def neuron(s: DescentSettings) -> None:
                              key=ui.initial("gd.fit.ask", float(data.asks[0])))  # fmt: skip
     answers = predict_col.empty()
     if data.scaled:
-        predict_col.caption(f"With scaling on, a new input is scaled the same way: (x − {_num(data.low)}) / "
-                            f"({_num(data.high)} − {_num(data.low)}) before it reaches the neuron.")  # fmt: skip
+        predict_col.caption(f"With scaling on, a new input is scaled the same way: (x − {num(data.low)}) / "
+                            f"({num(data.high)} − {num(data.low)}) before it reaches the neuron.")  # fmt: skip
     ui.code_panel(code.line_fit_program(data, s.fit_data, s.fit_slope, s.fit_noise, s.fit_loss, s.fit_lr,
                                            s.fit_epochs))  # fmt: skip
 
     asks = sorted({*data.asks, float(state["gd.fit.ask"])})
-    x_lo, x_hi = float(min(data.x.min(), 0.0, *asks)), float(max(data.x.max(), *asks))
-    x_lo, x_hi = x_lo - 0.04 * (x_hi - x_lo), x_hi + 0.04 * (x_hi - x_lo)
+    x_range = data.x_range(asks)
 
     def draw(cycle: int) -> None:
         w, b = run.weights[-1]
         seen = " (on scaled x)" if data.scaled else ""
         # The loss of the w and b shown, on all the data: not Keras's history, which is the loss before the update.
         live.status.markdown(
-            f"**Epoch {run.epoch}** · w = {_num(w)} · b = {_num(b)}{seen} · loss {_num(run.current_loss())}"
+            f"**Epoch {run.epoch}** · w = {num(w)} · b = {num(b)}{seen} · loss {num(run.current_loss())}"
         )
         guesses = {x: float(run.predict(x)) for x in asks}
         ws, bs, surface = run.surface()
         ui.chart(line_chart, figures.line_fit_figure(
-            data.x, data.y, *_line_in_user_units(data, w, b), x_range=(x_lo, x_hi), asks=guesses,
+            data.x, data.y, *data.line_in_x(w, b), x_range=x_range, asks=guesses,
             x_title=data.x_label, y_title=data.y_label, projector=projector), key=f"gd.chart.fit.{cycle}")  # fmt: skip
         ui.chart(weights_chart, figures.race_figure(
             ws, bs, surface, {"SGD": np.asarray(run.weights)}, len(run.weights), log_contours=True,
             title=f"{line_fit.LOSSES[s.fit_loss]} over (w, b)", axis_titles=("w", "b"), equal_axes=False,
             projector=projector), key=f"gd.chart.weights.{cycle}")  # fmt: skip
         ui.chart(loss_chart, charts.curves_figure(
-            {"after the epoch (the w, b shown)": _chartable(run.end_losses()[1:]),
+            {"after the epoch (the w, b shown)": descent.chartable(run.end_losses()[1:]),
              "during the epoch (Keras's history)": run.history.loss},
             title="Loss", y_title="loss", log_y=True, projector=projector), key=f"gd.chart.fitloss.{cycle}")  # fmt: skip
         answers.markdown(
-            "\n".join(f"- {data.x_label} **{_num(x)}** → {data.y_label} **{_num(v)}**" for x, v in guesses.items())
+            "\n".join(f"- {data.x_label} **{num(x)}** → {data.y_label} **{num(v)}**" for x, v in guesses.items())
         )
 
     live.play(draw, diverged=f"w and b ran off to infinity. The learning rate {s.fit_lr:g} is too large for "
               "these inputs; pick a smaller one or turn on min-max scaling, then press Reset.",
               budget=f"Trained {s.fit_epochs:,} epochs. Raise **Epochs** to train further, or Reset.", starting="")  # fmt: skip
-
-
-def _line_in_user_units(data: line_fit.LineData, w: float, b: float) -> tuple[float, float]:
-    """The neuron's y = w·x' + b on scaled x' = (x − low)/(high − low), as slope and intercept in x."""
-    span = data.high - data.low
-    return w / span, b - w * data.low / span
 
 
 ui.show_open(tabs, {"curve": lambda: one_dimension(settings), "race": lambda: two_dimensions(settings),

@@ -148,6 +148,43 @@ def pool_walk(values, size: int = 2, mode: str = "max") -> list[Window]:
     return windows
 
 
+@dataclass(frozen=True)
+class WalkView:
+    """Everything the walk view shows: the padded grid, each kernel window, the output and its 2 x 2 max pooling."""
+
+    padded: np.ndarray
+    kernel: np.ndarray
+    padding: int  # zero rows/columns added on each side
+    windows: list[Window]
+    output: np.ndarray
+    pools: list[Window]  # empty when the output is smaller than 2 x 2
+    pooled: np.ndarray | None
+
+    def terms(self, at: int) -> str:
+        """Window ``at`` (1-based) written out: ``a·b + ... = total``, negative factors in brackets."""
+        w = self.windows[at - 1]
+        k = self.kernel.shape[0]
+        cells = self.padded[w.top : w.top + k, w.left : w.left + k].ravel()
+        products = (
+            f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(cells, self.kernel.ravel(), strict=True)
+        )
+        return f"{' + '.join(products)} = **{w.total:g}**"
+
+    def pool_terms(self, at: int) -> str:
+        w = self.pools[at - 1]
+        return f"max({', '.join(f'{v:g}' for v in w.products.ravel())}) = **{w.total:g}**"
+
+
+def walk_view(grid_values, kernel, stride: int = 1, padding: str = "valid") -> WalkView:
+    kernel = np.asarray(kernel, np.float64)
+    padded, windows = walk(grid_values, kernel, stride, padding)
+    rows = output_size(np.asarray(grid_values).shape[0], kernel.shape[0], stride, padding)
+    output = np.array([w.total for w in windows]).reshape(rows, len(windows) // rows)
+    pools = pool_walk(output, 2) if min(output.shape) >= 2 else []
+    pooled = np.array([w.total for w in pools]).reshape(output.shape[0] // 2, output.shape[1] // 2) if pools else None
+    return WalkView(padded, kernel, padding_amount(kernel.shape[0], padding), windows, output, pools, pooled)
+
+
 # --- images -------------------------------------------------------------------------------------------
 
 
@@ -340,3 +377,47 @@ def filter_image(image: np.ndarray, s: ConvolutionSettings) -> tuple[np.ndarray,
     pooled = [pool(detected[..., c] if detected.ndim == 3 else detected, s.pool_size, mode=s.pool)
               for c in range(detected.shape[-1] if detected.ndim == 3 else 1)]  # fmt: skip
     return response, (np.stack(pooled, axis=-1) if len(pooled) > 1 else pooled[0])
+
+
+def signed_limit(values: np.ndarray) -> float:
+    """A signed colour scale's end: the 99.5th percentile of |values|, so a few extreme pixels do not wash it out.
+
+    Taken from every other row and column (np.partition, 0.2 ms for 512 x 512; np.percentile of all took 3 ms).
+    Never 0: an all-zero response gets 1.
+    """
+    magnitudes = np.abs(np.asarray(values)[::2, ::2]).ravel()
+    k = int(0.995 * (magnitudes.size - 1))
+    return float(np.partition(magnitudes, k)[k]) or float(np.max(np.abs(values))) or 1.0
+
+
+def working_image(image: np.ndarray, colour: bool) -> np.ndarray:
+    """What the filter slides over: RGB in [0, 1] when each channel is filtered, else grey in [0, 1]."""
+    if image.ndim != 3:
+        return image
+    return image / 255.0 if colour else grey(image)
+
+
+def size_formula(n_rows: int, n_cols: int, s: ConvolutionSettings, response: np.ndarray, pooled) -> str:
+    """The output-size arithmetic for this image and these settings, as Markdown."""
+    k = s.kernel_array().shape[0]
+    p = padding_amount(k, s.padding)
+    text = (
+        f"**{n_rows} x {n_cols}** image, **{k} x {k}** kernel, stride **{s.stride}**, padding **{s.padding}** "
+        f"(p = {p}):  \nout = ⌊(n + 2p − k) / s⌋ + 1 = ⌊({n_rows} + {2 * p} − {k}) / {s.stride}⌋ + 1 = "
+        f"**{response.shape[0]}** rows, **{response.shape[1]}** columns"
+    )
+    if pooled is not None:
+        text += f"  \nthen {s.pool} pooling {s.pool_size} x {s.pool_size}: **{pooled.shape[0]} x {pooled.shape[1]}**"
+    return text
+
+
+def feature_maps(image: np.ndarray, kernels: np.ndarray, biases: np.ndarray, count: int, side: int = 160) -> list:
+    """The first ``count`` first-layer kernels' maps on ``image`` (after ReLU), each scaled to its own maximum.
+
+    The image is thinned to about ``side`` pixels first: plenty for 28 x 28-sized detectors to show.
+    """
+    work = grey(image) if image.ndim == 3 else image
+    step = max(1, max(work.shape) // side)
+    work = work[::step, ::step]
+    maps = [np.maximum(convolve(work, kernels[:, :, 0, i], padding="same") + biases[i], 0) for i in range(count)]
+    return [m / (m.max() or 1.0) for m in maps]  # strong and weak detectors both show

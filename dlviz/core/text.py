@@ -16,6 +16,12 @@ def listed(values, decimals: int = 2) -> str:
     return "[" + ", ".join(_rounded(v, decimals) for v in flat) + "]"
 
 
+def significant(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits, in scientific notation where that would take seven decimals."""
+    out = f"{float(value):.{digits}g}"
+    return f"{float(value):.{digits - 1}e}" if RAW_DIGITS.search(out) else out
+
+
 def _rounded(value: float, decimals: int) -> str:
     text = f"{value:.{decimals}f}"
     return f"{0.0:.{decimals}f}" if float(text) == 0 else text  # no "-0.00"

@@ -458,3 +458,24 @@ def neuron_key(s: DescentSettings) -> tuple:
 def neuron_run(s: DescentSettings) -> line_fit.LineRun:
     """A new neuron for the page's settings."""
     return line_fit.LineRun(*neuron_key(s), learning_rate=s.fit_lr, budget=s.fit_epochs, settings=s)
+
+
+LOSS_CHART_CEILING = 1e30  # a log loss chart leaves out larger values (a run-away path's last steps)
+
+
+def chartable(values) -> list[float]:
+    """Loss values for a log chart: a run-away's last ones (1e70 and more, beyond 32-bit floats) as gaps."""
+    values = np.asarray(values, np.float64)
+    with np.errstate(invalid="ignore"):
+        return list(np.where(values <= LOSS_CHART_CEILING, values, np.nan))
+
+
+def distances_text(surface, paths: dict, step: int, steps: int) -> tuple[str, list[str]]:
+    """Each optimizer's distance to the nearest minimum at ``step``, and those that ran off before ``steps``."""
+    ran_off = [name for name, p in paths.items() if len(p) - 1 < steps]
+    parts = []
+    for name, p in paths.items():
+        if name not in ran_off:
+            d = surface.distance_to_minimum(p[min(step, len(p) - 1)])
+            parts.append(f"{name} {'< 0.01' if d < 0.005 else f'{d:.2f}'}")
+    return " · ".join(parts), ran_off

@@ -43,6 +43,16 @@ class LineData:
     def model_input(self, x) -> np.ndarray:
         return (np.asarray(x, np.float64) - self.low) / (self.high - self.low)
 
+    def line_in_x(self, w: float, b: float) -> tuple[float, float]:
+        """The neuron's y = w·x' + b on scaled x' = (x − low)/(high − low), as slope and intercept in x."""
+        span = self.high - self.low
+        return w / span, b - w * self.low / span
+
+    def x_range(self, asks) -> tuple[float, float]:
+        """The line chart's x range: the data, 0 and every asked input, with a 4 % margin each side."""
+        lo, hi = float(min(self.x.min(), 0.0, *asks)), float(max(self.x.max(), *asks))
+        return lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo)
+
 
 def make_data(kind: str, slope: float = 2.0, noise: float = 1.0, scale: bool = False) -> LineData:
     if kind == "houses":

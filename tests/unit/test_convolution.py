@@ -5,6 +5,7 @@ import pytest
 from upload_corpus import corpus
 
 from dlviz.convolution import engine as cv
+from dlviz.convolution.engine import ConvolutionSettings
 
 RNG = np.random.default_rng(0)
 IMAGE = RNG.uniform(size=(23, 17))
@@ -178,3 +179,48 @@ def test_the_pooling_walk_keeps_the_largest_value_of_each_patch():
     np.testing.assert_array_equal(np.array([w.total for w in windows]).reshape(2, 2), cv.pool(grid[:4], 2))
     averages = [w.total for w in cv.pool_walk(grid, 2, mode="average")]
     np.testing.assert_allclose(averages, cv.pool(grid[:4], 2, mode="average").ravel())
+
+
+def test_walk_view_writes_out_each_window_and_pools_the_output():
+    view = cv.walk_view(np.arange(16.0).reshape(4, 4), np.eye(3), stride=1, padding="valid")
+    assert view.output.shape == (2, 2) and view.padding == 0
+    # The first window's diagonal is 0, 5, 10: 15.
+    assert view.terms(1) == "0·1 + 1·0 + 2·0 + 4·0 + 5·1 + 6·0 + 8·0 + 9·0 + 10·1 = **15**"
+    assert view.pooled.tolist() == [[view.output.max()]]
+    assert view.pool_terms(1).startswith("max(15, 18, 27, 30)")
+
+
+def test_walk_view_with_same_padding_and_a_negative_kernel_brackets_the_factor():
+    view = cv.walk_view(np.ones((3, 3)), [[0, 0, 0], [0, -1, 0], [0, 0, 0]], padding="same")
+    assert view.padding == 1 and view.padded.shape == (5, 5) and view.output.shape == (3, 3)
+    assert "1·(-1)" in view.terms(5) and view.terms(5).endswith("= **-1**")
+
+
+def test_walk_view_too_small_to_pool_has_no_pools():
+    view = cv.walk_view(np.ones((4, 4)), np.ones((3, 3)), stride=3)
+    assert view.output.shape == (1, 1) and view.pools == [] and view.pooled is None
+
+
+def test_signed_limit_ignores_a_few_extreme_pixels_and_is_never_zero():
+    values = np.full((100, 100), 0.5)
+    values[0, 0] = 1000.0
+    assert cv.signed_limit(values) == 0.5
+    assert cv.signed_limit(np.zeros((8, 8))) == 1.0
+    assert cv.signed_limit(-np.ones((8, 8))) == 1.0
+
+
+def test_size_formula_matches_the_response_it_describes():
+    s = ConvolutionSettings(kernel="sharpen", stride=2, padding="valid", pool="max", pool_size=2)
+    image = np.zeros((11, 9))
+    response, pooled = cv.filter_image(image, s)
+    text = cv.size_formula(11, 9, s, response, pooled)
+    assert response.shape == (5, 4) and "⌊(11 + 0 − 3) / 2⌋ + 1 = **5** rows, **4** columns" in text
+    assert "max pooling 2 x 2: **2 x 2**" in text
+
+
+def test_feature_maps_are_relu_and_scaled_to_their_own_maximum():
+    kernels = np.stack([np.ones((3, 3)), -np.ones((3, 3))], axis=-1)[:, :, None, :]
+    maps = cv.feature_maps(np.random.default_rng(0).random((320, 200)), kernels, np.zeros(2), 2)
+    assert maps[0].shape == (160, 100)  # thinned to about 160 px
+    assert maps[0].max() == 1.0 and maps[0].min() >= 0
+    assert maps[1].max() == 0.0  # a detector that never fires stays dark instead of dividing by zero

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from dlviz.descent import engine as descent
+from dlviz.descent import line_fit
 
 COURSE = descent.parabola()  # y = 2(x - 5)^2 + 3
 
@@ -360,3 +361,31 @@ def test_the_strip_keeps_threshold_labels_on_the_chart_near_its_ends():
     assert [a.xanchor for a in near_end.layout.annotations] == ["right", "right"]
     off = descent_figures.learning_rate_strip(0.1, 5.0, 10.0)  # a = 0.1: both thresholds beyond the axis
     assert not off.layout.annotations and [t.name for t in off.data if t.showlegend is not False] == ["slow"]
+
+
+def test_the_scaled_neurons_line_is_the_same_line_in_the_users_units():
+    data = line_fit.make_data("houses", scale=True)
+    w, b = 3.0, -1.0
+    slope, intercept = data.line_in_x(w, b)
+    x = np.array([data.low, data.high, 7.3])
+    np.testing.assert_allclose(slope * x + intercept, w * data.model_input(x) + b)
+
+
+def test_the_line_charts_range_covers_the_data_zero_and_every_ask():
+    data = line_fit.make_data("line")
+    lo, hi = data.x_range([25.0])
+    assert lo < 0 < data.x.max() < 25.0 < hi
+
+
+def test_chartable_losses_leave_run_away_values_as_gaps():
+    values = descent.chartable([1.0, 1e20, 1e40, np.inf, np.nan])
+    assert values[:2] == [1.0, 1e20] and all(np.isnan(values[2:]))
+
+
+def test_distances_name_who_ran_off_and_round_the_rest():
+    surface = descent.SURFACES[next(iter(descent.SURFACES))]
+    near = np.array([surface.minima[0]] * 11)
+    far = np.array([[surface.minima[0][0] + 3.0, surface.minima[0][1] + 4.0]] * 11)
+    text, ran_off = descent.distances_text(surface, {"A": near, "B": far, "C": near[:4]}, step=10, steps=10)
+    assert ran_off == ["C"]
+    assert text.startswith("A < 0.01 · B ") and "C" not in text
