@@ -108,10 +108,8 @@ def show_neuron(s: BlocksSettings) -> None:
     if n == 2:
         axis = np.linspace(-5, 5, 101)
         plane = bb.neuron_plane(ws, s.b, s.activation, axis)
-        lo, hi = {"sigmoid": (0, 1), "step": (0, 1), "tanh": (-1, 1)}.get(
-            s.activation, (float(plane.min()), float(plane.max()))
-        )
-        ui.chart(st.empty(), figures.plane_figure(axis, plane, ws, s.b, lo=lo, hi=hi + (hi == lo),
+        lo, hi = bb.output_range(s.activation, plane)
+        ui.chart(st.empty(), figures.plane_figure(axis, plane, ws, s.b, lo=lo, hi=hi,
                  points=np.array([xs]), point_name="your input (x1, x2)",
                  title="Output over the plane", projector=projector),
                  key="bb.chart.plane")  # fmt: skip
@@ -141,12 +139,7 @@ def show_activations(s: BlocksSettings) -> None:
     st.slider("Layers in the stack", 2, 30, key=field("depth"))
     found = gradients(int(state["bb.depth"]))
     ui.chart(st.empty(), figures.gradient_bars(found, projector=projector), key="bb.chart.gradients")
-    ratios = {name: g[0] / g[-1] if g[-1] > 0 else float("nan") for name, g in found.items()}
-    st.markdown(
-        f"In a stack of {len(found['sigmoid'])} sigmoid layers the first layer receives "
-        f"**{ratios['sigmoid']:.1e}** times the gradient of the last; with ReLU **{ratios['relu']:.2g}** times. "
-        "Each sigmoid multiplies the gradient by at most 0.25 on the way back, so the early layers barely learn."
-    )
+    st.markdown(bb.vanishing_sentence(found))
     ui.code_panel(code.vanishing_program(int(state["bb.depth"])))
 
 
@@ -155,12 +148,9 @@ def show_gates(s: BlocksSettings) -> None:
     bias, w1, w2 = s.gate_w
     outputs = bb.gate(bias, w1, w2)
     computes = bb.which_gate(bias, w1, w2)
-    table = pd.DataFrame({"x1": bb.INPUTS[:, 0].astype(int), "x2": bb.INPUTS[:, 1].astype(int),
-                          "z = b + w1·x1 + w2·x2": bb.INPUTS @ np.array([w1, w2]) + bias,
-                          "sigmoid(z)": outputs.round(6), "rounded": np.round(outputs).astype(int)})  # fmt: skip
     table_col, plane_col = st.columns([1, 1])
     table_col.markdown(bb.gate_sentence(computes))
-    table_col.dataframe(table, hide_index=True, width="stretch")
+    table_col.dataframe(bb.gate_table(bias, w1, w2), hide_index=True, width="stretch")
     axis = np.linspace(-0.5, 1.5, 81)
     ui.chart(plane_col.empty(), figures.plane_figure(axis, bb.neuron_plane((w1, w2), bias, "sigmoid", axis),
              (w1, w2), bias, points=bb.INPUTS, targets=np.round(outputs), title="Inputs coloured by the output",
@@ -171,14 +161,9 @@ def show_gates(s: BlocksSettings) -> None:
     st.markdown("XOR is 1 when exactly one input is 1. No straight line puts (0, 1) and (1, 0) on one side and "
                 "(0, 0) and (1, 1) on the other, so no single neuron computes it. Two layers do: "
                 "**(x1 OR x2) AND (x1 NAND x2)**.")  # fmt: skip
-    hidden, final = bb.xor_by_hand()
     hand_col, band_col = st.columns([1, 1])
-    hand_col.dataframe(pd.DataFrame({"x1": bb.INPUTS[:, 0].astype(int), "x2": bb.INPUTS[:, 1].astype(int),
-                                     "x1 OR x2": hidden[:, 0].round(4), "x1 NAND x2": hidden[:, 1].round(4),
-                                     "AND of the two": final.round(4), "rounded": np.round(final).astype(int)}),
-                       hide_index=True, width="stretch")  # fmt: skip
-    x1, x2 = np.meshgrid(axis, axis)
-    band = bb.xor_by_hand(np.column_stack([x1.ravel(), x2.ravel()]))[1].reshape(x1.shape)
+    hand_col.dataframe(bb.xor_table(), hide_index=True, width="stretch")
+    band = bb.xor_band(axis)
     ui.chart(band_col.empty(), figures.plane_figure(axis, band, (0.0, 0.0), 0.0, points=bb.INPUTS,
              targets=bb.XOR_TARGETS, title="The two-layer network's output: a band no single line makes",
              projector=projector), key="bb.chart.xor")  # fmt: skip
@@ -261,10 +246,7 @@ def show_losses(s: BlocksSettings) -> None:
         p, {"true label y = 1": bb.binary_cross_entropy(1, p), "true label y = 0": bb.binary_cross_entropy(0, p)},
         x_title="predicted probability p of class 1", marker=marks, y_range=(0, 7), projector=projector),
         key="bb.chart.bce")  # fmt: skip
-    course = [0.1, 0.5, 0.9, 0.99]
-    table_col.dataframe(pd.DataFrame({"p": course, "loss if y = 1": bb.binary_cross_entropy(1, course).round(3),
-                                      "loss if y = 0": bb.binary_cross_entropy(0, course).round(3)}),
-                        hide_index=True, width="stretch")  # fmt: skip
+    table_col.dataframe(bb.bce_table(), hide_index=True, width="stretch")
     table_col.caption("A confident wrong answer costs most: predicting 0.1 for a true 1 costs −log(0.1) ≈ 2.303.")
     ui.code_panel(code.losses_program([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0], s.p))
 

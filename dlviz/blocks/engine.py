@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from dlviz.core import models
 from dlviz.core.settings import choice, choices, number, numbers
@@ -278,3 +279,54 @@ class BlocksSettings:
         from dlviz.core.settings import replace
 
         return replace(self, true_class=0)
+
+
+# --- the pages' tables and summaries ----------------------------------------------------------------
+
+BOUNDED = {"sigmoid": (0.0, 1.0), "step": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+def output_range(activation: str, plane: np.ndarray) -> tuple[float, float]:
+    """The colour range of a neuron's output plane: the activation's own bounds, else the plane's, never empty."""
+    lo, hi = BOUNDED.get(activation, (float(plane.min()), float(plane.max())))
+    return lo, hi + (hi == lo)
+
+
+def _inputs_table() -> dict:
+    return {"x1": INPUTS[:, 0].astype(int), "x2": INPUTS[:, 1].astype(int)}
+
+
+def gate_table(bias: float, w1: float, w2: float) -> pd.DataFrame:
+    """The single neuron's truth table: z, sigmoid(z) and its rounding for each pair of inputs."""
+    outputs = gate(bias, w1, w2)
+    return pd.DataFrame({**_inputs_table(), "z = b + w1·x1 + w2·x2": INPUTS @ np.array([w1, w2]) + bias,
+                         "sigmoid(z)": outputs.round(6), "rounded": np.round(outputs).astype(int)})  # fmt: skip
+
+
+def xor_table() -> pd.DataFrame:
+    """XOR by hand, (x1 OR x2) AND (x1 NAND x2), one column per neuron."""
+    hidden, final = xor_by_hand()
+    return pd.DataFrame({**_inputs_table(), "x1 OR x2": hidden[:, 0].round(4), "x1 NAND x2": hidden[:, 1].round(4),
+                         "AND of the two": final.round(4), "rounded": np.round(final).astype(int)})  # fmt: skip
+
+
+def xor_band(axis: np.ndarray) -> np.ndarray:
+    """The hand-made two-layer network's output over the plane ``axis`` x ``axis``."""
+    x1, x2 = np.meshgrid(axis, axis)
+    return xor_by_hand(np.column_stack([x1.ravel(), x2.ravel()]))[1].reshape(x1.shape)
+
+
+def bce_table(probabilities=(0.1, 0.5, 0.9, 0.99)) -> pd.DataFrame:
+    p = list(probabilities)
+    return pd.DataFrame({"p": p, "loss if y = 1": binary_cross_entropy(1, p).round(3),
+                         "loss if y = 0": binary_cross_entropy(0, p).round(3)})  # fmt: skip
+
+
+def vanishing_sentence(gradients: dict[str, np.ndarray]) -> str:
+    """How much less gradient the first layer of each stack gets than the last, in words."""
+    ratio = {name: g[0] / g[-1] if g[-1] > 0 else float("nan") for name, g in gradients.items()}
+    return (
+        f"In a stack of {len(gradients['sigmoid'])} sigmoid layers the first layer receives "
+        f"**{ratio['sigmoid']:.1e}** times the gradient of the last; with ReLU **{ratio['relu']:.2g}** times. "
+        "Each sigmoid multiplies the gradient by at most 0.25 on the way back, so the early layers barely learn."
+    )

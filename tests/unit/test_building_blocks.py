@@ -129,3 +129,33 @@ def test_xor_and_vanishing_programs_run(tmp_path):
     expected = {name: g[0] / g[-1] for name in ("sigmoid", "relu") for g in [bb.gradient_by_layer(name, 10)]}
     assert float(ratios["sigmoid"]) == pytest.approx(expected["sigmoid"], rel=1e-3)
     assert float(ratios["relu"]) == pytest.approx(expected["relu"], rel=1e-3)
+
+
+def test_the_output_planes_colour_range_is_the_activations_own_or_the_planes():
+    plane = np.array([[-3.0, 2.0]])
+    assert bb.output_range("sigmoid", plane) == (0.0, 1.0)
+    assert bb.output_range("tanh", plane) == (-1.0, 1.0)
+    assert bb.output_range("linear", plane) == (-3.0, 2.0)
+    assert bb.output_range("relu", np.zeros((2, 2))) == (0.0, 1.0)  # a flat plane still gets a range
+
+
+def test_gate_table_rounds_to_the_gate_its_weights_compute():
+    table = bb.gate_table(*bb.GATES["AND"])
+    assert table["rounded"].tolist() == [0, 0, 0, 1]
+    assert table.columns[2] == "z = b + w1·x1 + w2·x2"
+
+
+def test_xor_table_and_band_are_xor():
+    assert bb.xor_table()["rounded"].tolist() == [0, 1, 1, 0]
+    axis = np.array([0.0, 1.0])
+    np.testing.assert_array_equal(np.round(bb.xor_band(axis)), [[0, 1], [1, 0]])
+
+
+def test_bce_table_charges_a_confident_wrong_answer_most():
+    table = bb.bce_table()
+    assert table["loss if y = 1"].iloc[0] == 2.303 and table["loss if y = 0"].iloc[-1] == 4.605
+
+
+def test_vanishing_sentence_quotes_the_ratio_of_first_to_last_layer():
+    text = bb.vanishing_sentence({"sigmoid": np.array([1e-6, 1e-3, 1.0]), "relu": np.array([0.5, 1.0, 1.0])})
+    assert "3 sigmoid layers" in text and "**1.0e-06**" in text and "**0.5**" in text
