@@ -12,7 +12,6 @@ from dlviz.digits import engine as digits
 from dlviz.digits.engine import OWN_KINDS, OWN_LEARNING_RATES, PARTS, DigitsSettings
 
 NAME = "digits"
-NOT_SURE = 0.6  # below this top probability the page says the network is unsure
 # A pause between the answer and the pictures below it, so the browser paints the answer first: without it
 # the pictures arrive before the next frame and the answer waits for them to be drawn (measured in
 # docs/benchmarks.md: pen lift to the answer on screen ~350 ms without, ~260 ms with).
@@ -88,11 +87,6 @@ def own_name(own: dict) -> str:
     return OWN_KINDS[own["kind"]].split(":")[0]
 
 
-def sure(p: float) -> str:
-    """A probability as a participant reads it: a whole percent."""
-    return f"{p:.0%}"
-
-
 @st.fragment
 def draw_panel() -> None:
     side = digits.PROJECTOR_CANVAS_SIDE if projector else digits.CANVAS_SIDE
@@ -127,23 +121,24 @@ def draw_panel() -> None:
             st.info("Too little ink to read: draw a whole digit.", icon=":material/draw:")
             return
         probs = shipped.probabilities(steps.centred[None])[0]
-        top = int(np.argmax(probs))
+        read = digits.reading(probs)
+        top = read.digit
         st.markdown(f"<div style='font-size:5rem;font-weight:700;line-height:1'>{top}</div>", unsafe_allow_html=True)
-        st.markdown(f"The network reads a **{top}**, {sure(probs[top])} sure.")
+        st.markdown(f"The network reads a **{top}**, {read.sure} sure.")
         st.caption(
             "Worth knowing: a network trained on digits answers with a digit whatever you draw, even an X. "
             "Its confidence is no check that the drawing is one."
         )
-        if probs[top] < NOT_SURE:
-            second = int(np.argsort(probs)[-2])
+        if read.second is not None:
             st.warning(
-                f"Not sure: it could also be a {second} ({sure(probs[second])}). Try drawing it larger or clearer."
+                f"Not sure: it could also be a {read.second} ({probs[read.second]:.0%}). "
+                "Try drawing it larger or clearer."
             )
         ui.chart(st.empty(), figures.probability_bars(probs, projector=projector), key="dg.bars")
         if own is not None:
             own_probs = own["classifier"].probabilities(steps.centred[None])[0]
-            st.markdown(f"**Your network** ({own_name(own)}) reads a "
-                        f"**{int(np.argmax(own_probs))}**, {sure(own_probs.max())} sure.")  # fmt: skip
+            own_read = digits.reading(own_probs)
+            st.markdown(f"**Your network** ({own_name(own)}) reads a **{own_read.digit}**, {own_read.sure} sure.")
             ui.chart(st.empty(), figures.probability_bars(own_probs, projector=projector, title="Your network"),
                      key="dg.own_bars")  # fmt: skip
     time.sleep(ANSWER_FIRST_SECONDS)
@@ -162,7 +157,7 @@ def draw_panel() -> None:
     )
     if st.toggle("Show the feature maps: what each convolution layer detects in your drawing", key="dg.maps"):
         for layer, maps in zip(shipped.conv_layers, shipped.feature_maps(steps.centred), strict=True):
-            shown = [maps[..., c] / (maps[..., c].max() or 1) for c in range(min(maps.shape[-1], 16))]
+            shown = digits.shown_maps(maps)
             more = " (the first 16)" if maps.shape[-1] > 16 else ""
             ui.chart(st.empty(), charts.image_grid(
                 shown, columns=8, title=f"{layer.name}: {maps.shape[-1]} maps of {maps.shape[0]}×{maps.shape[1]}{more}",
@@ -183,7 +178,7 @@ def show_mnist() -> None:
     st.button("Show other digits", icon=":material/shuffle:", on_click=other_digits)
     pick = np.random.default_rng(state["dg.sample_seed"]).choice(len(labels), 12, replace=False)
     ui.chart(st.empty(), charts.image_grid(
-        data["x_test"][pick] / 255.0, [f"{guesses[i]} · {sure(sample_probs[i].max())}" for i in pick],
+        data["x_test"][pick] / 255.0, [f"{guesses[i]} · {sample_probs[i].max():.0%}" for i in pick],
         highlight=guesses[pick] != labels[pick], columns=6, projector=projector), key="dg.samples")  # fmt: skip
     wrong = np.flatnonzero(guesses != labels)
     st.subheader(f"The {len(wrong)} it gets wrong")

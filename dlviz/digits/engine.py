@@ -281,6 +281,34 @@ class Classifier:
         return [m.numpy()[0] for m in maps]
 
 
+NOT_SURE = 0.6  # below this top probability the network is said to be unsure
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a network's ten probabilities say: the digit, how sure, and the runner-up when it is unsure."""
+
+    digit: int
+    confidence: float
+    second: int | None  # only when confidence < NOT_SURE
+
+    @property
+    def sure(self) -> str:
+        return f"{self.confidence:.0%}"
+
+
+def reading(probabilities) -> Reading:
+    probs = np.asarray(probabilities, np.float64)
+    order = np.argsort(probs)
+    top = int(order[-1])
+    return Reading(top, float(probs[top]), int(order[-2]) if probs[top] < NOT_SURE else None)
+
+
+def shown_maps(maps: np.ndarray, most: int = 16) -> list[np.ndarray]:
+    """The first ``most`` channels of one layer's (h, w, c) maps, each scaled to its own maximum."""
+    return [maps[..., c] / (maps[..., c].max() or 1) for c in range(min(maps.shape[-1], most))]
+
+
 def load_classifier(path: Path = MODEL_PATH) -> Classifier:
     with seeded(0):  # loading builds layers, which draw seeds from the global generator
         model = keras.models.load_model(path, compile=False)

@@ -276,3 +276,17 @@ def test_the_larger_projector_canvas_gives_the_same_input(classifier, digit, poi
     large = digits.preprocess(large_image)
     assert large.shape == (28, 28) and similarity(small, large) > 0.95
     assert digits.predict(large_image, classifier).argmax() == digit
+
+
+def test_a_reading_names_the_runner_up_only_when_unsure():
+    sure = digits.reading([0.01] * 9 + [0.91])
+    assert (sure.digit, sure.second, sure.sure) == (9, None, "91%")
+    unsure = digits.reading([0.0, 0.45, 0.0, 0.0, 0.0, 0.0, 0.0, 0.55, 0.0, 0.0])
+    assert (unsure.digit, unsure.second) == (7, 1)
+
+
+def test_shown_maps_are_the_first_sixteen_each_on_its_own_scale():
+    maps = np.zeros((4, 4, 20))
+    maps[0, 0, 1] = 5.0
+    shown = digits.shown_maps(maps)
+    assert len(shown) == 16 and shown[1].max() == 1.0 and shown[0].max() == 0.0
