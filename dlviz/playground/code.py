@@ -7,29 +7,20 @@ from __future__ import annotations
 
 import functools
 
-from dlviz.core import datasets, models
+from dlviz.core import datasets
 from dlviz.core.keras_code import layer_lines, number_literal, optimizer_code
-from dlviz.playground.engine import PlaygroundSettings
+from dlviz.core.settings import replace
+from dlviz.playground.engine import PlaygroundSettings, network
 
 
 @functools.lru_cache(maxsize=64)
-def _stack(network: tuple) -> tuple[str, ...]:
-    n_inputs, layers, activations, regularization, reg_rate, dropout, _, regression = network
-    model = models.mlp(
-        n_inputs,
-        layers,
-        activations,
-        regression=regression,
-        regularization=regularization,
-        reg_rate=reg_rate,
-        dropout=dropout,
-    )  # fmt: skip (seeded inside; weights unused)
-    return tuple(layer_lines(model))
+def _stack(s: PlaygroundSettings) -> tuple[str, ...]:
+    return tuple(layer_lines(network(s)))
 
 
 def dense_stack(s: PlaygroundSettings) -> list[str]:
-    """The ``keras.Sequential`` layer lines, written from the network the page builds (``dlviz.core.models.mlp``)."""
-    return list(_stack(s.network_key()))
+    """The ``keras.Sequential`` layer lines, written from the network the page trains (``engine.network``)."""
+    return list(_stack(replace(s, seed=0)))  # the layers do not depend on the seed
 
 
 def features_function(keys: tuple[str, ...]) -> str:

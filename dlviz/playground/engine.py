@@ -85,8 +85,9 @@ def make_split(s: PlaygroundSettings) -> datasets.Split:
     return datasets.make(s.data, s.points, s.noise / 100, s.train_pct / 100, s.seed)
 
 
-def build_model(s: PlaygroundSettings):
-    model = models.mlp(
+def network(s: PlaygroundSettings):
+    """The uncompiled Keras network these settings describe: the page trains it, the Keras code is written from it."""
+    return models.mlp(
         len(s.features),
         s.layers,
         s.activations,
@@ -96,6 +97,10 @@ def build_model(s: PlaygroundSettings):
         dropout=s.dropout,
         seed=s.seed,
     )
+
+
+def build_model(s: PlaygroundSettings):
+    model = network(s)
     models.compile_for(model, s.optimizer, s.lr, s.regression)
     return model
 
