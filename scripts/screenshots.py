@@ -11,7 +11,7 @@ from dlviz.tools.serve import browser, main_area, streamlit_server, wait_drawn  
 
 OUT = ROOT / "docs" / "screenshots"
 
-SEVEN = [(70, 50), (210, 50), (120, 245)]
+SEVEN = [(70, 50), (210, 50), (120, 245)]  # in a 280 px square; scaled to the canvas shown
 
 # (file name, path, window size, epochs to train before the picture, strokes to draw)
 SHOTS = [
@@ -27,7 +27,11 @@ SHOTS = [
     ),
     ("playground-phone.png", "/playground?epochs=200", (390, 844), 200, None),
     ("gradient-descent.png", "/gradient_descent?lr=0.4", (1600, 1000), 0, None),
+    ("gradient-descent-projector.png", "/gradient_descent?projector=1&lr=0.4", (1920, 1080), 0, None),
+    ("gradient-descent-phone.png", "/gradient_descent?lr=0.4", (390, 844), 0, None),
     ("building-blocks.png", "/building_blocks?part=activations", (1600, 1000), 0, None),
+    ("building-blocks-projector.png", "/building_blocks?projector=1&part=gates", (1920, 1080), 0, None),
+    ("building-blocks-phone.png", "/building_blocks", (390, 844), 0, None),
     (
         "gradient-descent-neuron.png",
         "/gradient_descent?part=neuron&fit_scale=1&fit_lr=0.3&fit_epochs=300",
@@ -74,11 +78,12 @@ def main(only: list[str]) -> None:
                     surface.wait_for(timeout=120_000)
                     surface.scroll_into_view_if_needed()
                     box = surface.bounding_box()
+                    scale = box["width"] / 280
                     for stroke in strokes:
-                        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+                        page.mouse.move(box["x"] + scale * stroke[0][0], box["y"] + scale * stroke[0][1])
                         page.mouse.down()
                         for x, y in stroke[1:]:
-                            page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
+                            page.mouse.move(box["x"] + scale * x, box["y"] + scale * y, steps=10)
                         page.mouse.up()
                     main.get_by_text("The network reads a").wait_for(timeout=60_000)
                     page.mouse.wheel(0, -2000)
