@@ -14,10 +14,16 @@ ui.use_navigation()
 ui.keep_keras_state()
 st.set_page_config(page_title="dlviz: deep learning, live", page_icon="🧠", layout="wide")
 
-navigation = {"": [st.Page(catalog.HOME.path, title=catalog.HOME.title, icon=catalog.HOME.icon, default=True)]}
-for topic, pages in catalog.TOPICS.items():
-    navigation[topic] = [st.Page(p.path, title=p.title, icon=p.icon) for p in pages]
+home = st.Page(catalog.HOME.path, title=catalog.HOME.title, icon=catalog.HOME.icon, default=True)
+infos = [(home, catalog.HOME)]
+navigation = {"": [home]}
+for topic, pages in {**catalog.TOPICS, "Together": [catalog.CLASS]}.items():
+    navigation[topic] = []
+    for info in pages:
+        navigation[topic].append(st.Page(info.path, title=info.title, icon=info.icon))
+        infos.append((navigation[topic][-1], info))
 
 page = st.navigation(navigation)
 ui.projector_toggle()
+ui.class_bar(next((info for p, info in infos if p.url_path == page.url_path), catalog.HOME))
 page.run()

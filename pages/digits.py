@@ -134,6 +134,7 @@ def draw_panel() -> None:
                 f"Not sure: it could also be a {read.second} ({probs[read.second]:.0%}). "
                 "Try drawing it larger or clearer."
             )
+        ui.room.send_digit(steps.centred, top)
         ui.chart(st.empty(), figures.probability_bars(probs, projector=projector), key="dg.bars")
         if own is not None:
             own_probs = own["classifier"].probabilities(steps.centred[None])[0]

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Class mode's database: a fresh folder for the run, never the user's own rooms (servers the tests start inherit it).
+os.environ["DLVIZ_DATA_DIR"] = __import__("tempfile").mkdtemp(prefix="dlviz-data-")
+os.environ.pop("DLVIZ_DATABASE_URL", None)
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # conftest's helpers and upload_corpus, from every tier's folder

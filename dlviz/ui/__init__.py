@@ -1,5 +1,6 @@
 """The only part of dlviz that imports streamlit: widgets, the live controller and the workarounds."""
 
+from dlviz.ui import room
 from dlviz.ui.live import LiveControls, on_click, play_controls
 from dlviz.ui.patches import (
     CANVAS_COMPONENT,
@@ -30,7 +31,11 @@ from dlviz.ui.widgets import (
     sidebar_hint,
 )
 
+class_bar = room.class_bar
+
 __all__ = [
+    "class_bar",
+    "room",
     "CANVAS_COMPONENT",
     "CANVAS_TOOLBAR_CSS",
     "LiveControls",

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from dlviz.core import settings as query
+from dlviz.ui import room
 from dlviz.ui.patches import use_navigation
 
 S = TypeVar("S")
@@ -154,6 +155,7 @@ def save_settings(name: str, value: Any) -> None:
     wanted = query.to_query(value)
     if projector():
         wanted[PROJECTOR_KEY] = "1"
+    wanted.update(room.address_params())
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 

@@ -1,0 +1,77 @@
+"""Class mode's charts: the room's confusion matrix, its accuracy histogram and a poll's bars."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dlviz.core import theme
+
+
+def confusion_figure(matrix: np.ndarray, *, projector: bool = False) -> go.Figure:
+    """Meant digit (rows) against the network's reading (columns); the diagonal is read right."""
+    size = theme.sizes(projector)
+    counts = np.asarray(matrix, np.int64)
+    wrong = np.where(np.eye(10, dtype=bool), 0, counts)
+    right = np.where(np.eye(10, dtype=bool), counts, 0)
+    digits = [str(d) for d in range(10)]
+    text = [[str(v) if v else "" for v in row] for row in counts.tolist()]
+    traces = [
+        dict(type="heatmap", z=right.tolist(), x=digits, y=digits, colorscale=[[0, "rgba(0,0,0,0)"], [1e-9, "#D6E9F5"],
+             [1, theme.BLUE]], showscale=False, hoverinfo="skip", zmin=0, zmax=max(1, int(right.max()))),
+        dict(type="heatmap", z=np.where(wrong > 0, wrong, np.nan).tolist(), x=digits, y=digits,
+             colorscale=[[0, "#FBE3CC"], [1, theme.VERMILLION]], showscale=False, hoverinfo="skip",
+             zmin=0, zmax=max(1, int(wrong.max()))),
+        dict(type="heatmap", z=counts.tolist(), x=digits, y=digits, text=text, texttemplate="%{text}",
+             textfont=dict(size=size.font), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+             showscale=False, hovertemplate="meant %{y}, read as %{x}: %{z}<extra></extra>"),
+    ]  # fmt: skip
+    layout = dict(
+        title=dict(text="What the network read (columns) for the digit meant (rows)"),
+        xaxis=dict(title=dict(text="read as"), type="category", side="top", showgrid=False),
+        yaxis=dict(title=dict(text="meant"), type="category", autorange="reversed", showgrid=False,
+                   scaleanchor="x"),
+        margin=dict(t=90),
+    )  # fmt: skip
+    return theme.figure(traces, layout, projector, height=420)
+
+
+def accuracy_histogram(values: list[float], *, target: float | None = None, projector: bool = False) -> go.Figure:
+    """How many in the room are at each validation accuracy (bins of 5 %), with the challenge's target."""
+    size = theme.sizes(projector)
+    edges = np.linspace(0, 1, 21)
+    counts, _ = np.histogram(np.clip(values, 0, 1), bins=edges)
+    centres = (edges[:-1] + edges[1:]) / 2
+    traces = [dict(type="bar", x=centres.tolist(), y=counts.tolist(), width=0.045, marker=dict(color=theme.BLUE),
+                   hovertemplate="%{x:.0%}: %{y}<extra></extra>")]  # fmt: skip
+    layout = dict(
+        title=dict(text="The room's validation accuracy now"),
+        xaxis=dict(range=[0, 1.02], tickformat=".0%", title=dict(text="validation accuracy")),
+        yaxis=dict(title=dict(text="people"), dtick=1 if counts.max(initial=0) < 8 else None, rangemode="tozero"),
+        showlegend=False,
+    )
+    if target is not None:
+        layout["shapes"] = [dict(type="line", x0=target, x1=target, y0=0, y1=1, yref="paper",
+                                 line=dict(color=theme.VERMILLION, width=size.line, dash="dash"))]  # fmt: skip
+        layout["annotations"] = [dict(x=target, y=1, yref="paper", text=f"target {target:.0%}", showarrow=False,
+                                      xanchor="right", yanchor="bottom", font=dict(color=theme.VERMILLION))]  # fmt: skip
+    return theme.figure(traces, layout, projector, height=300)
+
+
+def plain_label(text: str) -> str:
+    """Text for a Plotly label shown as typed: Plotly reads tags such as <b> and <a href> in labels."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def poll_figure(answers: list[str], counts: list[int], *, projector: bool = False) -> go.Figure:
+    """A poll's answers as horizontal bars with their counts."""
+    size = theme.sizes(projector)
+    answers = [plain_label(a) for a in answers]
+    total = max(1, sum(counts))
+    trace = dict(type="bar", orientation="h", y=list(answers), x=list(counts), marker=dict(color=theme.BLUE),
+                 text=[f"{c} ({c / total:.0%})" for c in counts], textposition="outside", cliponaxis=False,
+                 textfont=dict(size=size.font), hovertemplate="%{y}: %{x}<extra></extra>")  # fmt: skip
+    layout = dict(yaxis=dict(autorange="reversed", type="category"), xaxis=dict(rangemode="tozero", dtick=1 if
+                  max(counts, default=0) < 8 else None, range=[0, max(counts, default=0) * 1.3 + 1]),
+                  showlegend=False, margin=dict(r=40))  # fmt: skip
+    return theme.figure([trace], layout, projector, height=60 + 50 * len(answers))

@@ -1,0 +1,415 @@
+"""Class mode in the browser: the room's database, who this session is in a room, follow-me, the send buttons.
+
+The database is reached through ``st.connection(type="sql")``: SQLite in the data folder by default, the
+PostgreSQL that ``DLVIZ_DATABASE_URL`` names when replicas share one. Everything a room holds lives there,
+never in this process, so replicas agree. A participant's identity is a token in the address (``me``); an
+instructor's is the private link's ``key``, which this module takes out of the address at once so that a
+projected address bar never shows it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import numpy as np
+import sqlalchemy as sa
+import streamlit as st
+
+from dlviz.classroom import share
+from dlviz.classroom.store import ClassError, Member, Store, normal_code, prepare
+from dlviz.core import catalog
+from dlviz.core import settings as query
+
+CONNECTION = "dlviz_class"
+ROOM_PARAM, MEMBER_PARAM, KEY_PARAM = "room", "me", "key"
+SEAT = "class.seat"
+POLL_SECONDS = 1.0  # how often a participant's page looks for a push
+HEARTBEAT_SECONDS = 10.0  # how often it tells the dashboard where it is
+JOIN_ATTEMPTS = 12  # codes one session may try: with 32**6 codes, guessing one is hopeless
+DB_ERRORS = (sa.exc.SQLAlchemyError, OSError)
+DOWN = (
+    "Class mode cannot reach its database right now; it tries again on its own. "
+    "Everything else on this page works as usual."
+)
+state = st.session_state
+
+
+def data_dir() -> Path:
+    """Where dlviz keeps what must outlive the server (the class database): ``DLVIZ_DATA_DIR``."""
+    return Path(os.environ.get("DLVIZ_DATA_DIR") or Path.home() / ".local" / "share" / "dlviz")
+
+
+def database_url() -> str:
+    url = os.environ.get("DLVIZ_DATABASE_URL", "").strip()
+    if url:
+        return url
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'class.sqlite'}"
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    """One store per process (its engine pools connections for every session); not kept when it fails."""
+    kwargs: dict = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
+    connection = st.connection(CONNECTION, type="sql", url=url, **kwargs)
+    return Store(prepare(connection.engine))
+
+
+class Unavailable(Exception):
+    """The class database cannot be reached (down, locked for too long, misconfigured)."""
+
+
+def store() -> Store:
+    try:
+        return _store(database_url())
+    except DB_ERRORS as err:
+        raise Unavailable(DOWN) from err
+
+
+@contextmanager
+def problems(where=None, *, quiet: bool = False) -> Iterator[None]:
+    """Run a block of class code: a refusal shows as a warning, a database outage as a plain notice."""
+    where = where or st
+    try:
+        yield
+    except (ClassError, ValueError) as err:
+        where.warning(str(err), icon=":material/block:")
+    except (Unavailable, *DB_ERRORS):
+        if quiet:
+            where.caption(DOWN)
+        else:
+            where.error(DOWN, icon=":material/cloud_off:")
+
+
+def act(action, done: str = "") -> bool:
+    """Run a class action from a button's callback; what came of it is kept for ``message()`` to show.
+
+    Buttons act through callbacks (they run before the script and survive the navigation's first rerun).
+    """
+    try:
+        action()
+    except (ClassError, ValueError) as err:
+        state["class.message"] = ("warning", str(err))
+        return False
+    except (Unavailable, *DB_ERRORS):
+        state["class.message"] = ("error", DOWN)
+        return False
+    if done:
+        state["class.message"] = ("success", done)
+    return True
+
+
+def message(where=None) -> None:
+    """Show (once) what the last class action came to."""
+    kept = state.pop("class.message", None)
+    if kept:
+        kind, text = kept
+        show = {"warning": (where or st).warning, "error": (where or st).error, "success": (where or st).success}
+        show[kind](text)
+
+
+# --- who this session is ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seat:
+    code: str
+    token: str
+    instructor: bool
+    nickname: str = ""
+    member_id: int = 0
+    room_id: int = 0
+
+    @property
+    def member(self) -> Member:
+        return Member(self.member_id, self.room_id, self.nickname)
+
+
+def seat() -> Seat | None:
+    return state.get(SEAT)
+
+
+def take_seat(new: Seat) -> None:
+    state[SEAT] = new
+    state["class.seen_push"] = 0
+    state.pop("class.beat", None)
+
+
+def leave() -> None:
+    for key in [k for k in state if str(k).startswith("class.") and k != "class.attempts"]:
+        del state[key]
+    for param in (ROOM_PARAM, MEMBER_PARAM, KEY_PARAM):
+        st.query_params.pop(param, None)
+
+
+def arrive() -> None:
+    """Take a room link's identity into the session (once), then keep the room in the address."""
+    params = st.query_params
+    code, me, key = (params.get(p) for p in (ROOM_PARAM, MEMBER_PARAM, KEY_PARAM))
+    current = seat()
+    fresh = (
+        code and (me or key) and (current is None or (current.code, current.token) != (normal_code(code), me or key))
+    )
+    if fresh:
+        with problems(quiet=True):
+            _sit(normal_code(code), me, key)
+    if key:
+        params.pop(KEY_PARAM)  # never left in the address: a projected address bar would show it
+    keep_in_address()
+
+
+def _sit(code: str | None, me: str | None, key: str | None) -> None:
+    shop = store()
+    if code and key and shop.is_owner(code, key):
+        room = shop.room(code)
+        take_seat(Seat(code, key, True, nickname="instructor", room_id=room.id))
+        state["class.private_link"] = True
+        return
+    member = shop.member(code, me) if code and me else None
+    if member is None:
+        state["class.notice"] = "That class link is not valid (the room has ended, or the link was changed)."
+        return
+    take_seat(Seat(code, me, False, member.nickname, member.id, member.room_id))
+
+
+def address_params() -> dict[str, str]:
+    """What the address keeps for class mode: the room, and a participant's token (never the instructor's)."""
+    s = seat()
+    if s is None:
+        return {}
+    return {ROOM_PARAM: s.code} if s.instructor else {ROOM_PARAM: s.code, MEMBER_PARAM: s.token}
+
+
+def keep_in_address() -> None:
+    wanted = address_params()
+    if any(st.query_params.get(k) != v for k, v in wanted.items()):
+        st.query_params.update(wanted)
+
+
+def link(path: str, params: dict) -> str:
+    """An absolute link to ``path`` on this server (for the join link and its QR code)."""
+    parts = urlsplit(st.context.url or "http://localhost:8501/")
+    return f"{parts.scheme}://{parts.netloc}/{path}" + (f"?{urlencode(params)}" if params else "")
+
+
+# --- opening the instructor's (or a classmate's) view without losing one's own ---------------------------
+
+
+def open_view(path: str, params: dict) -> None:
+    """A button's callback: open page ``path`` with ``params`` as its settings (``class_bar`` switches to it)."""
+    if prepare_view(path, params):
+        state["class.go"] = path
+
+
+def prepare_view(path: str, params: dict) -> bool:
+    """Set page ``path`` up with ``params`` as its settings, keeping this session's own settings and runs there.
+
+    The first time a view is opened on a page, what the participant had there (its settings and runs) is set
+    aside; "Back to my own work" puts it back.
+    """
+    info = catalog.by_path(path)
+    if info is None:
+        return False
+    cls = info.settings_class()
+    if cls is not None:
+        own = state.setdefault("class.own", {})
+        if info.name not in own:
+            own[info.name] = {k: state[k] for k in (info.name, *info.work) if k in state}
+        _forget_page(info)
+        state[info.name], state[info.name + ".problems"] = query.from_query(cls, dict(params))
+        state["class.viewing"] = info.name
+    return True
+
+
+def _forget_page(info: catalog.PageInfo) -> None:
+    for key in [k for k in state if str(k).startswith(info.prefix + ".") or k == info.name]:
+        del state[key]
+
+
+def back_to_own(info: catalog.PageInfo) -> None:
+    own = state.get("class.own", {}).pop(info.name, None)
+    _forget_page(info)
+    if own:
+        state.update(own)
+    state.pop("class.viewing", None)
+
+
+# --- on every page ------------------------------------------------------------------------------------
+
+
+def class_bar(info: catalog.PageInfo) -> None:
+    """The room's strip on every page: the sidebar's room line, the instructor's push button, the banner."""
+    arrive()
+    go = state.pop("class.go", None)
+    if go and go != info.path:
+        st.switch_page(go)
+    notice = state.pop("class.notice", None)
+    if notice:
+        st.warning(notice, icon=":material/link_off:")
+    s = seat()
+    if s is None:
+        return
+    side = st.sidebar
+    side.caption(f"Class **{s.code}**" + ("" if s.instructor else f" · you are {_plain(s.nickname)}"))
+    if s.instructor and info is not catalog.CLASS:
+        side.button("Send this page to the room", icon=":material/cast:", on_click=_push, args=(info,),
+                    help="Every participant gets a banner to open this page with these settings.")  # fmt: skip
+        message(side)
+    if not s.instructor:
+        side.toggle("Follow the instructor", key=_initial("class.follow", False),
+                    help="Open what the instructor sends as soon as it arrives. Your own work is kept.")  # fmt: skip
+        if state.get("class.viewing") == info.name:
+            st.button("Back to my own work", icon=":material/undo:", on_click=back_to_own, args=(info,),
+                      help="Your own settings and runs on this page, as you left them.")  # fmt: skip
+        _follow(info.path)
+
+
+def _initial(key: str, value) -> str:
+    if key not in state:
+        state[key] = value
+    return key
+
+
+def _plain(text: str) -> str:
+    from dlviz.ui.widgets import plain
+
+    return plain(text)
+
+
+def _push(info: catalog.PageInfo) -> None:
+    s = seat()
+    params = {k: v for k, v in st.query_params.to_dict().items() if k not in (ROOM_PARAM, MEMBER_PARAM, KEY_PARAM)}
+    params.pop("projector", None)
+    settings = state.get(info.name)
+    summary = share.summary(info.title, settings) if settings is not None else info.title
+    act(lambda: store().push(s.code, s.token, info.path, info.title, params, summary), f"Sent to the room: {summary}")
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _follow(path: str) -> None:
+    """A participant's look at the room, every second: a push to open, the heartbeat, challenge entries."""
+    s = seat()
+    if s is None:
+        return
+    with problems(quiet=True):
+        shop = store()
+        room = shop.room(s.code)
+        if room is None:
+            leave()
+            st.info(
+                "The instructor has ended the room. Everything on this page is still yours.",
+                icon=":material/door_open:",
+            )
+            return
+        _heartbeat(shop, s, path)
+        push = room.push
+        if not push or room.push_seq <= state.get("class.seen_push", 0):
+            return
+        target = catalog.by_path(push.get("page"))
+        if target is None:
+            return
+        if state.get("class.follow"):
+            state["class.seen_push"] = room.push_seq
+            if prepare_view(target.path, push.get("query", {})):
+                st.switch_page(target.path)
+        with st.container(border=True):
+            text_col, open_col, later_col = st.columns([6, 1, 1], vertical_alignment="center")
+            text_col.markdown(f":material/cast: **The instructor opened {_plain(push.get('summary', target.title))}**")
+            open_col.button("Open", type="primary", key="class.open_push", width="stretch", on_click=_open_push,
+                            args=(room.push_seq, target.path, push.get("query", {})))  # fmt: skip
+            later_col.button(
+                "Dismiss", key="class.dismiss_push", width="stretch", on_click=_seen, args=(room.push_seq,)
+            )
+
+
+def _seen(seq: int) -> None:
+    state["class.seen_push"] = seq
+
+
+def _open_push(seq: int, path: str, params: dict) -> None:
+    _seen(seq)
+    open_view(path, params)
+
+
+def _heartbeat(shop: Store, s: Seat, path: str) -> None:
+    info = catalog.by_path(path)
+    run = state.get(f"{info.prefix}.run") if info and info.prefix else None
+    progress = share.progress(run)
+    beat = (path, None if progress is None else (progress["epoch"], progress["metric"]))
+    last = state.get("class.beat")
+    if last and last[0] == beat and time.monotonic() - last[1] < HEARTBEAT_SECONDS:
+        return
+    shop.heartbeat(s.member, info.title if info else "", progress)
+    state["class.beat"] = (beat, time.monotonic())
+    if progress and info is not None:
+        _post_if_reached(shop, s, info, run, progress)
+
+
+def _post_if_reached(shop: Store, s: Seat, info: catalog.PageInfo, run, progress: dict) -> None:
+    """A run that reaches the room's challenge goes on its leaderboard (once per run and challenge)."""
+    challenge = shop.challenge(s.code)
+    if challenge is None or challenge.page != info.name or getattr(run.settings, "data", None) != challenge.data:
+        return
+    score = progress["metric"] if progress["metric_name"] == challenge.metric else None
+    posted = (challenge.id, id(run))
+    if not challenge.reached(score) or state.get("class.posted") == posted:
+        return
+    from dlviz.core.settings import to_query
+
+    weights = int(run.model.count_params()) if hasattr(run, "model") else 0
+    if shop.post_entry(s.member, challenge, score, weights, progress["epoch"], to_query(run.settings)):
+        state["class.posted"] = posted
+        st.toast(f"Your run reached the challenge ({challenge.describe()}): it is on the leaderboard.", icon="🏆")
+
+
+# --- send buttons on the pages --------------------------------------------------------------------------
+
+
+def participant() -> Seat | None:
+    s = seat()
+    return s if s is not None and not s.instructor else None
+
+
+def send_digit(pixels: np.ndarray, read: int) -> None:
+    """Below a reading on Digits: which digit was meant, and "Send to the wall"."""
+    s = participant()
+    if s is None:
+        return
+    meant_col, send_col = st.columns([1, 1], vertical_alignment="bottom")
+    meant_col.selectbox("The digit you meant", list(range(10)), index=read, key=f"class.meant.{read}")
+
+    def send() -> None:
+        meant = int(state[f"class.meant.{read}"])
+        act(lambda: store().send_digit(s.member, np.asarray(pixels) * 255.0, meant, int(read)),
+            f"Sent to the wall: your {meant}.")  # fmt: skip
+
+    send_col.button("Send to the wall", icon=":material/send:", key="class.send_digit", width="stretch", on_click=send)
+    message()
+
+
+def send_network(settings, run) -> None:
+    """Below the Playground's controls: "Send my network" with its boundary, settings and metrics."""
+    s = participant()
+    if s is None:
+        return
+
+    def send() -> None:
+        from dlviz.core.settings import to_query
+
+        snap = run.snapshot()
+        thumb = share.boundary_thumbnail(snap.output, settings.regression)
+        info = share.network_info(run.settings, run.history, run.model.count_params(), to_query(run.settings))
+        act(lambda: store().send_network(s.member, thumb, info), "Sent: your network is on the room's wall.")
+
+    st.button("Send my network to the wall", icon=":material/send:", key="class.send_network", on_click=send,
+              disabled=run.epoch == 0, help="Train it first: the wall shows its boundary and accuracy.")  # fmt: skip
+    message()

@@ -1,0 +1,351 @@
+"""Class: join the room on the projector, or run one (the dashboard, the wall, polls, challenges, export)."""
+
+import hmac
+import io
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dlviz import ui
+from dlviz.classroom import figures, share
+from dlviz.classroom.store import PRESETS, ROOM_HOURS, Challenge
+from dlviz.core import charts, datasets
+from dlviz.ui import room
+from dlviz.ui.room import problems, store
+
+REFRESH_SECONDS = 2.0  # the instructor's live views look for news this often
+state = st.session_state
+ui.use_navigation()
+projector = ui.projector()
+st.title("Class")
+
+
+# --- not in a room yet --------------------------------------------------------------------------------
+def lobby() -> None:
+    st.caption("Join the room on the projector with its code, or start one if you are the instructor.")
+    room.message()
+    with st.form("class.join_form", border=True):
+        st.subheader("Join a room")
+        code_col, nick_col = st.columns(2)
+        code_col.text_input("Room code", value=st.query_params.get(room.ROOM_PARAM, ""), max_chars=12,
+                            placeholder="ABC123", key="class.code")  # fmt: skip
+        nick_col.text_input("Your nickname", max_chars=24, placeholder="what the room will see", key="class.nick",
+                            help="No account, no e-mail: just a name for the wall.")  # fmt: skip
+        st.form_submit_button("Join", type="primary", icon=":material/login:", on_click=join)
+    with st.expander("Start a room (instructors)", icon=":material/co_present:"):
+        with st.form("class.create_form", border=False):
+            st.text_input("Workshop name", value="Workshop", max_chars=80, key="class.title")
+            if os.environ.get("DLVIZ_INSTRUCTOR_PASSWORD"):
+                st.text_input("Instructor password", type="password", key="class.password")
+            st.form_submit_button("Start a room", icon=":material/add:", on_click=create)
+
+
+def join() -> None:
+    attempts = state["class.attempts"] = state.get("class.attempts", 0) + 1
+    if attempts > room.JOIN_ATTEMPTS:
+        state["class.message"] = ("error", "Too many tries from this browser: ask the instructor for the room's "
+                                  "link or QR code.")  # fmt: skip
+        return
+
+    def sit() -> None:
+        code = str(state.get("class.code", ""))
+        member, token = store().join(code, state.get("class.nick", ""))
+        room.take_seat(room.Seat(room.normal_code(code), token, False, member.nickname, member.id, member.room_id))
+        room.keep_in_address()
+
+    room.act(sit)
+
+
+def create() -> None:
+    password = os.environ.get("DLVIZ_INSTRUCTOR_PASSWORD", "")
+    if password and not hmac.compare_digest(str(state.get("class.password", "")).encode(), password.encode()):
+        state["class.message"] = ("error", "That is not this server's instructor password.")
+        return
+
+    def start() -> None:
+        new, token = store().create_room(state.get("class.title") or "Workshop")
+        room.take_seat(room.Seat(new.code, token, True, "instructor", room_id=new.id))
+        state["class.private_link"] = room.link("class", {room.ROOM_PARAM: new.code, room.KEY_PARAM: token})
+        room.keep_in_address()
+
+    room.act(start)
+
+
+# --- the wall (the instructor moderates it; participants see it too) ------------------------------------
+@st.cache_data(show_spinner=False, ttl=120, max_entries=64)
+def wall_at(code: str, version: int, hidden: bool) -> list[dict]:
+    """The wall as it was at ``version`` (the room's version number): one read per change, for every session."""
+    return store().wall(code, hidden=hidden)
+
+
+def show_wall(s: room.Seat) -> None:
+    shop = store()
+    version = shop.version(s.code)
+    if version is None:
+        return
+    items = wall_at(s.code, version, False)
+    drawings = [i for i in items if i["kind"] == "digit"]
+    networks = [i for i in items if i["kind"] == "network"]
+    if not items:
+        st.info("The wall is empty. Participants send drawings from **Digits** and networks from the **Playground**.")
+    if drawings:
+        matrix, accuracy = share.confusion(drawings)
+        st.subheader(f"Drawings: {len(drawings)}, the network read {accuracy:.0%} of them as meant")
+        matrix_col, cell_col = st.columns([1, 1])
+        ui.chart(matrix_col.empty(), figures.confusion_figure(matrix, projector=projector), key="class.confusion")
+        cells = [(m, r) for m in range(10) for r in range(10) if matrix[m, r]]
+        cell = cell_col.selectbox("Show the drawings", [None, *cells], key="class.cell",
+                                  format_func=lambda c: "all, grouped by what the network read" if c is None else
+                                  f"meant {c[0]}, read as {c[1]} ({matrix[c]})")  # fmt: skip
+        chosen = [d for d in drawings if cell is None or (d["label"], d["read"]) == cell]
+        for read in sorted({d["read"] for d in chosen}):
+            group = [d for d in chosen if d["read"] == read][-24:]
+            pictures = [np.frombuffer(d["pixels"], np.uint8).reshape(28, 28) / 255.0 for d in group]
+            cell_col.markdown(f"**Read as {read}**")
+            ui.chart(cell_col.empty(), charts.image_grid(
+                pictures, [figures.plain_label(f"{d['nickname'][:10]} · {d['label']}") for d in group],
+                highlight=[d["label"] != d["read"] for d in group], columns=6, projector=projector, tile_px=70),
+                key=f"class.read.{read}")  # fmt: skip
+        cell_col.caption("Each drawing's caption: who sent it and the digit they meant; misreads in red.")
+    if networks:
+        st.subheader(f"Networks: {len(networks)}")
+        cols = st.columns(4)
+        for n, item in enumerate(reversed(networks[-24:])):
+            col = cols[n % 4]
+            meta = item["meta"]
+            col.image(item["image"], width="stretch")
+            col.caption(f"**{ui.plain(item['nickname'])}** · {ui.plain(share.network_caption(meta))}")
+            col.button("Open", key=f"class.open.{item['id']}", icon=":material/open_in_new:", on_click=room.open_view,
+                       args=("pages/playground.py", meta.get("query", {})))  # fmt: skip
+    if s.instructor and items:
+        moderate(s, items)
+
+
+def moderate(s: room.Seat, items: list[dict]) -> None:
+    with st.expander("Moderate the wall", icon=":material/shield:"):
+        shown = {i["id"]: f"#{i['id']} {i['kind']} from {i['nickname']}" for i in items}
+        hide = st.multiselect("Hide", list(shown), format_func=shown.get, key="class.hide")
+        hide_col, clear_col = st.columns(2)
+        hide_col.button("Hide the chosen", disabled=not hide, on_click=lambda: room.act(
+            lambda: [store().hide(s.code, s.token, item_id) for item_id in state.get("class.hide", [])]))  # fmt: skip
+        clear_col.button("Clear the wall", icon=":material/delete_sweep:",
+                         on_click=lambda: room.act(lambda: store().clear_wall(s.code, s.token)))  # fmt: skip
+        room.message()
+
+
+# --- polls and challenges -----------------------------------------------------------------------------
+def show_poll(s: room.Seat) -> None:
+    poll = store().poll(s.code, None if s.instructor else s.member)
+    if poll is None:
+        st.caption("No poll yet." if s.instructor else "No poll open. When the instructor asks, it appears here.")
+        return
+    st.markdown(f"**{ui.plain(poll.question)}**")
+    if not s.instructor:
+        labels = [f"{i + 1}. {a}" for i, a in enumerate(poll.answers)]
+        key = f"class.vote.{poll.id}"
+        if key not in state:
+            state[key] = poll.mine
+        st.radio("Your answer", range(len(labels)), format_func=lambda i: labels[i], key=key,
+                 on_change=lambda: room.act(lambda: store().vote(s.member, poll.id, int(state[key]))))  # fmt: skip
+        room.message()
+    if s.instructor or poll.revealed:
+        ui.chart(st.empty(), figures.poll_figure([f"{i + 1}. {a}" for i, a in enumerate(poll.answers)], poll.counts,
+                 projector=projector), key="class.poll_bars")  # fmt: skip
+        st.caption(f"{sum(poll.counts)} answers" + ("" if poll.revealed else " · the room sees them once revealed"))
+    else:
+        st.caption("The answers are shown when the instructor reveals them.")
+    if s.instructor and not poll.revealed:
+        st.button("Reveal the answers", icon=":material/visibility:",
+                  on_click=lambda: room.act(lambda: store().reveal(s.code, s.token, poll.id)))  # fmt: skip
+
+
+def show_challenge(s: room.Seat) -> None:
+    shop = store()
+    challenge = shop.challenge(s.code)
+    if challenge is None:
+        st.caption("No challenge yet.")
+        return
+    st.markdown(f"**{ui.plain(challenge.name)}**: {challenge.describe()}.")
+    if not s.instructor:
+        st.caption("Train on the **Playground** with this data set: a run that reaches the target is posted here.")
+    board = shop.leaderboard(s.code, challenge)
+    if not board:
+        st.caption("Nobody has reached the target yet.")
+        return
+    metric = "validation accuracy" if challenge.metric == "val_accuracy" else "validation loss"
+    table = pd.DataFrame({"": range(1, len(board) + 1), "nickname": [r["nickname"] for r in board],
+                          metric: [r["score"] for r in board], "weights": [r["weights"] for r in board],
+                          "epochs": [r["epochs"] for r in board]})  # fmt: skip
+    fmt = "percent" if challenge.metric == "val_accuracy" else "%.4f"
+    st.dataframe(
+        table, hide_index=True, width="stretch", column_config={metric: st.column_config.NumberColumn(format=fmt)}
+    )
+    st.button(f"Open the winner's network ({board[0]['nickname'][:24]})", icon=":material/emoji_events:",
+              key="class.open_winner", on_click=room.open_view, args=("pages/playground.py", board[0]["query"]))  # fmt: skip
+
+
+# --- the instructor's room ----------------------------------------------------------------------------
+def qr_png(text: str) -> bytes:
+    import segno
+
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=10, border=2)
+    return out.getvalue()
+
+
+def header(s: room.Seat) -> None:
+    current = store().room(s.code)
+    join = room.link("class", {room.ROOM_PARAM: s.code})
+    code_col, qr_col = st.columns([3, 1], vertical_alignment="center")
+    code_col.markdown(f"#### {ui.plain(current.title)} · join at **{ui.plain(join.split('?')[0])}** with the code")
+    code_col.markdown(
+        f"<div style='font-size:6rem;font-weight:800;letter-spacing:0.3rem;line-height:1.1'>{s.code}</div>",
+        unsafe_allow_html=True,
+    )  # fmt: skip (the code is from our alphabet)
+    code_col.caption(f"Or scan the code, or open {join}")
+    qr_col.image(qr_png(join), width=220, caption="Scan to join")
+    link = state.get("class.private_link")
+    if isinstance(link, str):
+        with st.container(border=True):
+            st.markdown(":material/key: **Your private instructor link.** It is shown only now: bookmark it to "
+                        "come back to this room as its instructor. Anyone with it can steer the room.")  # fmt: skip
+            st.code(link, language=None)
+            st.button("I have saved it", on_click=lambda: state.update({"class.private_link": True}))
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def dashboard(s: room.Seat) -> None:
+    with problems(quiet=True):
+        shop = store()
+        roster = shop.roster(s.code, s.token)
+        challenge = shop.challenge(s.code)
+        reached = len(shop.leaderboard(s.code, challenge)) if challenge else 0
+        stuck = [r for r in roster if r["stuck"]]
+        joined_col, reached_col, stuck_col = st.columns(3)
+        joined_col.metric("Joined", len(roster))
+        reached_col.metric("Reached the challenge", reached if challenge else "no challenge")
+        stuck_col.metric("Stuck or diverged", len(stuck))
+        accuracies = share.accuracy_histogram(roster)
+        if accuracies:
+            target = challenge.target if challenge and challenge.metric == "val_accuracy" else None
+            ui.chart(st.empty(), figures.accuracy_histogram(accuracies, target=target, projector=projector),
+                     key="class.histogram")  # fmt: skip
+        if stuck:
+            st.warning("Stuck (diverged, or no progress for 2 minutes): " +
+                       ", ".join(ui.plain(r["nickname"]) for r in stuck))  # fmt: skip
+        if roster:
+            table = pd.DataFrame(roster)[["nickname", "page", "epoch", "metric", "metric_name", "seen_s", "stuck"]]
+            st.dataframe(table.rename(columns={"metric": "validation", "metric_name": "measure", "seen_s": "seen (s ago)"}),
+                         hide_index=True, width="stretch")  # fmt: skip
+        else:
+            st.info("Nobody has joined yet: show the code and the QR above.")
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live(view, s: room.Seat) -> None:
+    with problems(quiet=True):
+        view(s)
+
+
+def poll_form(s: room.Seat) -> None:
+    def ask() -> None:
+        question, answers = state.get("class.question", ""), str(state.get("class.answers", ""))
+        room.act(lambda: store().open_poll(s.code, s.token, question, answers.splitlines()), "Asked the room.")
+
+    with st.form("class.new_poll"):
+        st.text_input("Question", max_chars=200, placeholder="Will learning rate 3 converge here?",
+                      key="class.question")  # fmt: skip
+        st.text_area("Answers, one per line (2 to 5)", value="Yes\nNo", max_chars=500, key="class.answers")
+        st.form_submit_button("Ask the room", icon=":material/how_to_vote:", on_click=ask)
+    room.message()
+
+
+def challenge_form(s: room.Seat) -> None:
+    def set_it() -> None:
+        chosen = PRESETS.get(state["class.preset"]) or Challenge(
+            state.get("class.ch_name", ""), data=state["class.ch_data"], target=float(state["class.ch_target"]),
+            tiebreak=state["class.ch_tie"])  # fmt: skip
+        room.act(lambda: store().set_challenge(s.code, s.token, chosen), f"Set: {chosen.name}.")
+
+    with st.form("class.new_challenge"):
+        st.selectbox("Preset", [*PRESETS, "Your own"], key="class.preset")
+        name_col, data_col, target_col, tie_col = st.columns(4)
+        name_col.text_input("Name (your own)", value="Our challenge", max_chars=80, key="class.ch_name")
+        data_col.selectbox("Data set", [k for k, d in datasets.DATASETS.items() if not d.regression],
+                           format_func=lambda k: datasets.DATASETS[k].label, key="class.ch_data")  # fmt: skip
+        target_col.slider("Validation accuracy at least", 0.5, 1.0, 0.9, 0.01, format="%.2f", key="class.ch_target")
+        tie_col.selectbox("Ties go to", ["weights", "epochs"], format_func=lambda t: f"fewest {t}", key="class.ch_tie")
+        st.form_submit_button("Set the challenge", icon=":material/flag:", on_click=set_it)
+    room.message()
+
+
+def room_tools(s: room.Seat) -> None:
+    with problems():
+        shop = store()
+        data = shop.export(s.code, s.token)
+        stem = f"dlviz-{s.code.lower()}"
+        json_col, wall_col, board_col, npz_col = st.columns(4)
+        json_col.download_button("Everything (JSON)", json.dumps(data, indent=1, default=str), f"{stem}.json",
+                                 mime="application/json", icon=":material/download:")  # fmt: skip
+        wall = pd.DataFrame([{k: v for k, v in i.items() if k != "meta"} | {"meta": json.dumps(i["meta"])}
+                             for i in data["wall"]])  # fmt: skip
+        wall_col.download_button("The wall (CSV)", wall.to_csv(index=False), f"{stem}-wall.csv", mime="text/csv",
+                                 icon=":material/table:")  # fmt: skip
+        board_col.download_button("Leaderboard (CSV)", pd.DataFrame(data["leaderboard"]).to_csv(index=False),
+                                  f"{stem}-leaderboard.csv", mime="text/csv", icon=":material/leaderboard:")  # fmt: skip
+        npz_col.download_button("Drawings (MNIST .npz)", shop.drawings_npz(s.code, s.token), f"{stem}-digits.npz",
+                                icon=":material/draw:", help="x_train (n, 28, 28) uint8 and y_train, as MNIST.")  # fmt: skip
+        st.caption(f"The room is deleted {ROOM_HOURS} hours after its last activity. Export first to keep it.")
+    st.divider()
+    sure = st.checkbox("I have exported what I need: end the room and delete its data", key="class.end_sure")
+
+    def end() -> None:
+        if room.act(lambda: store().end_room(s.code, s.token)):
+            room.leave()
+
+    st.button("End the room", type="primary", disabled=not sure, icon=":material/logout:", on_click=end)
+
+
+def instructor(s: room.Seat) -> None:
+    header(s)
+    tabs = st.tabs(["Dashboard", "Wall", "Poll", "Challenge", "Room"], key="class.tab", on_change="rerun")
+    views = [lambda: dashboard(s), lambda: live(show_wall, s),
+             lambda: (poll_form(s), live(show_poll, s)), lambda: (challenge_form(s), live(show_challenge, s)),
+             lambda: room_tools(s)]  # fmt: skip
+    for tab, view in zip(tabs, views, strict=True):
+        if tab.open:
+            with tab:
+                view()
+
+
+# --- a participant's room -----------------------------------------------------------------------------
+def participant(s: room.Seat) -> None:
+    current = store().room(s.code)
+    if current is None:
+        return
+    st.markdown(f"You are **{ui.plain(s.nickname)}** in **{ui.plain(current.title)}** (room {s.code}). "
+                "Go to any page: what the instructor sends arrives as a banner at the top.")  # fmt: skip
+    poll_col, challenge_col = st.columns(2)
+    with poll_col:
+        st.subheader("Poll")
+        live(show_poll, s)
+    with challenge_col:
+        st.subheader("Challenge")
+        live(show_challenge, s)
+    st.subheader("The room's wall")
+    live(show_wall, s)
+    st.divider()
+    st.button("Leave the room", on_click=room.leave, icon=":material/logout:")
+
+
+seat = room.seat()
+with problems():
+    if seat is None:
+        lobby()
+    elif seat.instructor:
+        instructor(seat)
+    else:
+        participant(seat)
