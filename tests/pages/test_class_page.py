@@ -3,7 +3,6 @@
 Each AppTest is its own session in this process, so they share the store (as sessions on one server do).
 """
 
-import io
 import json
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dlviz.classroom.store import PRESETS, make_engine, Store
+from dlviz.classroom.store import PRESETS, Store, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASS = "pages/class.py"
