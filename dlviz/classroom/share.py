@@ -101,13 +101,13 @@ def network_info(settings: Any, history: Any, weights: int, query: dict) -> dict
 
 def network_caption(info: dict) -> str:
     """One line under a network on the wall."""
-    layers = ", ".join(str(n) for n in info.get("layers", [])) or "no hidden layer"
+    layers = f"[{', '.join(str(n) for n in info['layers'])}]" if info.get("layers") else "no hidden layer"
     metric = (
         f"val. accuracy {info['val_accuracy']:.0%}"
         if "val_accuracy" in info
         else (f"val. loss {info['val_loss']:.3g}" if "val_loss" in info else "not trained")
     )
-    return f"{info.get('data_label', '')} · [{layers}] · {info.get('weights', 0)} weights · {metric}"
+    return f"{info.get('data_label', '')} · {layers} · {info.get('weights', 0)} weights · {metric}"
 
 
 def confusion(drawings: list[dict]) -> tuple[np.ndarray, float | None]:

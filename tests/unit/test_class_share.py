@@ -1,0 +1,88 @@
+"""Class mode's library side: push summaries, progress, wall thumbnails and captions, the room's figures."""
+
+import numpy as np
+import pytest
+
+from dlviz.classroom import figures, share
+from dlviz.convolution.engine import ConvolutionSettings
+from dlviz.core.training import History
+from dlviz.playground.engine import PlaygroundSettings
+
+
+def test_a_push_summary_says_the_data_and_the_network_in_words():
+    s = PlaygroundSettings(data="xor", layers=(2,), activations=("tanh",))
+    assert share.summary("Playground", s) == "Playground: XOR, one hidden layer of 2 neurons, learning rate 0.03"
+    deep = PlaygroundSettings(data="spiral", layers=(8, 8, 4), activations=("tanh",) * 3)
+    assert "3 hidden layers of 8, 8, 4 neurons" in share.summary("Playground", deep)
+    assert "no hidden layer" in share.summary("Playground", PlaygroundSettings(layers=(), activations=()))
+
+
+def test_a_push_summary_of_another_page_names_its_open_part():
+    assert share.summary("Convolution", ConvolutionSettings(part="walk")) == "Convolution: The kernel's walk"
+    assert share.summary("Home", None) == "Home"
+
+
+class FakeRun:
+    def __init__(self, history, epoch, diverged=False):
+        self.history, self.epoch, self.diverged = history, epoch, diverged
+
+
+def test_progress_reports_the_validation_accuracy_or_loss_and_divergence():
+    h = History(loss=[1.0, 0.5], val_loss=[1.1, 0.6], accuracy=[0.5, 0.7], val_accuracy=[0.4, 0.8])
+    assert share.progress(FakeRun(h, 2)) == {"epoch": 2, "metric": 0.8, "metric_name": "val_accuracy",
+                                             "diverged": False}  # fmt: skip
+    regression = History(loss=[1.0], val_loss=[float("nan")])
+    p = share.progress(FakeRun(regression, 1, diverged=True))
+    assert p["metric_name"] == "val_loss" and p["metric"] is None and p["diverged"]
+    assert share.progress(None) is None
+
+
+def test_a_boundary_thumbnail_is_a_small_rgb_picture_with_y_upwards():
+    grid = np.zeros((50, 50))
+    grid[25:] = 1.0  # class 1 where y is high (the grid's later rows)
+    thumb = share.boundary_thumbnail(grid)
+    assert thumb.shape == (64, 64, 3) and thumb.dtype == np.uint8
+    top, bottom = thumb[0, 0], thumb[-1, 0]
+    assert top[2] > top[0] and bottom[0] > bottom[2]  # blue on top, orange below
+    assert share.boundary_thumbnail(np.full((10, 10), np.nan)).shape == (64, 64, 3)
+    with pytest.raises(ValueError):
+        share.boundary_thumbnail(np.zeros(5))
+
+
+def test_network_info_and_its_caption():
+    s = PlaygroundSettings(data="xor", layers=(4, 2), activations=("tanh", "tanh"))
+    h = History(loss=[0.5], val_loss=[0.4], accuracy=[0.9], val_accuracy=[0.925])
+    info = share.network_info(s, h, 25, {"data": "xor"})
+    assert info["weights"] == 25 and info["epochs"] == 1 and info["val_accuracy"] == 0.925
+    assert share.network_caption(info) == "XOR · [4, 2] · 25 weights · val. accuracy 92%"
+    assert share.network_caption({"layers": []}).endswith("no hidden layer · 0 weights · not trained")
+
+
+def test_confusion_counts_meant_against_read():
+    drawings = [{"label": 7, "read": 7}, {"label": 1, "read": 7}, {"label": 1, "read": 1}, {"label": None}]
+    matrix, accuracy = share.confusion(drawings)
+    assert matrix[7, 7] == 1 and matrix[1, 7] == 1 and matrix.sum() == 3 and accuracy == pytest.approx(2 / 3)
+    assert share.confusion([])[1] is None
+
+
+def test_the_accuracy_histogram_counts_only_finite_accuracies():
+    roster = [{"metric": 0.91, "metric_name": "val_accuracy"}, {"metric": None, "metric_name": "val_accuracy"},
+              {"metric": 0.3, "metric_name": "val_loss"}, {"metric": float("nan"), "metric_name": "val_accuracy"}]  # fmt: skip
+    assert share.accuracy_histogram(roster) == [0.91]
+    fig = figures.accuracy_histogram([0.91, 0.93, 0.2], target=0.9)
+    assert sum(fig.data[0].y) == 3 and fig.layout.shapes[0].x0 == 0.9
+
+
+def test_figures_build_with_plotly_validation():
+    import plotly.graph_objects as go
+
+    matrix = np.zeros((10, 10), int)
+    matrix[7, 7], matrix[1, 7] = 3, 1
+    for fig in (figures.confusion_figure(matrix), figures.poll_figure(["Yes", "No"], [2, 1]),
+                figures.accuracy_histogram([], target=None)):  # fmt: skip
+        go.Figure(fig.to_dict())  # raises on any property Plotly does not know
+
+
+def test_poll_labels_show_markup_as_typed():
+    fig = figures.poll_figure(["<b>bold</b> & <a href='x'>link</a>"], [1])
+    assert fig.data[0].y[0] == "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href='x'&gt;link&lt;/a&gt;"
