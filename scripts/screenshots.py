@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dlviz.tools.serve import browser, main_area, streamlit_server, wait_drawn  # noqa: E402
+from dlviz.tools.serve import browser, draw, main_area, streamlit_server, wait_drawn  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -74,17 +74,7 @@ def main(only: list[str]) -> None:
                     main.get_by_text(re.compile(rf"Epoch {epochs}\b")).first.wait_for(timeout=120_000)
                     main.get_by_role("button", name="Play").wait_for(timeout=60_000)
                 if strokes:
-                    surface = page.locator("canvas.upper-canvas").first
-                    surface.wait_for(timeout=120_000)
-                    surface.scroll_into_view_if_needed()
-                    box = surface.bounding_box()
-                    scale = box["width"] / 280
-                    for stroke in strokes:
-                        page.mouse.move(box["x"] + scale * stroke[0][0], box["y"] + scale * stroke[0][1])
-                        page.mouse.down()
-                        for x, y in stroke[1:]:
-                            page.mouse.move(box["x"] + scale * x, box["y"] + scale * y, steps=10)
-                        page.mouse.up()
+                    draw(page, strokes)
                     main.get_by_text("The network reads a").wait_for(timeout=60_000)
                     page.mouse.wheel(0, -2000)
                 page.wait_for_load_state("networkidle")

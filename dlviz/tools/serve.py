@@ -93,6 +93,19 @@ def browser(width: int = 1600, height: int = 1000):
             b.close()
 
 
+@contextlib.contextmanager
+def browser_pages(*sizes: tuple[int, int]):
+    """One chromium with a separate context (its own cookies and session) per window size: several people."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield [b.new_context(viewport={"width": w, "height": h}).new_page() for w, h in sizes]
+        finally:
+            b.close()
+
+
 def main_area(page):
     return page.locator('[data-testid="stMain"]')
 
@@ -126,3 +139,42 @@ def clear_canvas(page) -> None:
     main_area(page).get_by_text("Draw a digit in the black square.").wait_for(timeout=60_000)
     page.locator("canvas.upper-canvas").first.wait_for(timeout=60_000)
     wait_idle(page)
+
+
+# --- class mode, as people do it in the browser ------------------------------------------------------------
+
+
+def start_room(page, url: str, title: str = "Workshop") -> tuple[str, str]:
+    """Start a room on the Class page as an instructor; returns its code and the private instructor link."""
+    page.goto(url + "/class")
+    main = main_area(page)
+    main.get_by_text("Start a room (instructors)").click()
+    main.get_by_role("textbox", name="Workshop name").fill(title)
+    main.get_by_role("button", name="Start a room").click()
+    main.get_by_text("Your private instructor link").wait_for(timeout=60_000)
+    link = main.locator('[data-testid="stCode"] code').first.inner_text().strip()
+    return page.evaluate("new URL(location.href).searchParams.get('room')"), link
+
+
+def join_room(page, url: str, code: str, nickname: str) -> None:
+    """Join the room by its link (the code filled in) and a nickname."""
+    page.goto(f"{url}/class?room={code}")
+    main = main_area(page)
+    main.get_by_role("textbox", name="Your nickname").fill(nickname)
+    main.get_by_role("button", name="Join").click()
+    main.get_by_text("You are ").wait_for(timeout=60_000)
+
+
+def draw(page, strokes, side: float = 280) -> None:
+    """Draw ``strokes`` (lists of points in a 280 px square) on the page's canvas, scaled to its size."""
+    surface = page.locator("canvas.upper-canvas").first
+    surface.wait_for(timeout=120_000)
+    surface.scroll_into_view_if_needed()
+    box = surface.bounding_box()
+    scale = box["width"] / side
+    for stroke in strokes:
+        page.mouse.move(box["x"] + scale * stroke[0][0], box["y"] + scale * stroke[0][1])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + scale * x, box["y"] + scale * y, steps=10)
+        page.mouse.up()
