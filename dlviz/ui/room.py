@@ -297,6 +297,9 @@ def _push(info: catalog.PageInfo) -> None:
 @st.fragment(run_every=POLL_SECONDS)
 def _follow(path: str) -> None:
     """A participant's look at the room, every second: a push to open, the heartbeat, challenge entries."""
+    go = state.pop("class.go", None)
+    if go:  # "Open" was clicked: a fragment's button reruns only the fragment, so the page is switched here
+        _switch(path, go)
     s = seat()
     if s is None:
         return
@@ -320,7 +323,7 @@ def _follow(path: str) -> None:
         if state.get("class.follow"):
             state["class.seen_push"] = room.push_seq
             if prepare_view(target.path, push.get("query", {})):
-                st.switch_page(target.path)
+                _switch(path, target.path)
         with st.container(border=True):
             text_col, open_col, later_col = st.columns([6, 1, 1], vertical_alignment="center")
             text_col.markdown(f":material/cast: **The instructor opened {_plain(push.get('summary', target.title))}**")
@@ -329,6 +332,13 @@ def _follow(path: str) -> None:
             later_col.button(
                 "Dismiss", key="class.dismiss_push", width="stretch", on_click=_seen, args=(room.push_seq,)
             )
+
+
+def _switch(here: str, there: str) -> None:
+    """From inside the fragment: show page ``there`` with the settings just set (the whole app reruns)."""
+    if there != here:
+        st.switch_page(there)
+    st.rerun(scope="app")
 
 
 def _seen(seq: int) -> None:

@@ -1,0 +1,97 @@
+"""Class mode in real browsers: an instructor and three participants, each in a browser context of their own."""
+
+import re
+
+import pytest
+
+from dlviz.tools.serve import browser_pages, draw, join_room, main_area, start_room, streamlit_server, wait_idle
+
+SEVEN = [[(70, 50), (210, 50), (120, 245)]]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def people():
+    with browser_pages((1600, 1000), (390, 844), (390, 844), (1200, 900)) as pages:
+        yield pages
+
+
+@pytest.fixture(scope="module")
+def room(server, people):
+    instructor, *participants = people
+    code, link = start_room(instructor, server, "Browser workshop")
+    for page, nickname in zip(participants, ["alice", "bob", "carol"], strict=True):
+        join_room(page, server, code, nickname)
+    return code, link
+
+
+def test_the_room_code_is_in_the_address_and_the_instructors_key_is_not(server, people, room):
+    instructor, alice, *_ = people
+    room, link = room
+    assert link.startswith("http") and f"room={room}" in link and "key=" in link
+    assert re.fullmatch(r"[A-Z2-9]{6}", room)
+    assert "key=" not in instructor.url and f"room={room}" in instructor.url
+    assert f"room={room}" in alice.url and "me=" in alice.url
+
+
+def test_a_push_reaches_every_participant_and_opens_the_instructors_view(server, people, room):
+    from playwright.sync_api import expect
+
+    instructor, *participants = people
+    # Within the instructor's session: the sidebar's navigation (a typed address would be a new session).
+    instructor.get_by_test_id("stSidebarNav").get_by_role("link", name="Playground").click()
+    expect(main_area(instructor).get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+    instructor.get_by_test_id("stSidebar").get_by_role("button", name="Send this page to the room").click()
+    expect(instructor.get_by_test_id("stSidebar")).to_contain_text("Sent to the room", timeout=30_000)
+    for page in participants:
+        expect(main_area(page)).to_contain_text(
+            "The instructor opened Playground: XOR, 2 hidden layers", timeout=30_000
+        )
+    alice = participants[0]
+    main_area(alice).get_by_role("button", name="Open").click()
+    expect(main_area(alice).get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+    assert "/playground" in alice.url and "me=" in alice.url
+    expect(main_area(alice).get_by_role("button", name="Back to my own work")).to_be_visible()
+
+
+def test_a_drawing_sent_from_digits_reaches_the_instructors_wall(server, people, room):
+    from playwright.sync_api import expect
+
+    instructor, _, bob, _ = people
+    bob.goto(bob.url.replace("/class", "/digits"))  # the address keeps his seat
+    expect(main_area(bob).get_by_text("Draw a digit in the black square.")).to_be_visible(timeout=120_000)
+    draw(bob, SEVEN)
+    expect(main_area(bob).get_by_text("The network reads a")).to_be_visible(timeout=60_000)
+    main_area(bob).get_by_role("button", name="Send to the wall").click()
+    expect(main_area(bob)).to_contain_text("Sent to the wall", timeout=30_000)
+
+    code, link = room
+    instructor.goto(link)  # the private link: a new session that is the room's instructor again
+    main = main_area(instructor)
+    expect(main.get_by_text(code).first).to_be_visible(timeout=60_000)
+    assert "key=" not in instructor.url
+    main.get_by_role("tab", name="Wall").click()
+    expect(main).to_contain_text("Drawings: 1, the network read", timeout=30_000)
+    expect(main).to_contain_text("Read as 7", timeout=30_000)
+    expect(main.get_by_text("bob · 7")).to_be_visible()
+
+
+def test_a_participant_cannot_use_instructor_controls(server, people, room):
+    from playwright.sync_api import expect
+
+    carol = people[3]
+    code, _ = room
+    carol.goto(f"{server}/playground?room={code}&me=" + carol.url.split("me=")[1].split("&")[0])
+    expect(main_area(carol).get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+    sidebar = carol.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("you are carol")
+    expect(sidebar.get_by_role("button", name="Send this page to the room")).to_have_count(0)
+    carol.goto(f"{server}/class?room={code}&key=forged-key-that-is-long-enough")
+    wait_idle(carol)
+    expect(main_area(carol).get_by_role("tab", name="Dashboard")).to_have_count(0)
+    expect(main_area(carol).locator('[data-testid="stException"]')).to_have_count(0)
