@@ -16,7 +16,7 @@ from dlviz.core import charts, datasets
 from dlviz.ui import room
 from dlviz.ui.room import problems, store
 
-REFRESH_SECONDS = 2.0  # the instructor's live views look for news this often
+REFRESH_SECONDS = 2.0  # the instructor's dashboard (who is where, for how long) is redrawn this often
 state = st.session_state
 ui.use_navigation()
 projector = ui.projector()
@@ -196,8 +196,14 @@ def qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
-def header(s: room.Seat) -> None:
+def header(s: room.Seat) -> bool:
     current = store().room(s.code)
+    if current is None:
+        room.leave()
+        st.info(f"Room {s.code} has ended or expired. Start a new one below.", icon=":material/door_open:")
+        return False
+    room.mark_drawn(current, s)
+    room.redraw_on_change(s)
     join = room.link("class", {room.ROOM_PARAM: s.code})
     code_col, qr_col = st.columns([3, 1], vertical_alignment="center")
     code_col.markdown(f"#### {ui.plain(current.title)} · join at **{ui.plain(join.split('?')[0])}** with the code")
@@ -214,6 +220,7 @@ def header(s: room.Seat) -> None:
                         "come back to this room as its instructor. Anyone with it can steer the room.")  # fmt: skip
             st.code(link, language=None)
             st.button("I have saved it", on_click=lambda: state.update({"class.private_link": True}))
+    return True
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -242,12 +249,6 @@ def dashboard(s: room.Seat) -> None:
                          hide_index=True, width="stretch")  # fmt: skip
         else:
             st.info("Nobody has joined yet: show the code and the QR above.")
-
-
-@st.fragment(run_every=REFRESH_SECONDS)
-def live(view, s: room.Seat) -> None:
-    with problems(quiet=True):
-        view(s)
 
 
 def poll_form(s: room.Seat) -> None:
@@ -298,7 +299,8 @@ def room_tools(s: room.Seat) -> None:
                                   f"{stem}-leaderboard.csv", mime="text/csv", icon=":material/leaderboard:")  # fmt: skip
         npz_col.download_button("Drawings (MNIST .npz)", shop.drawings_npz(s.code, s.token), f"{stem}-digits.npz",
                                 icon=":material/draw:", help="x_train (n, 28, 28) uint8 and y_train, as MNIST.")  # fmt: skip
-        st.caption(f"The room is deleted {ROOM_HOURS} hours after its last activity. Export first to keep it.")
+        st.caption(f"The room is deleted {ROOM_HOURS} hours after its last activity. Export first to keep it. "
+                   f"Its data is kept in {ui.plain(room.database_kind())}.")  # fmt: skip
     st.divider()
     sure = st.checkbox("I have exported what I need: end the room and delete its data", key="class.end_sure")
 
@@ -310,11 +312,12 @@ def room_tools(s: room.Seat) -> None:
 
 
 def instructor(s: room.Seat) -> None:
-    header(s)
+    if not header(s):
+        lobby()
+        return
     tabs = st.tabs(["Dashboard", "Wall", "Poll", "Challenge", "Room"], key="class.tab", on_change="rerun")
-    views = [lambda: dashboard(s), lambda: live(show_wall, s),
-             lambda: (poll_form(s), live(show_poll, s)), lambda: (challenge_form(s), live(show_challenge, s)),
-             lambda: room_tools(s)]  # fmt: skip
+    views = [lambda: dashboard(s), lambda: show_wall(s), lambda: (poll_form(s), show_poll(s)),
+             lambda: (challenge_form(s), show_challenge(s)), lambda: room_tools(s)]  # fmt: skip
     for tab, view in zip(tabs, views, strict=True):
         if tab.open:
             with tab:
@@ -326,17 +329,18 @@ def participant(s: room.Seat) -> None:
     current = store().room(s.code)
     if current is None:
         return
+    room.mark_drawn(current, s)
     st.markdown(f"You are **{ui.plain(s.nickname)}** in **{ui.plain(current.title)}** (room {s.code}). "
                 "Go to any page: what the instructor sends arrives as a banner at the top.")  # fmt: skip
     poll_col, challenge_col = st.columns(2)
     with poll_col:
         st.subheader("Poll")
-        live(show_poll, s)
+        show_poll(s)
     with challenge_col:
         st.subheader("Challenge")
-        live(show_challenge, s)
+        show_challenge(s)
     st.subheader("The room's wall")
-    live(show_wall, s)
+    show_wall(s)
     st.divider()
     st.button("Leave the room", on_click=room.leave, icon=":material/logout:")
 

@@ -26,7 +26,7 @@ from sqlalchemy import event
 
 from dlviz.classroom import text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: rooms.tally (votes on a hidden poll, apart from the version)
 ROOM_HOURS = 12  # a room is deleted this long after its last activity
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector
 CODE_LENGTH = 6  # 32**6: about a billion codes
@@ -72,6 +72,9 @@ rooms = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("push", sa.Text),  # JSON: the page the instructor sent, with its settings
     sa.Column("push_seq", sa.Integer, nullable=False, default=0),
+    # Votes on a poll not yet revealed count here, not in ``version``: only the instructor's view shows them,
+    # so they need not redraw every participant's Class page.
+    sa.Column("tally", sa.Integer, nullable=False, default=0, server_default="0"),
 )
 members = sa.Table(
     "members",
@@ -206,8 +209,11 @@ def migrate(engine: sa.Engine) -> None:
             raise ClassError(
                 f"The class database was written by a newer dlviz (schema {found}; this one knows {SCHEMA_VERSION})."
             )
-        # Upgrades from one version to the next go here, each in this transaction, e.g.
-        # if int(found) < 2: c.execute(sa.text("ALTER TABLE rooms ADD COLUMN ...")); set schema = 2.
+        # Upgrades from one version to the next, each in this transaction (which rolls back as a whole).
+        if found is not None and int(found) < 2:
+            c.execute(sa.text("ALTER TABLE rooms ADD COLUMN tally INTEGER NOT NULL DEFAULT 0"))
+        if found is not None and int(found) < SCHEMA_VERSION:
+            c.execute(settings_table.update().where(settings_table.c.key == "schema").values(value=str(SCHEMA_VERSION)))
 
 
 # --- what the pages read ------------------------------------------------------------------------------
@@ -222,6 +228,7 @@ class Room:
     push: dict | None
     push_seq: int
     active: float
+    tally: int = 0  # votes on the open poll while it is hidden (the instructor's view watches it)
 
 
 @dataclass(frozen=True)
@@ -320,7 +327,8 @@ class Store:
         if row is None or row["active"] < _now(now) - ROOM_HOURS * 3600:
             return None
         push = json.loads(row["push"]) if row["push"] else None
-        return Room(row["id"], row["code"], row["title"], row["version"], push, row["push_seq"], row["active"])
+        return Room(row["id"], row["code"], row["title"], row["version"], push, row["push_seq"], row["active"],
+                    row["tally"])  # fmt: skip
 
     def version(self, code: str) -> int | None:
         with self.engine.connect() as c:
@@ -588,7 +596,11 @@ class Store:
                 raise ClassError("That is not one of the answers.")
             c.execute(votes.delete().where(votes.c.poll_id == row["id"], votes.c.member_id == member.id))
             c.execute(votes.insert().values(poll_id=row["id"], member_id=member.id, answer=int(answer)))
-            self._touch(c, member.room_id, time.time())
+            if row["revealed"]:  # everyone sees the bars
+                self._touch(c, member.room_id, time.time())
+            else:  # only the instructor does
+                c.execute(rooms.update().where(rooms.c.id == member.room_id)
+                          .values(tally=rooms.c.tally + 1, active=time.time()))  # fmt: skip
 
     def reveal(self, code: str, token: str, poll_id: int) -> None:
         room = self._owned(code, token)

@@ -1,6 +1,7 @@
 """A workshop's worth of participants against a running dashboard, without a browser per participant.
 
     python -m dlviz.loadtest --url http://127.0.0.1:8501 --sessions 30 --minutes 5
+    python -m dlviz.loadtest --url http://127.0.0.1:8501 --sessions 30 --room   # a class session
 
 Each session is a real Streamlit session (``dlviz.tools.wsclient``) following a
 workshop script: open the home page, then, page after page, change settings
@@ -10,7 +11,9 @@ participant's pauses between actions. It prints a table and, as its last
 line, one JSON object: latency percentiles per kind of interaction (from
 sending the change to the answer's last element), Playground epochs per
 second per training session, errors, lost sessions, and the server's peak
-resident memory.
+resident memory. ``--room`` runs a class session instead (``dlviz.tools.roomload``): one instructor and
+the participants in a room, with its own figures (push to banner, send to the instructor's wall, what was
+stored, the server's CPU while the room sits idle, the database).
 """
 
 from __future__ import annotations
@@ -353,6 +356,12 @@ def main(argv: list[str] | None = None) -> int:
                         "by default the processes listening on the URL's port")  # fmt: skip
     parser.add_argument("--warm-only", action="store_true",
                         help="open every page once (a server's first visits are slow) and stop")  # fmt: skip
+    parser.add_argument("--room", action="store_true",
+                        help="a class session instead: one instructor and --sessions participants in a room "
+                        "(follow-me pushes, drawings and networks to the wall, a poll; dlviz.tools.roomload)")  # fmt: skip
+    parser.add_argument("--pushes", type=int, default=3, help="--room: how many times the instructor pushes a page")
+    parser.add_argument("--drawings", type=int, default=3, help="--room: digits each participant sends")
+    parser.add_argument("--password", default="", help="--room: the server's DLVIZ_INSTRUCTOR_PASSWORD, if set")
     args = parser.parse_args(argv)
     if args.warm_only:
         seconds = asyncio.run(warm(args.url))
@@ -360,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     port = urllib.parse.urlsplit(args.url).port or 80
     pids = args.server_pid or listening_pids(port)
+    if args.room:
+        return room(args, pids)
     started = time.perf_counter()
     with MemoryWatch(pids) as memory:
         report = asyncio.run(workshop(args.url, args.sessions, args.minutes * 60, ramp=args.ramp,
@@ -370,6 +381,23 @@ def main(argv: list[str] | None = None) -> int:
         print("  !", problem)
     print(json.dumps(summary))
     return 1 if report.errors or report.lost else 0
+
+
+def room(args, pids: list[int]) -> int:
+    from dlviz.tools import roomload
+
+    asyncio.run(warm(args.url))
+    started = time.perf_counter()
+    with MemoryWatch(pids) as memory:
+        session = roomload.ClassSession(args.url, args.sessions, pushes=args.pushes, drawings=args.drawings,
+                                        password=args.password, drawings_data=digit_drawings(), pids=pids)  # fmt: skip
+        report = asyncio.run(session.run())
+    summary = report.summary(args.sessions, time.perf_counter() - started, memory if pids else None)
+    print(roomload.table(summary))
+    for problem in report.errors[:20]:
+        print("  !", problem)
+    print(json.dumps(summary))
+    return 1 if report.failed() else 0
 
 
 if __name__ == "__main__":

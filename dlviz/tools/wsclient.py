@@ -15,6 +15,9 @@ server needs:
 4. A widget change is another ``rerun_script`` carrying that widget's value,
    the current page's hash, the current query string, and the fragment id when
    the widget lives in an ``st.fragment``.
+5. A fragment with ``run_every`` is rerun by the client: the server sends
+   ``auto_rerun`` (its id and interval) and the browser asks for a rerun of it
+   that often. ``Session.tick`` does the same while no other run is under way.
 
 Like the browser, the client remembers large cacheable messages and
 advertises their hashes, so the server sends unchanged elements as short
@@ -24,7 +27,9 @@ references: the bytes it sends are what a real participant would receive.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -74,6 +79,7 @@ class Run:
     texts: list[tuple[float, str]] = field(default_factory=list)  # markdown bodies as they arrived
     exceptions: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # st.error bodies
+    alerts: list[str] = field(default_factory=list)  # every st.success / info / warning / error body
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -99,7 +105,12 @@ class Session:
         self.cache: dict[str, ForwardMsg] = {}
         self.run: Run | None = None
         self.lost: str | None = None
+        self.auto_reruns: dict[str, float] = {}  # fragment id -> seconds, as the server asked
+        self.watchers: list[tuple[re.Pattern, asyncio.Future]] = []
+        self.listeners: list = []  # called with (text, receive time) for every text that arrives
         self._reader: asyncio.Task | None = None
+        self._ticker: asyncio.Task | None = None
+        self._fragment_run = False  # whether the run under way reruns only a fragment
 
     # --- transport ---------------------------------------------------------------------------
     async def connect(self) -> None:
@@ -120,6 +131,8 @@ class Session:
             self.upstream = response.headers.get("X-Upstream", "")
 
     async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
         if self.ws is not None:
             await self.ws.close()
         if self._reader is not None:
@@ -153,7 +166,14 @@ class Session:
             run.messages += 1
             run.bytes += size
             run.first_at = run.first_at or now
-        if kind == "navigation":
+        if kind == "new_session" and not self._fragment_run:  # a full run: its fragments ask for timers again
+            self.auto_reruns.clear()
+        elif kind == "auto_rerun":
+            self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+        elif kind == "stop_auto_rerun":
+            for fragment in msg.stop_auto_rerun.fragment_ids:
+                self.auto_reruns.pop(fragment, None)
+        elif kind == "navigation":
             self.pages = {p.url_pathname: p for p in msg.navigation.app_pages}
             if msg.navigation.page_script_hash != self.page_script_hash:
                 self.widgets.clear()
@@ -170,6 +190,11 @@ class Session:
         delta = msg.delta
         if run is not None:
             run.last_delta_at = now
+        if delta.WhichOneof("type") == "add_block" and delta.add_block.tab_container.id:
+            block = delta.add_block  # st.tabs with a key: a widget whose value is the open tab's label
+            path = tuple(msg.metadata.delta_path)
+            self.widgets[path] = Widget("tabs", block.tab_container.id, "", delta.fragment_id, block)
+            return
         if delta.WhichOneof("type") != "new_element":
             return
         element = delta.new_element
@@ -181,18 +206,66 @@ class Session:
             self.widgets[path] = Widget(kind, proto.id, label, delta.fragment_id, proto)
         else:
             self.widgets.pop(path, None)
+        if kind in ("markdown", "heading"):
+            self._notify(proto.body, now)
         if run is None:
             return
         if kind == "markdown":
             run.texts.append((now, element.markdown.body))
         elif kind == "exception":
             run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
-        elif kind == "alert" and element.alert.format == element.alert.ERROR:
-            run.errors.append(element.alert.body)
+        elif kind == "alert":
+            run.alerts.append(element.alert.body)
+            if element.alert.format == element.alert.ERROR:
+                run.errors.append(element.alert.body)
+
+    def _notify(self, body: str, now: float) -> None:
+        for listener in self.listeners:
+            listener(body, now)
+        keep = []
+        for pattern, future in self.watchers:
+            found = pattern.search(body)
+            if found and not future.done():
+                future.set_result((now, found))
+            elif not future.done():
+                keep.append((pattern, future))
+        self.watchers = keep
+
+    def watch(self, pattern: str) -> asyncio.Future:
+        """A future that gets ``(receive time, match)`` when a text (markdown, caption, heading) matching
+        ``pattern`` arrives."""
+        future = asyncio.get_running_loop().create_future()
+        self.watchers.append((re.compile(pattern), future))
+        return future
+
+    def listen(self, callback) -> None:
+        """Call ``callback(text, receive time)`` for every text (markdown, caption, heading) from now on."""
+        self.listeners.append(callback)
+
+    def start_ticking(self) -> None:
+        """Rerun the page's ``run_every`` fragments as a browser does, for as long as the session lasts."""
+        if self._ticker is None:
+            self._ticker = asyncio.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        due: dict[str, float] = {}
+        while not self.lost:
+            await asyncio.sleep(0.05)
+            now = time.perf_counter()
+            busy = self.run is not None and not self.run.done.is_set()
+            for fragment, interval in list(self.auto_reruns.items()):
+                due.setdefault(fragment, now + interval)
+                if now >= due[fragment] and not busy:
+                    due[fragment] = now + interval
+                    with contextlib.suppress(ConnectionClosed, Lost):
+                        await self.send(fragment_id=fragment, auto=True)
+                    busy = True
+            for fragment in [f for f in due if f not in self.auto_reruns]:
+                del due[fragment]
 
     # --- interactions ------------------------------------------------------------------------
     async def send(self, states: list[WidgetState] = (), *, page_script_hash: str | None = None,
-                   page_name: str = "", fragment_id: str = "") -> Run:  # fmt: skip
+                   page_name: str = "", fragment_id: str = "", auto: bool = False) -> Run:  # fmt: skip
         """Send one rerun request; the returned Run fills in as the answer arrives."""
         if self.lost:
             raise Lost(self.lost)
@@ -202,6 +275,8 @@ class Session:
         client.page_script_hash = self.page_script_hash if page_script_hash is None else page_script_hash
         client.page_name = page_name
         client.fragment_id = fragment_id
+        client.is_auto_rerun = auto
+        self._fragment_run = bool(fragment_id)
         client.widget_states.widgets.extend(states)
         client.cached_message_hashes.extend(self.cache)
         client.context_info.timezone = "UTC"
@@ -262,7 +337,7 @@ def widget_state(widget: Widget, value: Any) -> WidgetState:
         state.bool_value = bool(value)
     elif kind == "number_input":
         state.double_value = float(value)
-    elif kind in ("selectbox", "radio", "text_input", "text_area", "color_picker"):
+    elif kind in ("selectbox", "radio", "text_input", "text_area", "color_picker", "tabs"):
         state.string_value = str(value)  # a selectbox sends the label it shows
     elif kind in ("multiselect", "button_group"):
         state.string_array_value.data.extend(str(v) for v in values)

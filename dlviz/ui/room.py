@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from dlviz.classroom import share
-from dlviz.classroom.store import ClassError, Member, Store, normal_code, prepare
+from dlviz.classroom.store import ClassError, Member, Room, Store, normal_code, prepare
 from dlviz.core import catalog
 from dlviz.core import settings as query
 
@@ -30,6 +30,8 @@ CONNECTION = "dlviz_class"
 ROOM_PARAM, MEMBER_PARAM, KEY_PARAM = "room", "me", "key"
 SEAT = "class.seat"
 POLL_SECONDS = 1.0  # how often a participant's page looks for a push
+REDRAW_SECONDS = 2.0  # a participant's Class page redraws for news at most this often
+REDRAW_INSTRUCTOR_SECONDS = 1.0  # the projector's (one session): a send shows on the wall within 2 s
 HEARTBEAT_SECONDS = 10.0  # how often it tells the dashboard where it is
 JOIN_ATTEMPTS = 12  # codes one session may try: with 32**6 codes, guessing one is hopeless
 DB_ERRORS = (sa.exc.SQLAlchemyError, OSError)
@@ -52,6 +54,15 @@ def database_url() -> str:
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'class.sqlite'}"
+
+
+def database_kind(url: str | None = None) -> str:
+    """Where the rooms are kept, in words for the instructor (no password): "SQLite (path)", "PostgreSQL (host)"."""
+    parsed = sa.engine.make_url(url or database_url())
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite ({parsed.database})"
+    name = "PostgreSQL" if parsed.get_backend_name() == "postgresql" else parsed.get_backend_name()
+    return f"{name} ({parsed.host or 'local socket'}{f':{parsed.port}' if parsed.port else ''})"
 
 
 @st.cache_resource(show_spinner=False)
@@ -248,6 +259,7 @@ def back_to_own(info: catalog.PageInfo) -> None:
 
 def class_bar(info: catalog.PageInfo) -> None:
     """The room's strip on every page: the sidebar's room line, the instructor's push button, the banner."""
+    state["class.runs"] = state.get("class.runs", 0) + 1  # full runs only: fragments rerun without this
     arrive()
     go = state.pop("class.go", None)
     if go and go != info.path:
@@ -314,6 +326,8 @@ def _follow(path: str) -> None:
             )
             return
         _heartbeat(shop, s, path)
+        if path == catalog.CLASS.path:
+            _redraw_if_changed(room, s)
         push = room.push
         if not push or room.push_seq <= state.get("class.seen_push", 0):
             return
@@ -332,6 +346,44 @@ def _follow(path: str) -> None:
             later_col.button(
                 "Dismiss", key="class.dismiss_push", width="stretch", on_click=_seen, args=(room.push_seq,)
             )
+
+
+# --- the Class page redraws when the room changes, not on a timer ---------------------------------------
+
+
+def signature(room: Room, s: Seat) -> tuple:
+    """What a seat's Class page shows changes with this: the instructor also sees votes on a hidden poll."""
+    return (room.version, room.tally) if s.instructor else (room.version,)
+
+
+def mark_drawn(room: Room, s: Seat) -> None:
+    """The Class page calls this as it draws the room's views: later changes to the room redraw it."""
+    state["class.drawn"] = (signature(room, s), time.monotonic(), state.get("class.runs", 0))
+
+
+def _redraw_if_changed(room: Room, s: Seat) -> None:
+    """From a fragment's rerun: redraw the whole page when the room has changed since the page was drawn.
+
+    Only what the page drew in the latest full run counts: during a full run the fragment runs before the
+    page draws (``class_bar`` comes first), and rerunning then would never let the page finish.
+    """
+    drawn = state.get("class.drawn")
+    if not drawn or drawn[2] != state.get("class.runs", 0) or drawn[0] == signature(room, s):
+        return
+    if time.monotonic() - drawn[1] >= (REDRAW_INSTRUCTOR_SECONDS if s.instructor else REDRAW_SECONDS):
+        st.rerun(scope="app")
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def redraw_on_change(s: Seat) -> None:
+    """The instructor's Class page: one small read a second; the page is redrawn only when the room changed.
+
+    (A participant's page does the same inside its look at the room, ``_follow``.)
+    """
+    with problems(quiet=True):
+        current = store().room(s.code)
+        if current is not None:
+            _redraw_if_changed(current, s)
 
 
 def _switch(here: str, there: str) -> None:

@@ -80,6 +80,12 @@ def test_a_drawing_sent_from_digits_reaches_the_instructors_wall(server, people,
     expect(main).to_contain_text("Read as 7", timeout=30_000)
     expect(main.get_by_text("bob · 7")).to_be_visible()
 
+    # The wall stays open on the projector: the next drawing appears on it by itself.
+    draw(bob, [[(80, 60), (200, 60)], [(140, 60), (140, 250)]])  # a T: whatever it reads, it is sent
+    expect(main_area(bob).get_by_role("button", name="Send to the wall")).to_be_enabled(timeout=60_000)
+    main_area(bob).get_by_role("button", name="Send to the wall").click()
+    expect(main).to_contain_text("Drawings: 2, the network read", timeout=10_000)
+
 
 def test_a_participant_cannot_use_instructor_controls(server, people, room):
     from playwright.sync_api import expect

@@ -64,3 +64,19 @@ def test_the_load_generator_knows_the_playgrounds_longest_run():
     from dlviz.playground import engine as playground
 
     assert loadtest.LONGEST_RUN == playground.MAX_EPOCHS
+
+
+def test_a_short_class_session_stores_every_send_and_shows_every_push():
+    from dlviz.tools import roomload
+
+    with streamlit_process(extra=["--server.fileWatcherType", "none"]) as (url, pid):
+        session = roomload.ClassSession(url, 3, pushes=2, drawings=1, drawings_data=loadtest.digit_drawings(4),
+                                        pids=[pid])  # fmt: skip
+        report = asyncio.run(session.run())
+    summary = report.summary(3, 1.0)
+    assert report.errors == [] and not report.failed(), report.errors
+    assert summary["broadcasts_seen"] == summary["broadcasts_expected"] == 6
+    assert summary["submissions_sent"] == summary["submissions_stored"] == 6  # a drawing and a network each
+    assert summary["votes_sent"] == summary["votes_counted"] == 3
+    assert summary["database"] == "SQLite" and summary["idle_cpu_percent"] is not None
+    assert 0 < summary["broadcast_seen_p95_ms"] < 30_000 and 0 <= summary["wall_update_p95_ms"] < 30_000

@@ -245,6 +245,38 @@ def test_a_restart_keeps_every_room_and_a_newer_schema_is_refused(class_db):
         cs.make_engine(class_db)
 
 
+def test_a_schema_1_database_is_upgraded_in_place_and_keeps_its_rooms(class_db):
+    first = cs.Store(cs.make_engine(class_db))
+    room, key = first.create_room("Made by schema 1")
+    ada, token = first.join(room.code, "Ada")
+    with first.engine.begin() as c:  # what dlviz with schema 1 wrote: no tally column
+        c.execute(sa.text("ALTER TABLE rooms DROP COLUMN tally"))
+        c.execute(cs.settings_table.update().values(value="1"))
+    first.engine.dispose()
+    again = cs.Store(cs.make_engine(class_db))
+    assert again.member(room.code, token) == ada and again.is_owner(room.code, key)
+    assert again.room(room.code).tally == 0
+    with again.engine.connect() as c:
+        assert c.execute(sa.select(cs.settings_table.c.value)).scalar() == str(cs.SCHEMA_VERSION)
+    poll = again.open_poll(room.code, key, "Q?", ["a", "b"])
+    again.vote(ada, poll, 1)
+    assert again.room(room.code).tally == 1
+
+
+def test_votes_on_a_hidden_poll_move_the_tally_not_the_version(db, room):
+    room, key = room
+    ada, _ = db.join(room.code, "Ada")
+    poll = db.open_poll(room.code, key, "Q?", ["a", "b"])
+    before = db.room(room.code)
+    db.vote(ada, poll, 0)
+    after = db.room(room.code)
+    assert (after.version, after.tally) == (before.version, before.tally + 1)  # participants' pages stay put
+    db.reveal(room.code, key, poll)
+    revealed = db.room(room.code)
+    db.vote(ada, poll, 1)  # once revealed, everyone's bars move
+    assert db.room(room.code).version == revealed.version + 1
+
+
 def test_thirty_concurrent_writers_lose_nothing(db, room):
     room, key = room
     people = [db.join(room.code, f"p{i}")[0] for i in range(30)]
