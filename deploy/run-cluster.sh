@@ -3,12 +3,19 @@
 # one Streamlit process (README.md, "Scaling").
 #
 #   deploy/run-cluster.sh [--replicas N] [--port P] [--bind ADDR] [--run-dir DIR]
+#                         [--database-url URL | --postgres DIR]
 #
 # Starts N `streamlit run app.py` processes on 127.0.0.1 ports P+1..P+N and
 # nginx on ADDR:P (default 0.0.0.0:8501, so the room can reach it), with
 # WebSocket upgrade and cookie-based session affinity (deploy/nginx.conf.template).
 # Logs, the generated nginx.conf and replicas.pids go to DIR (default deploy/run/).
 # Ctrl-C (or SIGTERM) stops everything; so does any replica or nginx exiting.
+#
+# Class mode's rooms live in one database that every replica shares:
+#   --database-url URL  a PostgreSQL you run (postgresql+psycopg://user:password@host:5432/dbname)
+#   --postgres DIR      start one here from Debian's postgresql package, on loopback, its data kept in DIR
+#                       (stopped with the cluster, started again with the rooms on the next run)
+#   neither             the SQLite file in DLVIZ_DATA_DIR, shared by the replicas of this one machine
 set -euo pipefail
 
 replicas=4
@@ -17,9 +24,12 @@ bind=0.0.0.0
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 run_dir=$here/run
+database_url=${DLVIZ_DATABASE_URL:-}
+postgres_dir=
 
 usage() {
-  echo "usage: deploy/run-cluster.sh [--replicas N] [--port P] [--bind ADDR] [--run-dir DIR]"
+  echo "usage: deploy/run-cluster.sh [--replicas N] [--port P] [--bind ADDR] [--run-dir DIR]" \
+    "[--database-url URL | --postgres DIR]"
 }
 alive() {  # whether any of the given processes still runs
   local pid
@@ -33,6 +43,8 @@ while (($#)); do
     --port) port=${2:?--port needs a number}; shift 2 ;;
     --bind) bind=${2:?--bind needs an address}; shift 2 ;;
     --run-dir) run_dir=${2:?--run-dir needs a directory}; shift 2 ;;
+    --database-url) database_url=${2:?--database-url needs a URL}; shift 2 ;;
+    --postgres) postgres_dir=${2:?--postgres needs a directory}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -84,6 +96,9 @@ stop() {
     wait 2>/dev/null || true
   fi
   rm -f "$run_dir/replicas.pids"
+  if [[ -n $postgres_dir ]]; then
+    "$python" -m dlviz.tools.postgres stop "$postgres_dir" || true
+  fi
   echo "stopped" >&2
 }
 trap stop EXIT
@@ -110,6 +125,27 @@ wait_healthy() {
     sleep 0.3
   done
 }
+
+if [[ -n $postgres_dir ]]; then
+  [[ -n $database_url && $database_url != "${DLVIZ_DATABASE_URL:-}" ]] && {
+    echo "--database-url and --postgres: choose one" >&2
+    exit 2
+  }
+  mkdir -p "$postgres_dir"
+  postgres_dir=$(cd "$postgres_dir" && pwd)
+  if ! database_url=$("$python" -m dlviz.tools.postgres start "$postgres_dir"); then
+    echo "PostgreSQL did not start in $postgres_dir (its log: $postgres_dir/log)" >&2
+    postgres_dir=  # nothing to stop
+    exit 1
+  fi
+  echo "PostgreSQL for the rooms on ${database_url#*@} (data in $postgres_dir/data)" >&2
+fi
+if [[ -n $database_url ]]; then
+  export DLVIZ_DATABASE_URL=$database_url
+else
+  echo "rooms in SQLite, ${DLVIZ_DATA_DIR:-~/.local/share/dlviz}/class.sqlite, shared by the replicas" \
+    "(for several machines: --database-url or --postgres)" >&2
+fi
 
 upstreams=""
 for ((i = 1; i <= replicas; i++)); do

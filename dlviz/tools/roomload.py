@@ -57,7 +57,8 @@ class RoomReport:
     database: str = ""
     errors: list[str] = field(default_factory=list)
     lost: int = 0
-    replicas: Counter = field(default_factory=Counter)
+    replicas: Counter = field(default_factory=Counter)  # participants per replica, when a proxy names it
+    instructor_replica: str = ""
 
     def count(self, kind: str) -> int:
         return max(self.seen[kind], default=0)
@@ -99,7 +100,14 @@ class RoomReport:
             "idle_cpu_percent": self.idle_cpu_percent,
             "errors": len(self.errors),
             "lost_sessions": self.lost,
-            **({"sessions_per_replica": dict(sorted(self.replicas.items()))} if self.replicas else {}),
+            **(
+                {
+                    "participants_per_replica": dict(sorted(self.replicas.items())),
+                    "instructor_replica": self.instructor_replica,
+                }
+                if self.replicas
+                else {}
+            ),  # fmt: skip
             **(memory.figures() if memory is not None else {}),
         }
 
@@ -140,18 +148,22 @@ def cpu_seconds(pids: list[int]) -> float:
 
 class ClassSession:
     def __init__(self, url: str, participants: int, *, pushes: int = 3, drawings: int = 3, password: str = "",
-                 timeout: float = 120.0, seed: int = 0, drawings_data=None, pids: list[int] = ()) -> None:  # fmt: skip
+                 timeout: float = 120.0, seed: int = 0, drawings_data=None, pids: list[int] = (),
+                 sessions: list[Session] | None = None) -> None:  # fmt: skip
+        """``sessions``: the instructor's and the participants' sessions, already connected (else new ones)."""
         self.url, self.n, self.pushes, self.drawings, self.password = url, participants, pushes, drawings, password
         self.timeout, self.rng, self.pids = timeout, random.Random(seed), list(pids)
         self.report = RoomReport()
         self.data = drawings_data or []
-        self.instructor = Session(url)
-        self.people = [Session(url) for _ in range(participants)]
+        made = sessions or [Session(url) for _ in range(participants + 1)]
+        self.instructor, self.people = made[0], made[1 : participants + 1]
 
     # --- steps --------------------------------------------------------------------------------
     async def start_room(self) -> str:
         s = self.instructor
-        await s.connect()
+        if s.ws is None:
+            await s.connect()
+        self.report.instructor_replica = s.upstream
         await s.open("class", timeout=self.timeout)
         states = []
         if self.password:
@@ -166,7 +178,8 @@ class ClassSession:
 
     async def join(self, who: int, code: str) -> None:
         s = self.people[who]
-        await s.connect()
+        if s.ws is None:
+            await s.connect()
         if s.upstream:
             self.report.replicas[s.upstream] += 1
         await s.open("class", f"room={code}", timeout=self.timeout)

@@ -1,4 +1,5 @@
-"""deploy/run-cluster.sh: two replicas behind nginx keep every session on one replica.
+"""deploy/run-cluster.sh: two replicas behind nginx keep every session on one replica, and share one
+PostgreSQL (``--postgres``) so that a class room spans both.
 
 Starts the real recipe (``deploy/run-cluster.sh --replicas 2``) on loopback and
 drives it with browser-less sessions (``dlviz.wsclient.Session``): each one
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -88,10 +91,11 @@ def cluster(tmp_path_factory):
     require_nginx()
     port = free_port_run(REPLICAS + 1)
     run_dir = tmp_path_factory.mktemp("cluster")
+    database = Path(tempfile.mkdtemp(prefix="dlviz-cluster-pg-"))  # under /tmp: the postgres user reaches it
     log = (run_dir / "run-cluster.log").open("w")
     proc = subprocess.Popen(
         ["bash", str(SCRIPT), "--replicas", str(REPLICAS), "--port", str(port), "--bind", "127.0.0.1",
-         "--run-dir", str(run_dir)],  # fmt: skip
+         "--run-dir", str(run_dir), "--postgres", str(database)],  # fmt: skip
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -115,6 +119,8 @@ def cluster(tmp_path_factory):
     finally:
         stop_group(proc)
         log.close()
+        assert not (database / "data" / "postmaster.pid").exists(), "the cluster's PostgreSQL outlived it"
+        shutil.rmtree(database, ignore_errors=True)
 
 
 def test_nginx_is_installed():
@@ -180,3 +186,37 @@ def test_sessions_stay_on_their_replica(cluster):
         assert r["reconnected"] == r["page"], f"a reconnecting websocket went to another replica: {r}"
         assert r["exceptions"] == [], r
     assert {r["page"] for r in results} == replicas, "all sessions went to one replica"
+
+
+def test_a_room_spans_both_replicas_through_their_shared_postgresql(cluster):
+    """The instructor on one replica; participants on both: pushes, the wall and a poll reach everyone."""
+    from dlviz.tools import loadtest, roomload
+
+    url, replicas = cluster
+
+    async def session() -> dict:
+        instructor = Session(url)
+        await instructor.connect()
+        same, other = [], []  # participants on the instructor's replica and on the other one
+        for _ in range(40):  # nginx places each new session at random: connect until both are covered
+            if len(same) >= 1 and len(other) >= 2:
+                break
+            s = Session(url)
+            await s.connect()
+            (same if s.upstream == instructor.upstream else other).append(s)
+        for spare in same[1:] + other[2:]:
+            await spare.close()
+        assert other, "no participant landed on the instructor's other replica"
+        connected = [instructor, *same[:1], *other[:2]]
+        room = roomload.ClassSession(url, len(connected) - 1, pushes=2, drawings=1, sessions=connected,
+                                     drawings_data=loadtest.digit_drawings(4))  # fmt: skip
+        report = await room.run()
+        return report.summary(len(connected) - 1, 1.0) | {"problems": report.errors, "failed": report.failed()}
+
+    summary = asyncio.run(session())
+    assert summary["problems"] == [] and not summary["failed"], summary
+    assert set(summary["participants_per_replica"]) == replicas
+    assert summary["instructor_replica"] in replicas
+    assert summary["broadcasts_seen"] == summary["broadcasts_expected"] == 2 * 3
+    assert summary["submissions_sent"] == summary["submissions_stored"] == 2 * 3
+    assert summary["database"] == "PostgreSQL"
