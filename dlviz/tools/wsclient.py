@@ -206,12 +206,12 @@ class Session:
             self.widgets[path] = Widget(kind, proto.id, label, delta.fragment_id, proto)
         else:
             self.widgets.pop(path, None)
-        if kind in ("markdown", "heading"):
-            self._notify(proto.body, now)
+        if kind in ("markdown", "heading", "code"):
+            self._notify(proto.code_text if kind == "code" else proto.body, now)
         if run is None:
             return
-        if kind == "markdown":
-            run.texts.append((now, element.markdown.body))
+        if kind in ("markdown", "code"):
+            run.texts.append((now, element.code.code_text if kind == "code" else element.markdown.body))
         elif kind == "exception":
             run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif kind == "alert":
