@@ -86,3 +86,28 @@ def test_figures_build_with_plotly_validation():
 def test_poll_labels_show_markup_as_typed():
     fig = figures.poll_figure(["<b>bold</b> & <a href='x'>link</a>"], [1])
     assert fig.data[0].y[0] == "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href='x'&gt;link&lt;/a&gt;"
+
+
+def test_a_drawing_sheet_is_a_grid_of_ink_on_white_with_misreads_marked():
+    import io
+
+    from PIL import Image
+
+    from dlviz.classroom import figures
+    from dlviz.core import theme
+
+    seven = np.zeros((28, 28))
+    seven[4:8, 4:24] = 1.0
+    names = ["ada · 7", "bob · 7", "💥<script> · 7", "a" * 40 + " · 7"]  # plain text, however long
+    png = figures.drawing_sheet([seven] * 4, names, [False, True, False, False], columns=3)
+    sheet = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    tile, gap, line = 64, 8, 13 + 6
+    assert sheet.shape == (2 * (tile + line + gap) + gap, 3 * (tile + gap) + gap, 3)  # 2 rows of 3
+    ink = sheet[gap + 10, gap + 32]  # inside the first tile's bar: dark ink
+    paper = sheet[gap + 50, gap + 32]  # below it: white
+    assert ink.max() < 60 and paper.min() > 200
+    red = np.array(Image.new("RGB", (1, 1), theme.VERMILLION).getpixel((0, 0)))
+    frame = sheet[gap - 1 : gap + tile + 1, 2 * gap + tile - 1]  # the second tile's left edge: a red frame
+    assert np.abs(frame - red).sum(axis=1).min() < 30
+    first = sheet[gap - 1 : gap + tile + 1, gap - 1]
+    assert np.abs(first - red).sum(axis=1).min() > 100  # a drawing read as meant has a grey frame
