@@ -63,10 +63,12 @@ class RoomReport:
     def count(self, kind: str) -> int:
         return max(self.seen[kind], default=0)
 
-    def wall_latencies(self) -> list[float]:
+    def wall_latencies(self, only: str | None = None) -> list[float]:
         """Each send, in the order the server acknowledged it, against the first wall that counted that many."""
         out = []
         for kind, sends in self.sends.items():
+            if only and kind != only:
+                continue
             for rank, (sent, _) in enumerate(sorted(sends, key=lambda s: s[1]), start=1):
                 shown = [t for n, t in self.seen[kind].items() if n >= rank]
                 if shown:
@@ -93,6 +95,9 @@ class RoomReport:
             "wall_update_p50_ms": pct(wall, 50),
             "wall_update_p95_ms": pct(wall, 95),
             "wall_update_max_ms": round(max(wall), 1) if wall else None,
+            "wall_update_p95_ms_by_kind": {k: pct(self.wall_latencies(k), 95) for k in self.sends},
+            # the participant's own page: from the click on Send to its confirmation (the write is in there)
+            "send_confirmed_p95_ms": pct([(done - sent) * 1000 for v in self.sends.values() for sent, done in v], 95),
             "submissions_sent": sent,
             "submissions_stored": self.count("digit") + self.count("network"),
             "votes_sent": self.votes_sent,
