@@ -110,7 +110,9 @@ def show_wall(s: room.Seat) -> None:
     drawings = [i for i in items if i["kind"] == "digit"]
     networks = [i for i in items if i["kind"] == "network"]
     if not items:
-        st.info("The wall is empty. Participants send drawings from **Digits** and networks from the **Playground**.")
+        st.info(
+            "The wall is empty. Participants send drawings from **Digits** and networks from the **Playground** and **Overfitting & dropout**."
+        )
     if drawings:
         matrix, accuracy = share.confusion(drawings)
         st.subheader(f"Drawings: {len(drawings)}, the network read {accuracy:.0%} of them as meant")
@@ -135,7 +137,7 @@ def show_wall(s: room.Seat) -> None:
             col.image(thumbnail(item["id"], item["image"]), width="stretch")
             col.caption(f"**{ui.plain(item['nickname'])}** · {ui.plain(share.network_caption(meta))}")
             col.button("Open", key=f"class.open.{item['id']}", icon=":material/open_in_new:", on_click=room.open_view,
-                       args=("pages/playground.py", meta.get("query", {})))  # fmt: skip
+                       args=(share.page_path(meta), meta.get("query", {})))  # fmt: skip
     if s.instructor and items:
         moderate(s, items)
 

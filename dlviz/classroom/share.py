@@ -2,7 +2,8 @@
 
 - ``summary``: the one line a follow-me push shows ("Playground: XOR, one hidden layer of 2 neurons").
 - ``progress``: a live run's epoch and validation metric, for the instructor's dashboard.
-- ``boundary_thumbnail`` and ``network_info``: a Playground network as the wall shows it.
+- ``boundary_thumbnail``, ``curve_thumbnail``, ``network_info`` and ``race_info``: a Playground or
+  Overfitting network as the wall shows it; ``page_path`` is the page that opens it again.
 - ``confusion``: the room's drawings as a confusion matrix of meant digit against the network's reading.
 """
 
@@ -79,13 +80,24 @@ def boundary_thumbnail(output: np.ndarray, regression: bool = False, side: int =
     return _TABLE[(picked * 255).round().astype(int)].astype(np.uint8)
 
 
+PAGES = {"playground": "pages/playground.py", "overfitting": "pages/overfitting.py"}  # pages that send networks
+
+
+def page_path(info: dict) -> str:
+    """The page a network on the wall opens on (older items, without a page, came from the Playground)."""
+    return PAGES.get(str(info.get("page")), PAGES["playground"])
+
+
+def _last_metrics(history: Any, prefix: str = "") -> dict:
+    found = {name: float(getattr(history, name)[-1]) for name in ("val_accuracy", "val_loss")
+             if len(getattr(history, name))}  # fmt: skip
+    return {prefix + k: v for k, v in found.items() if np.isfinite(v)}
+
+
 def network_info(settings: Any, history: Any, weights: int, query: dict) -> dict:
     """What the wall says of a Playground network: data, layers, weights, epochs, validation metrics, link."""
     from dlviz.core import datasets
 
-    h = history
-    last = {name: float(getattr(h, name)[-1]) for name in ("val_accuracy", "val_loss") if len(getattr(h, name))}
-    last = {k: v for k, v in last.items() if np.isfinite(v)}
     return {
         "page": "playground",
         "data": settings.data,
@@ -93,10 +105,60 @@ def network_info(settings: Any, history: Any, weights: int, query: dict) -> dict
         "layers": list(settings.layers),
         "activations": list(settings.activations),
         "weights": int(weights),
-        "epochs": len(h),
-        **last,
+        "epochs": len(history),
+        **_last_metrics(history),
         "query": {str(k): str(v) for k, v in query.items()},
     }
+
+
+def race_info(settings: Any, regularized: Any, baseline: Any, weights: int, query: dict) -> dict:
+    """What the wall says of an Overfitting race: the regularized copy's data, layers, regularizers and
+    validation metrics, and the baseline's validation loss beside it (the gap the page is about)."""
+    from dlviz.overfitting.engine import TASKS
+
+    return {
+        "page": "overfitting",
+        "data": settings.task,
+        "data_label": TASKS[settings.task],
+        "layers": list(settings.layers),
+        "regularizers": list(settings.regularizers),
+        "weights": int(weights),
+        "epochs": len(regularized),
+        **_last_metrics(regularized),
+        **_last_metrics(baseline, "baseline_"),
+        "query": {str(k): str(v) for k, v in query.items()},
+    }
+
+
+def curve_thumbnail(axis: np.ndarray, output: np.ndarray, x: np.ndarray, y: np.ndarray,
+                    side: int = THUMB_SIDE, extent: float = 1.6) -> np.ndarray:  # fmt: skip
+    """A fitted curve as a small RGB picture: the training points as dots, the network's curve as a line.
+
+    ``axis`` and ``output`` are the curve (x and the network's y); ``x`` and ``y`` the training points;
+    y from -``extent`` to ``extent`` fills the height (the page's curve is sin(1.5 x) plus noise).
+    """
+    axis, output = np.asarray(axis, np.float64).ravel(), np.asarray(output, np.float64).ravel()
+    if axis.size < 2 or axis.size != output.size:
+        raise ValueError("A curve is two equally long 1-D arrays of at least two points.")
+    picture = np.full((side, side, 3), 255, np.uint8)
+    lo, hi = float(axis.min()), float(axis.max())
+
+    def column(v):
+        return np.clip(((np.asarray(v, np.float64) - lo) / (hi - lo or 1) * (side - 1)).round(), 0, side - 1)
+
+    def row(v):
+        v = np.nan_to_num(np.asarray(v, np.float64), nan=0.0, posinf=extent, neginf=-extent)
+        return np.clip(((extent - v) / (2 * extent) * (side - 1)).round(), 0, side - 1)
+
+    dot = np.array([int(theme.BLUE[i : i + 2], 16) for i in (1, 3, 5)], np.uint8)
+    for c, r in zip(column(np.ravel(x)).astype(int), row(np.ravel(y)).astype(int), strict=True):
+        picture[max(r - 1, 0) : r + 1, max(c - 1, 0) : c + 1] = dot
+    cols, rows = column(np.linspace(lo, hi, side)).astype(int), row(np.interp(np.linspace(lo, hi, side), axis, output))
+    rows = rows.astype(int)
+    for c in range(side):  # each column: from the previous column's height to this one's, so the line is unbroken
+        a, b = sorted((rows[max(c - 1, 0)], rows[c]))
+        picture[a : b + 1, cols[c]] = (26, 26, 26)  # theme.INK
+    return picture
 
 
 def network_caption(info: dict) -> str:
@@ -107,7 +169,13 @@ def network_caption(info: dict) -> str:
         if "val_accuracy" in info
         else (f"val. loss {info['val_loss']:.3g}" if "val_loss" in info else "not trained")
     )
-    return f"{info.get('data_label', '')} · {layers} · {info.get('weights', 0)} weights · {metric}"
+    parts = [info.get("data_label", ""), layers]
+    if "regularizers" in info:
+        parts.append(", ".join(info["regularizers"]) or "no regularizer")
+    parts += [f"{info.get('weights', 0)} weights", metric]
+    if "baseline_val_loss" in info:
+        parts.append(f"baseline's val. loss {info['baseline_val_loss']:.3g}")
+    return " · ".join(parts)
 
 
 def confusion(drawings: list[dict]) -> tuple[np.ndarray, float | None]:

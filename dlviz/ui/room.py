@@ -462,18 +462,42 @@ def send_digit(pixels: np.ndarray, read: int) -> None:
 
 def send_network(settings, run) -> None:
     """Below the Playground's controls: "Send my network" with its boundary, settings and metrics."""
+
+    def made() -> tuple[np.ndarray, dict]:
+        from dlviz.core.settings import to_query
+
+        thumb = share.boundary_thumbnail(run.snapshot().output, settings.regression)
+        return thumb, share.network_info(run.settings, run.history, run.model.count_params(), to_query(run.settings))
+
+    _send_button(run.epoch > 0, made, "Train it first: the wall shows its boundary and accuracy.")
+
+
+def send_race(settings, race) -> None:
+    """Below Overfitting's controls: "Send my network" with the regularized copy's boundary (or curve), its
+    regularizers and validation metrics, and the baseline's validation loss beside them."""
+
+    def made() -> tuple[np.ndarray, dict]:
+        from dlviz.core.settings import to_query
+
+        s, out = race.settings, race.outputs()["regularized"]
+        split = race.split
+        thumb = (share.curve_thumbnail(race.axis, out, split.x_train, split.y_train) if s.regression
+                 else share.boundary_thumbnail(out))  # fmt: skip
+        weights = race.regularized.model.count_params()
+        return thumb, share.race_info(s, race.regularized.history, race.baseline.history, weights, to_query(s))
+
+    _send_button(race.epoch > 0, made, "Train first: the wall shows the regularized copy and both validation losses.")
+
+
+def _send_button(ready: bool, made, why: str) -> None:
     s = participant()
     if s is None:
         return
 
     def send() -> None:
-        from dlviz.core.settings import to_query
-
-        snap = run.snapshot()
-        thumb = share.boundary_thumbnail(snap.output, settings.regression)
-        info = share.network_info(run.settings, run.history, run.model.count_params(), to_query(run.settings))
+        thumb, info = made()
         act(lambda: store().send_network(s.member, thumb, info), "Sent: your network is on the room's wall.")
 
     st.button("Send my network to the wall", icon=":material/send:", key="class.send_network", on_click=send,
-              disabled=run.epoch == 0, help="Train it first: the wall shows its boundary and accuracy.")  # fmt: skip
+              disabled=not ready, help=why)  # fmt: skip
     message()

@@ -269,6 +269,35 @@ def test_a_trained_network_goes_to_the_wall_and_opens_for_a_classmate(class_fold
     assert any("Playground" in t.value for t in bob.title)
 
 
+def test_an_overfitting_race_goes_to_the_wall_with_both_losses_and_opens_on_overfitting(class_folder):
+    instructor, code, _ = start_room()
+    alice = join(code, "alice")
+    alice.switch_page("pages/overfitting.py").run()
+    alice.sidebar.select_slider(key="of.width").set_value(8).run()
+    alice.sidebar.slider(key="of.depth").set_value(1).run()
+    button(alice, "Step").click().run()
+    button(alice, "Send my network to the wall").click().run()
+    assert not alice.exception, alice.exception
+    assert "Sent: your network is on the room's wall." in texts(alice)
+    item = Store(make_engine(f"sqlite:///{class_folder / 'class.sqlite'}")).wall(code)[0]
+    assert item["meta"]["page"] == "overfitting" and item["meta"]["weights"] == 33
+    assert "baseline_val_loss" in item["meta"] and "dropout 0.4" in item["meta"]["regularizers"]
+    alice.sidebar.selectbox(key="of.task").set_value("curve").run()  # a regression race sends its fitted curve
+    button(alice, "Step").click().run()
+    button(alice, "Send my network to the wall").click().run()
+    assert not alice.exception, alice.exception
+    assert "val_loss" in Store(make_engine(f"sqlite:///{class_folder / 'class.sqlite'}")).wall(code)[1]["meta"]
+    instructor.session_state["class.tab"] = "Wall"
+    instructor.run()
+    assert "Networks: 2" in texts(instructor)
+    assert "**alice** · Moons · [8] · dropout 0.4, early stopping (patience 50) · 33 weights" in texts(instructor)
+    bob = join(code, "bob")
+    button(bob, "Open").click().run()  # the newest first: the curve
+    assert not bob.exception
+    assert bob.session_state["overfitting"].task == "curve" and bob.session_state["overfitting"].width == 8
+    assert any("Overfitting" in t.value for t in bob.title)
+
+
 def test_challenges_post_reaching_runs_to_the_leaderboard(class_folder):
     instructor, code, _ = start_room()
     instructor.session_state["class.tab"] = "Challenge"

@@ -111,3 +111,31 @@ def test_a_drawing_sheet_is_a_grid_of_ink_on_white_with_misreads_marked():
     assert np.abs(frame - red).sum(axis=1).min() < 30
     first = sheet[gap - 1 : gap + tile + 1, gap - 1]
     assert np.abs(first - red).sum(axis=1).min() > 100  # a drawing read as meant has a grey frame
+
+
+def test_an_overfitting_race_is_described_with_its_regularizers_and_the_baseline_beside_it():
+    from dlviz.overfitting.engine import OverfittingSettings
+
+    s = OverfittingSettings(width=8, depth=2, dropout=0.25, early_stopping=False)
+    reg = History(loss=[0.5], val_loss=[0.4], accuracy=[0.9], val_accuracy=[0.875])
+    base = History(loss=[0.1], val_loss=[0.9], accuracy=[1.0], val_accuracy=[0.7])
+    info = share.race_info(s, reg, base, 105, {"width": "8"})
+    assert info["page"] == "overfitting" and share.page_path(info) == "pages/overfitting.py"
+    assert info["val_accuracy"] == 0.875 and info["baseline_val_loss"] == 0.9
+    assert share.network_caption(info) == (
+        "Moons · [8, 8] · dropout 0.25 · 105 weights · val. accuracy 88% · baseline's val. loss 0.9"
+    )
+    assert share.page_path({}) == "pages/playground.py"  # items sent before pages were recorded
+
+
+def test_a_curve_thumbnail_draws_the_points_and_an_unbroken_line():
+    axis = np.linspace(-3, 3, 200)
+    thumb = share.curve_thumbnail(axis, np.sin(1.5 * axis), np.array([0.0]), np.array([0.0]))
+    assert thumb.shape == (64, 64, 3) and thumb.dtype == np.uint8
+    ink = (thumb == 26).all(axis=-1)
+    assert ink.any(axis=0).all()  # every column has the line
+    assert ink[:32].any() and ink[32:].any()  # it goes up and down
+    assert (thumb[30:34, 30:34] != 255).any()  # the point at the centre
+    with pytest.raises(ValueError):
+        share.curve_thumbnail(axis, np.zeros(3), np.zeros(0), np.zeros(0))
+    share.curve_thumbnail(axis, np.full(200, np.nan), np.zeros(0), np.zeros(0))  # a diverged fit still draws
