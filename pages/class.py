@@ -317,7 +317,8 @@ def room_tools(s: room.Seat) -> None:
         board_col.download_button("Leaderboard (CSV)", pd.DataFrame(data["leaderboard"]).to_csv(index=False),
                                   f"{stem}-leaderboard.csv", mime="text/csv", icon=":material/leaderboard:")  # fmt: skip
         npz_col.download_button("Drawings (MNIST .npz)", shop.drawings_npz(s.code, s.token), f"{stem}-digits.npz",
-                                icon=":material/draw:", help="x_train (n, 28, 28) uint8 and y_train, as MNIST.")  # fmt: skip
+                                icon=":material/draw:", help="x_train (n, 28, 28) uint8 and y_train, as MNIST. Upload it in **Digits**, Train "
+                                "your own: how well does a network trained on the room's handwriting read MNIST?")  # fmt: skip
         st.caption(f"The room is deleted {ROOM_HOURS} hours after its last activity. Export first to keep it. "
                    f"Its data is kept in {ui.plain(room.database_kind())}.")  # fmt: skip
     st.divider()

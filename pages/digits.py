@@ -9,7 +9,7 @@ from dlviz import ui
 from dlviz.core import charts, models
 from dlviz.digits import code, figures
 from dlviz.digits import engine as digits
-from dlviz.digits.engine import OWN_KINDS, OWN_LEARNING_RATES, PARTS, DigitsSettings
+from dlviz.digits.engine import OWN_DATA, OWN_KINDS, OWN_LEARNING_RATES, PARTS, DigitsSettings
 
 NAME = "digits"
 # A pause between the answer and the pictures below it, so the browser paints the answer first: without it
@@ -41,7 +41,11 @@ def digits_code_shipped() -> str:
 
 
 @st.cache_data(show_spinner=False)
-def digits_code_own(kind: str, optimizer: str, epochs: int) -> str:
+def digits_code_own(kind: str, optimizer: str, epochs: int, upload: str | None = None, own_test: bool = False) -> str:
+    if upload:
+        return code.digits_program(digits.own_model(kind), optimizer, OWN_LEARNING_RATES[optimizer], epochs,
+                                   note="Put the file you uploaded beside this program.", data_file=upload,
+                                   own_test=own_test)  # fmt: skip
     return code.digits_program(
         digits.own_model(kind), optimizer, OWN_LEARNING_RATES[optimizer], epochs,
         note="The page trains on a 5,000-digit sample; this program uses all 60,000, so expect a higher accuracy.",
@@ -195,9 +199,14 @@ def show_mnist() -> None:
 
 def own_widgets() -> None:
     st.markdown(
-        "Train one of the course's first networks on 5,000 MNIST digits, then draw with it in the "
-        "**Draw** tab and compare it with the shipped CNN."
+        "Train one of the course's first networks on 5,000 MNIST digits, or on your room's drawings (the "
+        "instructor exports them from the **Class** page), then draw with it in the **Draw** tab and compare it "
+        "with the shipped CNN."
     )
+    st.segmented_control("Train on", list(OWN_DATA), format_func=OWN_DATA.get, key=field("own_data"),
+                         required=True)  # fmt: skip
+    if state["dg.own_data"] == "upload":
+        upload_widget()
     kind_col, opt_col, epochs_col = st.columns(3)
     kind_col.selectbox("Network", list(OWN_KINDS), format_func=OWN_KINDS.get, key=field("own_kind"))
     opt_col.selectbox(
@@ -206,7 +215,40 @@ def own_widgets() -> None:
     epochs_col.slider(
         "Epochs", 1, 20, key=field("own_epochs"), help="At most 20: the longest run a session may train here."
     )
-    st.button("Train", icon=":material/model_training:", type="primary", on_click=ui.on_click("dg.train", True))
+    missing = state["dg.own_data"] == "upload" and uploaded() is None
+    st.button("Train", icon=":material/model_training:", type="primary", on_click=ui.on_click("dg.train", True),
+              disabled=missing, help="Upload your digits first." if missing else None)  # fmt: skip
+
+
+def uploaded() -> tuple[str, dict] | None:
+    """The digits file this session uploaded and could read: (its name, its arrays)."""
+    return state.get("dg.upload_read")
+
+
+def upload_widget() -> None:
+    file = st.file_uploader("Your digits: an .npz in MNIST's layout (x_train, y_train; x_test, y_test if you "
+                            "like)", type=["npz"], key="dg.upload",
+                            help="The Class page's export, Drawings (MNIST .npz), writes one.")  # fmt: skip
+    if file is None:
+        state.pop("dg.upload_read", None)
+        return
+    known = state.get("dg.upload_read")
+    if known is None or state.get("dg.upload_id") != file.file_id:
+        state["dg.upload_id"] = file.file_id
+        try:
+            state["dg.upload_read"] = (file.name, digits.read_digits_npz(file.getvalue()))
+        except digits.BadDigits as e:
+            state.pop("dg.upload_read", None)
+            st.error(f"{ui.plain(file.name)}: {e}", icon=":material/error:")
+            return
+    name, arrays = state["dg.upload_read"]
+    counts = np.bincount(arrays["y_train"], minlength=10)
+    tested = (f"tested on its {len(arrays['y_test']):,} test pictures" if "x_test" in arrays
+              else "tested on 2,000 MNIST test digits")  # fmt: skip
+    st.caption(f"**{ui.plain(name)}**: {len(arrays['y_train']):,} pictures to train on ("
+               + ", ".join(f"{d}: {n}" for d, n in enumerate(counts)) + f"), {tested}.")  # fmt: skip
+    if (counts == 0).any():
+        st.warning("Some digits have no pictures: the network cannot learn those from this file.")
 
 
 def show_own(settings: DigitsSettings) -> None:
@@ -232,19 +274,34 @@ def show_own(settings: DigitsSettings) -> None:
             bar.progress((epoch + 1) / settings.own_epochs, text=f"Epoch {epoch + 1} of {settings.own_epochs}")
             draw_curves(live, f".{epoch}")
 
+        upload = uploaded() if settings.own_data == "upload" else None
+        data = digits.own_data(upload[1] if upload else None, mnist_sample()[0])
         model, history = digits.train_own(settings.own_kind, settings.own_optimizer, settings.own_epochs, show_epoch,
-                                          data=mnist_sample()[0])  # fmt: skip
-        own = state["dg.own"] = {"classifier": digits.Classifier(model), "kind": settings.own_kind, "history": history}
+                                          data=data)  # fmt: skip
+        own = state["dg.own"] = {"classifier": digits.Classifier(model), "kind": settings.own_kind, "history": history,
+                                 "trained_on": upload[0] if upload else None, "train_size": len(data["y_train"]),
+                                 "test_size": len(data["y_test"]), "own_test": bool(upload and "x_test" in upload[1])}  # fmt: skip
         progress.empty()
     if own is not None:
         h = own["history"]
         draw_curves(h, "")
-        st.success(
-            f"Your network reads {h['val_accuracy'][-1]:.1%} of the 2,000 test digits correctly "
-            f"(the shipped CNN: {shipped_accuracy():.1%}). Draw in the **Draw** tab to compare them.",
-        )
-    ui.code_panel(digits_code_own(settings.own_kind, settings.own_optimizer, settings.own_epochs),
+        st.success(trained_text(own, h["val_accuracy"][-1]))
+    upload = uploaded() if settings.own_data == "upload" else None
+    ui.code_panel(digits_code_own(settings.own_kind, settings.own_optimizer, settings.own_epochs,
+                                  digits.safe_file_name(upload[0]) if upload else None,
+                                  bool(upload and "x_test" in upload[1])),
                   title="Keras code of your network")  # fmt: skip
+
+
+def trained_text(own: dict, accuracy: float) -> str:
+    if own.get("trained_on") is None:
+        return (f"Your network reads {accuracy:.1%} of the 2,000 test digits correctly (the shipped CNN: "
+                f"{shipped_accuracy():.1%}). Draw in the **Draw** tab to compare them.")  # fmt: skip
+    tests = f"{own['test_size']:,} test pictures of your file" if own["own_test"] else \
+        f"{own['test_size']:,} MNIST test digits"  # fmt: skip
+    return (f"Your network learned from {own['train_size']:,} pictures of {ui.plain(own['trained_on'])} and reads "
+            f"{accuracy:.1%} of the {tests} correctly (the shipped CNN, trained on 60,000 MNIST digits, reads "
+            f"{shipped_accuracy():.1%} of MNIST's). Draw in the **Draw** tab to compare them.")  # fmt: skip
 
 
 # --- the open tab: its widgets, the settings (into the URL), then its content ----------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -387,6 +388,81 @@ def own_model(kind: str, seed: int = 0) -> keras.Sequential:
     raise ValueError(f"unknown network kind {kind!r}")
 
 
+OWN_DATA = {"mnist": "5,000 MNIST digits", "upload": "Your own digits (.npz): a room's drawings"}
+MAX_UPLOAD_BYTES = 20_000_000
+MAX_UPLOAD_DIGITS = 20_000
+MIN_UPLOAD_DIGITS = 10
+
+
+class BadDigits(ValueError):
+    """An uploaded digit file that cannot be trained on; the message says why, for the participant."""
+
+
+def read_digits_npz(raw: bytes) -> dict[str, np.ndarray]:
+    """Digits uploaded as an ``.npz`` in MNIST's layout (the Class page's export writes one): ``x_train``
+    (n, 28, 28) with 0-255 ink on 0 paper and ``y_train`` (n,) digits, optionally ``x_test`` and ``y_test``.
+
+    Returns uint8 arrays under the same names; raises ``BadDigits`` with a plain reason otherwise.
+    """
+    import zipfile
+
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise BadDigits(f"That file is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB.")
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files if k in ("x_train", "y_train", "x_test", "y_test")}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise BadDigits("That is not a NumPy .npz file (the Class page's export writes one).") from e
+    if "x_train" not in arrays or "y_train" not in arrays:
+        raise BadDigits("The file needs arrays named x_train (the pictures) and y_train (their digits), as MNIST's.")
+    out = {}
+    for part in ("train", "test"):
+        if f"x_{part}" not in arrays:
+            continue
+        x, y = arrays[f"x_{part}"], arrays.get(f"y_{part}")
+        if x.ndim == 4 and x.shape[-1] == 1:
+            x = x[..., 0]
+        if x.ndim != 3 or x.shape[1:] != (28, 28):
+            raise BadDigits(f"x_{part} must hold 28x28 pictures; it has the shape {x.shape}.")
+        if y is None or y.ndim != 1 or len(y) != len(x):
+            raise BadDigits(f"y_{part} must hold one digit for each of the {len(x)} pictures in x_{part}.")
+        if not (np.issubdtype(x.dtype, np.number) and np.issubdtype(y.dtype, np.number)):
+            raise BadDigits("The pictures and digits must be numbers.")
+        if len(x) > MAX_UPLOAD_DIGITS:
+            raise BadDigits(f"x_{part} holds {len(x):,} pictures; at most {MAX_UPLOAD_DIGITS:,} train here.")
+        if not np.isfinite(x).all() or x.min(initial=0) < 0 or x.max(initial=0) > 255:
+            raise BadDigits(f"x_{part}'s pixels must lie between 0 and 255, as MNIST's do.")
+        if len(y) and (not np.isin(y, np.arange(10)).all()):
+            raise BadDigits(f"y_{part} must hold the digits 0 to 9 only.")
+        if x.size and x.max() <= 1.0:
+            x = x * 255.0  # pictures already scaled to 0..1
+        out[f"x_{part}"], out[f"y_{part}"] = np.asarray(x).round().astype(np.uint8), y.astype(np.uint8)
+    if len(out["x_train"]) < MIN_UPLOAD_DIGITS:
+        raise BadDigits(f"The file holds {len(out['x_train'])} pictures; train on at least {MIN_UPLOAD_DIGITS}.")
+    if "x_test" in out and not len(out["x_test"]):
+        del out["x_test"], out["y_test"]
+    return out
+
+
+def safe_file_name(name: str) -> str:
+    """An uploaded file's name as the exported program may quote it: its last part, plain characters only."""
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(name).replace("\\", "/").rsplit("/", 1)[-1]).strip("-.")
+    return (stem[:60] or "digits") + ("" if stem.endswith(".npz") else ".npz")
+
+
+def own_data(upload: dict[str, np.ndarray] | None, sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What "Train your own" trains on: the shipped sample, or an upload's digits, tested on the upload's test
+    part if it has one and otherwise on the sample's 2,000 MNIST test digits (does the room's handwriting
+    teach a network to read everyone's?)."""
+    if upload is None:
+        return sample
+    if "x_test" in upload:
+        return upload
+    return {**upload, "x_test": sample["x_test"], "y_test": sample["y_test"]}
+
+
 def train_own(kind: str, optimizer_name: str, epochs: int, on_epoch=None, seed: int = 0, data=None):
     """Train the learner's network on the shipped sample; ``on_epoch(epoch, logs)`` after each epoch."""
     from dlviz.core.models import optimizer
@@ -425,4 +501,5 @@ class DigitsSettings:
     own_kind: str = choice("dense", OWN_KINDS)
     own_optimizer: str = choice("adam", OWN_LEARNING_RATES)
     own_epochs: int = number(5, 1, 20)
+    own_data: str = choice("mnist", OWN_DATA)
     sample_seed: int = number(0, 0, 99_999)

@@ -84,6 +84,33 @@ def test_train_your_own_dense_network_with_live_curves_then_draw_with_it():
     assert any("Your network (Dense) will read it too" in c.value for c in at.caption)
 
 
+def test_train_your_own_on_a_rooms_drawings_tested_on_mnist():
+    import io
+
+    import numpy as np
+
+    from dlviz.digits import engine as digits
+
+    sample = digits.load_subset()
+    out = io.BytesIO()
+    np.savez_compressed(out, x_train=sample["x_train"][:200], y_train=sample["y_train"][:200])
+    at = open_digits(part="own", own_epochs="1", own_data="upload")
+    assert next(b for b in at.button if b.label == "Train").disabled  # nothing uploaded yet
+    at.get("file_uploader")[0].upload("broken.npz", b"PK\x03\x04 not really").run()
+    assert not at.exception
+    assert any("broken.npz: That is not a NumPy .npz file" in e.value.replace("\\", "") for e in at.error)
+    at.get("file_uploader")[0].upload("Friday-digits.npz", out.getvalue()).run()
+    assert not at.exception and not at.error
+    assert any("**Friday-digits.npz**: 200 pictures to train on" in c.value.replace("\\", "") for c in at.caption)
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception
+    success = " ".join(s.value for s in at.success).replace("\\", "")
+    assert "learned from 200 pictures of Friday-digits.npz" in success and "2,000 MNIST test digits" in success
+    code = " ".join(c.value for c in at.code)
+    assert "np.load('Friday-digits.npz')" in code and "tested on MNIST's test digits" in code
+    assert at.query_params["own_data"] == "upload"
+
+
 @pytest.mark.parametrize(
     "params", [{"stroke": "-4", "own_kind": "resnet"}, {"own_epochs": "1e9", "sample_seed": "x"}, {"part": "<b>"}]
 )

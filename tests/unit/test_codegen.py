@@ -67,3 +67,22 @@ def test_digits_programs_run_and_train(kind, tmp_path):
     sample = ((d["x_train"][:600], d["y_train"][:600]), (d["x_test"][:200], d["y_test"][:200]))
     out = run_program(program, tmp_path, mnist_load_data=lambda: sample)
     assert "test accuracy:" in out
+
+
+@pytest.mark.parametrize("own_test", [False, True])
+def test_a_digits_program_on_an_uploaded_file_runs(own_test, tmp_path):
+    import numpy as np
+
+    from dlviz.digits import engine as digits
+
+    d = digits.load_subset()
+    parts = {"x_train": d["x_train"][:300], "y_train": d["y_train"][:300]}
+    if own_test:
+        parts |= {"x_test": d["x_test"][:50], "y_test": d["y_test"][:50]}
+    np.savez_compressed(tmp_path / "room-digits.npz", **parts)
+    program = digits_code.digits_program(digits.own_model("dense"), "adam", 0.001, 1, data_file="room-digits.npz",
+                                         own_test=own_test)  # fmt: skip
+    assert ("mnist.load_data()" in program) != own_test
+    sample = ((d["x_train"][:10], d["y_train"][:10]), (d["x_test"][:200], d["y_test"][:200]))
+    out = run_program(program, tmp_path, mnist_load_data=lambda: sample)
+    assert "test accuracy:" in out

@@ -290,3 +290,64 @@ def test_shown_maps_are_the_first_sixteen_each_on_its_own_scale():
     maps[0, 0, 1] = 5.0
     shown = digits.shown_maps(maps)
     assert len(shown) == 16 and shown[1].max() == 1.0 and shown[0].max() == 0.0
+
+
+# --- "Train your own" on uploaded digits (a room's export) ----------------------------------------
+
+
+def npz(**arrays) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    np.savez_compressed(out, **arrays)
+    return out.getvalue()
+
+
+def test_a_rooms_export_reads_back_as_mnist_layout_digits():
+    from dlviz.classroom.store import Store, make_engine
+
+    db = Store(make_engine("sqlite://"))
+    room, token = db.create_room("t")
+    ada = db.join(room.code, "ada")[0]
+    for k in range(12):
+        db.send_digit(ada, np.full((28, 28), 20.0 * (k % 10)), k % 10, k % 10)
+    got = digits.read_digits_npz(db.drawings_npz(room.code, token))
+    assert got["x_train"].shape == (12, 28, 28) and got["x_train"].dtype == np.uint8
+    assert got["y_train"].tolist() == [k % 10 for k in range(12)] and "x_test" not in got
+    sample = {"x_test": np.zeros((5, 28, 28), np.uint8), "y_test": np.zeros(5, np.uint8)}
+    mixed = digits.own_data(got, sample)
+    assert len(mixed["y_train"]) == 12 and len(mixed["y_test"]) == 5  # tested on MNIST when it has no test part
+
+
+def test_uploaded_digits_keep_their_own_test_part_and_scaled_or_channel_pictures():
+    x = np.random.default_rng(0).random((20, 28, 28, 1))  # already 0..1, with a channel axis
+    got = digits.read_digits_npz(npz(x_train=x, y_train=np.arange(20) % 10, x_test=x[:4], y_test=np.arange(4)))
+    assert got["x_train"].shape == (20, 28, 28) and got["x_train"].max() > 200
+    assert digits.own_data(got, {})["x_test"].shape == (4, 28, 28)
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"not a zip at all", "not a NumPy .npz"),
+        (npz(x=np.zeros((20, 28, 28))), r"x_train \(the pictures\) and y_train"),
+        (npz(x_train=np.zeros((20, 32, 32)), y_train=np.zeros(20)), "28x28 pictures"),
+        (npz(x_train=np.zeros((20, 28, 28)), y_train=np.zeros(19)), "one digit for each of the 20"),
+        (npz(x_train=np.full((20, 28, 28), 300.0), y_train=np.zeros(20)), "between 0 and 255"),
+        (npz(x_train=np.full((20, 28, 28), np.nan), y_train=np.zeros(20)), "between 0 and 255"),
+        (npz(x_train=np.zeros((20, 28, 28)), y_train=np.full(20, 12)), "digits 0 to 9"),
+        (npz(x_train=np.zeros((3, 28, 28)), y_train=np.zeros(3)), "at least 10"),
+        (npz(x_train=np.array(["a"] * 20), y_train=np.zeros(20)), "28x28"),
+        (npz(x_train=np.zeros((20, 28, 28), object), y_train=np.zeros(20)), "not a NumPy .npz"),  # pickled
+        (b"x" * (digits.MAX_UPLOAD_BYTES + 1), "larger than 20 MB"),
+    ],
+)
+def test_bad_digit_files_get_a_plain_reason(raw, message):
+    with pytest.raises(digits.BadDigits, match=message):
+        digits.read_digits_npz(raw)
+
+
+def test_an_uploaded_name_is_quoted_safely_in_the_program():
+    assert digits.safe_file_name("room ABC-digits.npz") == "room-ABC-digits.npz"
+    assert digits.safe_file_name('../../etc/"; import os') == "import-os.npz"
+    assert digits.safe_file_name("") == "digits.npz"
