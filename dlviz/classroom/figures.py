@@ -29,11 +29,12 @@ def confusion_figure(matrix: np.ndarray, *, projector: bool = False) -> go.Figur
              showscale=False, hovertemplate="meant %{y}, read as %{x}: %{z}<extra></extra>"),
     ]  # fmt: skip
     layout = dict(
-        title=dict(text="What the network read (columns) for the digit meant (rows)"),
-        xaxis=dict(title=dict(text="read as"), type="category", side="top", showgrid=False),
+        # no title: the page's heading says what the room's drawings were read as, and a long title
+        # collided with the top axis's title in half a projector's width
+        xaxis=dict(title=dict(text="read as (misreads in orange)"), type="category", side="top", showgrid=False),
         yaxis=dict(title=dict(text="meant"), type="category", autorange="reversed", showgrid=False,
                    scaleanchor="x"),
-        margin=dict(t=90),
+        margin=dict(t=70),
     )  # fmt: skip
     return theme.figure(traces, layout, projector, height=420)
 
