@@ -34,6 +34,7 @@ MAX_MEMBERS = 300
 MAX_ITEMS_PER_MEMBER = 30  # wall items a participant may send
 MAX_ITEM_BYTES = 48_000  # one thumbnail, after re-encoding
 MAX_META_BYTES = 4_000
+REPEAT_SECONDS = 10  # the same thing sent again this soon is one send (a double click, a replayed click)
 MAX_ENTRIES_PER_MEMBER = 50  # challenge runs posted
 
 
@@ -491,6 +492,12 @@ class Store:
             raise LimitReached("That picture is too large to send.")
         t = _now(now)
         with self.engine.begin() as c:
+            last = c.execute(
+                sa.select(items).where(items.c.member_id == member.id).order_by(items.c.id.desc()).limit(1)
+            ).mappings().first()  # fmt: skip
+            if (last is not None and last["kind"] == kind and t - last["created"] < REPEAT_SECONDS
+                    and all(last[k] == v for k, v in values.items())):  # fmt: skip
+                return last["id"]
             if self._count_items(c, member) >= MAX_ITEMS_PER_MEMBER:
                 raise LimitReached(f"You have sent {MAX_ITEMS_PER_MEMBER} things to the wall, the most one person may.")
             result = c.execute(

@@ -241,9 +241,9 @@ class ClassSession:
         await asyncio.sleep(rng.uniform(0, 3))
         await self._when_idle(s)
         await s.switch_page("digits", self.timeout)
-        for _ in range(self.drawings):
+        # different drawings: the same one sent twice in a row within 10 s is one send (store.REPEAT_SECONDS)
+        for data_url, _label in rng.sample(self.data, min(self.drawings, len(self.data))):
             await asyncio.sleep(rng.uniform(1, 3))
-            data_url, _label = rng.choice(self.data)
             canvas = s.find(type="bidi_component")
             value = {"drawing": {"raw": {"objects": [{"type": "Path"}], "background": "#000000"}, "data": data_url},
                      "backgroundFit": None}  # fmt: skip

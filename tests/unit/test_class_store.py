@@ -130,10 +130,26 @@ def test_bad_drawings_and_too_many_sends_are_refused_with_a_sentence(db, room):
         db.send_network(ada, np.zeros((2000, 2000, 3)), {})
     with pytest.raises(cs.LimitReached, match="too long"):
         db.send_network(ada, np.zeros((8, 8, 3)), {"query": "x" * 5000})
-    for _ in range(cs.MAX_ITEMS_PER_MEMBER):
-        db.send_digit(ada, digit(2), 2, 2)
+    for k in range(cs.MAX_ITEMS_PER_MEMBER):
+        db.send_digit(ada, digit(k), k % 10, k % 10)
     with pytest.raises(cs.LimitReached, match=f"sent {cs.MAX_ITEMS_PER_MEMBER} things"):
         db.send_digit(ada, digit(2), 2, 2)
+
+
+def test_the_same_thing_sent_twice_in_a_row_is_one_send(db, room):
+    room, _ = room
+    ada, _ = db.join(room.code, "Ada")
+    bo, _ = db.join(room.code, "Bo")
+    t0 = time.time()
+    first = db.send_digit(ada, digit(1), 1, 1, now=t0 + 0)
+    assert db.send_digit(ada, digit(1), 1, 1, now=t0 + 1) == first  # a double click, or a replayed one
+    db.send_digit(bo, digit(1), 1, 1, now=t0 + 1)  # a classmate's identical drawing is theirs
+    db.send_digit(ada, digit(1), 7, 1, now=t0 + 2)  # the same picture meant as another digit
+    db.send_digit(ada, digit(1), 7, 1, now=t0 + 13)  # again, on purpose, later
+    assert [(d["nickname"], d["label"]) for d in db.wall(room.code)] == [("Ada", 1), ("Bo", 1), ("Ada", 7), ("Ada", 7)]
+    net = db.send_network(ada, np.zeros((8, 8, 3)), {"epochs": 3}, now=t0 + 14)
+    assert db.send_network(ada, np.zeros((8, 8, 3)), {"epochs": 3}, now=t0 + 15) == net
+    assert db.send_network(ada, np.zeros((8, 8, 3)), {"epochs": 4}, now=t0 + 15) != net  # trained on: a new one
 
 
 def test_networks_on_the_wall_carry_their_settings_to_open(db, room):
