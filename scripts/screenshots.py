@@ -56,6 +56,9 @@ SHOTS = [
     ("digits.png", "/digits", (1600, 1100), 0, [SEVEN]),
     ("digits-projector.png", "/digits?projector=1", (1920, 1080), 0, [SEVEN]),
     ("digits-phone.png", "/digits", (390, 844), 0, [[(140, 40), (140, 240)]]),
+    ("digits-variants.png", "/digits?part=mnist&sample_set=variants", (1600, 1100), 0, None),
+    ("digits-variants-projector.png", "/digits?projector=1&part=mnist&sample_set=variants", (1920, 1080), 0, None),
+    ("digits-variants-phone.png", "/digits?part=mnist&sample_set=variants", (390, 844), 0, None),
 ]
 
 

@@ -18,6 +18,7 @@ from tensorflow import keras  # noqa: E402
 from dlviz.core import pacing  # noqa: E402
 from dlviz.core.models import seeded  # noqa: E402
 from dlviz.core.settings import choice, number  # noqa: E402
+from dlviz.digits.variants import VARIANTS  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 MODEL_PATH = ASSETS / "models" / "digits_cnn.keras"
@@ -492,6 +493,8 @@ def train_own(kind: str, optimizer_name: str, epochs: int, on_epoch=None, seed: 
 
 
 PARTS = {"draw": "Draw", "mnist": "Try MNIST digits", "own": "Train your own"}
+SAMPLE_SETS = {"mnist": "MNIST test digits", "variants": "Handwriting MNIST lacks"}
+VARIANT_NAMES = {key: v.name for key, v in VARIANTS.items()}
 
 
 @dataclass(frozen=True)
@@ -503,3 +506,5 @@ class DigitsSettings:
     own_epochs: int = number(5, 1, 20)
     own_data: str = choice("mnist", OWN_DATA)
     sample_seed: int = number(0, 0, 99_999)
+    sample_set: str = choice("mnist", SAMPLE_SETS)
+    variant: str = choice("one_flag", VARIANT_NAMES)

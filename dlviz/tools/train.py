@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from dlviz.digits import engine as digits  # noqa: E402
+from dlviz.digits import variants  # noqa: E402
 
 
 def load_mnist(path: str | None):
@@ -62,12 +63,25 @@ def augmenter(seed: int):
     return augment
 
 
-def train_digits(data: str | None, epochs: int, batch_size: int = 128, seed: int = 0) -> float:
+def with_variants(x_train: np.ndarray, y_train: np.ndarray, per_variant: int, seed: int):
+    """MNIST's training images and ``per_variant`` drawings of each handwriting variant MNIST lacks
+    (``dlviz.digits.variants``), drawn with other seeds than the shipped test set's."""
+    if per_variant <= 0:
+        return x_train, y_train
+    counts = {key: per_variant * variants.TRAINING_TIMES.get(key, 1) for key in variants.VARIANTS}
+    extra = variants.make(counts, seed=variants.TEST_SEED + 1 + seed)
+    x, y = extra["x"], extra["y"]
+    print(f"training on {len(x_train)} MNIST images and {len(y)} drawn variants")
+    return np.concatenate([x_train, x]), np.concatenate([y_train, y])
+
+
+def train_digits(data: str | None, epochs: int, batch_size: int = 128, seed: int = 0, per_variant: int = 0) -> float:
     import tensorflow as tf
     from tensorflow import keras
 
     keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = load_mnist(data)
+    x_train, y_train = with_variants(x_train, y_train, per_variant, seed)
     x_train = (x_train[..., None] / 255.0).astype("float32")
     x_test = (x_test[..., None] / 255.0).astype("float32")
     train = (
@@ -87,9 +101,20 @@ def train_digits(data: str | None, epochs: int, batch_size: int = 128, seed: int
     model.fit(train, epochs=epochs, validation_data=(x_test, y_test), verbose=2 if not sys.stdout.isatty() else 1)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"trained in {time.time() - started:.0f} s; test accuracy {accuracy:.4f}")
+    report_variants(model)
     digits.save_for_inference(model, digits.MODEL_PATH)
     print(f"saved {digits.MODEL_PATH} ({digits.MODEL_PATH.stat().st_size / 1024:.0f} KB)")
     return accuracy
+
+
+def report_variants(model) -> dict[str, float]:
+    if not variants.VARIANTS_PATH.exists():
+        return {}
+    test = variants.load()
+    found = variants.accuracy_by_variant(test, model.predict(test["x"][..., None] / 255.0, verbose=0))
+    for name, acc in found.items():
+        print(f"  {variants.VARIANTS[name].name}: {acc:.1%}")
+    return found
 
 
 def write_subsets(data: str | None, n_train: int = 5000, n_test: int = 2000, seed: int = 0) -> None:
@@ -113,9 +138,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", help="an mnist.npz in Keras's layout (default: Keras's download)")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--variants",
+        type=int,
+        default=variants.TRAINING_PER_VARIANT,
+        help="drawings of each handwriting variant MNIST lacks, mixed into training (0: MNIST only)",
+    )
     args = parser.parse_args(argv)
     if args.what == "digits":
-        train_digits(args.data, args.epochs, seed=args.seed)
+        train_digits(args.data, args.epochs, seed=args.seed, per_variant=args.variants)
     else:
         write_subsets(args.data, seed=args.seed)
 

@@ -37,6 +37,27 @@ def test_mnist_samples_show_accuracy_and_mistakes():
     assert at.query_params["sample_seed"] == "1" and at.query_params["part"] == "mnist"
 
 
+def test_the_variants_show_where_mnist_is_thin_and_how_the_network_does():
+    at = open_digits(part="mnist")
+    at.segmented_control(key="dg.sample_set").set_value("variants").run()
+    assert not at.exception and at.query_params["sample_set"] == "variants"
+    text = " ".join(m.value for m in at.markdown)
+    assert "1s with a flag" in text and "420 drawings" in text and "9,000 such drawings" in text
+    charts = {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    accuracy = next(f for f in charts.values() if "by way of writing" in f["layout"]["title"]["text"])
+    names = ("shipped network", "first network: MNIST only")
+    assert [t["name"] for t in accuracy["data"]] == list(names)
+    assert "1 with a flag" in accuracy["data"][0]["y"]
+    at.selectbox(key="dg.variant").set_value("seven_crossed").run()
+    assert at.query_params["variant"] == "seven_crossed"
+    assert any("all 60 of these right" in c.value or "of these 60 are read wrong" in c.value for c in at.caption)
+
+
+def test_a_link_opens_the_variants_of_one_kind():
+    at = open_digits(part="mnist", sample_set="variants", variant="two_loop")
+    assert at.selectbox(key="dg.variant").value == "two_loop" and not at.exception
+
+
 @pytest.mark.parametrize(
     "part, label, shown",
     [("draw", "Draw", "Pen width"), ("mnist", "Try MNIST digits", "gets wrong"), ("own", "Train your own", "Epochs")],
@@ -112,7 +133,13 @@ def test_train_your_own_on_a_rooms_drawings_tested_on_mnist():
 
 
 @pytest.mark.parametrize(
-    "params", [{"stroke": "-4", "own_kind": "resnet"}, {"own_epochs": "1e9", "sample_seed": "x"}, {"part": "<b>"}]
+    "params",
+    [
+        {"stroke": "-4", "own_kind": "resnet"},
+        {"own_epochs": "1e9", "sample_seed": "x"},
+        {"part": "<b>"},
+        {"sample_set": "<script>", "variant": "one_flag'"},
+    ],
 )
 def test_hostile_links_fall_back_to_defaults(params):
     at = open_digits(**params)

@@ -567,6 +567,18 @@ def test_image_grid_and_probability_bars():
     go.Figure(bars.to_plotly_json())
 
 
+def test_variant_accuracy_puts_the_first_network_beside_the_shipped_one():
+    fig = digits_figures.variant_accuracy(["1 with a flag", "crossed 7"], [1.0, 0.98], [0.83, 1.0])
+    shipped, first = fig.data
+    assert (shipped.name, first.name) == ("shipped network", "first network: MNIST only")
+    assert list(shipped.y) == ["crossed 7", "1 with a flag"]  # the first way of writing on top
+    assert list(first.x) == [1.0, 0.83] and list(first.text) == ["100%", "83%"]
+    assert fig.layout.legend.y < 0  # under the axis, clear of the title
+    alone = digits_figures.variant_accuracy(["closed 4"], [0.5])
+    assert [t.name for t in alone.data] == ["shipped network"]
+    go.Figure(fig.to_plotly_json())
+
+
 def test_line_fit_figure_draws_the_line_and_the_answers():
     x, y = [0.2, 1, 2, 3, 5, 7, 9, 10], [0.2, 1.8, 4, 7, 11, 12, 14, 13]
     fig = descent_figures.line_fit_figure(x, y, 1.5, 0.5, x_range=(0, 12), asks={8.0: 12.5, 12.0: 18.5, 13.0: 1e19})
