@@ -74,7 +74,7 @@ live = ui.LiveControls("of", settings, OverfitRace, speed=settings.speed, most=2
 race: OverfitRace = live.run
 ui.sidebar_hint("the data, both networks and the training")
 live.controls(step_help="Train both networks one epoch.")
-ui.room.send_race(settings, race)
+ui.room.send_race(settings, race, playing=live.running)
 columns = dict(zip(of.RUNS, st.columns(2, gap="large"), strict=True))
 blurbs = {
     "baseline": f"{settings.depth} x {settings.width} ReLU neurons, nothing to hold it back.",

@@ -96,7 +96,7 @@ live = ui.LiveControls("pg", settings, PlaygroundRun, speed=settings.speed)
 run: PlaygroundRun = live.run
 with controls:
     live.controls()
-    ui.room.send_network(settings, run)
+    ui.room.send_network(settings, run, playing=live.running)
 
 network_chart = network_col.empty()
 boundary_chart = boundary_col.empty()

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from dlviz.core import pacing
+
 
 @runtime_checkable
 class LiveRun(Protocol):
@@ -65,3 +67,15 @@ def current_run(run: R | None, settings: Any, make: Callable[[Any], R], *, key: 
         return make(settings), True
     run.adopt(settings)
     return run, False
+
+
+def step(run: LiveRun) -> int:
+    """Step: one epoch, in one of the server's training turns as Play's epochs are.
+
+    A room pressing Step together ("everyone, press Step") would otherwise train at once: every session that
+    finds the shared compiled epoch busy builds and compiles one more (``training._borrow``), seconds of CPU
+    each, most of it holding Python's lock, while the rest of the room waits for the server."""
+    if run.finished:
+        return 0
+    with pacing.turn():
+        return run.train(1)

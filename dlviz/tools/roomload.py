@@ -54,6 +54,7 @@ class RoomReport:
     votes_sent: int = 0
     votes_counted: int = 0
     idle_cpu_percent: float | None = None
+    wall_cpu_percent: dict[str, float] = field(default_factory=dict)  # while everyone sends: servers, generator
     database: str = ""
     errors: list[str] = field(default_factory=list)
     lost: int = 0
@@ -103,6 +104,8 @@ class RoomReport:
             "votes_sent": self.votes_sent,
             "votes_counted": self.votes_counted,
             "idle_cpu_percent": self.idle_cpu_percent,
+            # the two cores while the room sends to the wall, in % of one core: the servers and this generator
+            "wall_cpu_percent": self.wall_cpu_percent,
             "errors": len(self.errors),
             "lost_sessions": self.lost,
             **(
@@ -318,7 +321,13 @@ class ClassSession:
             await self.instructor.switch_page("class", self.timeout)
             self.watch_wall()
             await self.open_tab("Wall")
+            servers, mine, started = cpu_seconds(self.pids), time.process_time(), time.perf_counter()
             await asyncio.gather(*(self.send_things(i) for i in range(self.n)))
+            spent = time.perf_counter() - started
+            self.report.wall_cpu_percent = {
+                "servers": round(100 * (cpu_seconds(self.pids) - servers) / spent, 1) if self.pids else None,
+                "load_generator": round(100 * (time.process_time() - mine) / spent, 1),
+            }
             sent = {k: len(v) for k, v in self.report.sends.items()}
             deadline = time.perf_counter() + 30
             while any(self.report.count(k) < n for k, n in sent.items()) and time.perf_counter() < deadline:

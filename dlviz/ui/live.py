@@ -53,8 +53,8 @@ class LiveControls:
         state[f"{prefix}.run"] = self.run
         if restarted:
             state[f"{prefix}.running"] = False
-        if state.pop(f"{prefix}.step", False) and not self.run.finished:
-            self.run.train(1)
+        if state.pop(f"{prefix}.step", False):
+            live.step(self.run)
         self.running = bool(state.get(f"{prefix}.running", False)) and not self.run.finished
         self.status = self.notice = None
 

@@ -446,8 +446,14 @@ def participant() -> Seat | None:
 def send_digit(pixels: np.ndarray, read: int) -> None:
     """Below a reading on Digits: which digit was meant, and "Send to the wall"."""
     s = participant()
-    if s is None:
-        return
+    if s is not None:
+        _digit_sender(s, pixels, read)
+
+
+@st.fragment
+def _digit_sender(s: Seat, pixels: np.ndarray, read: int) -> None:
+    """A fragment of its own: choosing the digit and sending rerun only these two widgets, not the reading and
+    its pictures above them, which a room sending at once would make the server draw again for each send."""
     meant_col, send_col = st.columns([1, 1], vertical_alignment="bottom")
     meant_col.selectbox("The digit you meant", list(range(10)), index=read, key=f"class.meant.{read}")
 
@@ -460,7 +466,7 @@ def send_digit(pixels: np.ndarray, read: int) -> None:
     message()
 
 
-def send_network(settings, run) -> None:
+def send_network(settings, run, *, playing: bool = False) -> None:
     """Below the Playground's controls: "Send my network" with its boundary, settings and metrics."""
 
     def made() -> tuple[np.ndarray, dict]:
@@ -469,10 +475,10 @@ def send_network(settings, run) -> None:
         thumb = share.boundary_thumbnail(run.snapshot().output, settings.regression)
         return thumb, share.network_info(run.settings, run.history, run.model.count_params(), to_query(run.settings))
 
-    _send_button(run.epoch > 0, made, "Train it first: the wall shows its boundary and accuracy.")
+    _send_button(run.epoch > 0, made, "Train it first: the wall shows its boundary and accuracy.", playing)
 
 
-def send_race(settings, race) -> None:
+def send_race(settings, race, *, playing: bool = False) -> None:
     """Below Overfitting's controls: "Send my network" with the regularized copy's boundary (or curve), its
     regularizers and validation metrics, and the baseline's validation loss beside them."""
 
@@ -486,14 +492,24 @@ def send_race(settings, race) -> None:
         weights = race.regularized.model.count_params()
         return thumb, share.race_info(s, race.regularized.history, race.baseline.history, weights, to_query(s))
 
-    _send_button(race.epoch > 0, made, "Train first: the wall shows the regularized copy and both validation losses.")
+    _send_button(race.epoch > 0, made, "Train first: the wall shows the regularized copy and both validation losses.",
+                 playing)  # fmt: skip
 
 
-def _send_button(ready: bool, made, why: str) -> None:
+def _send_button(ready: bool, made, why: str, playing: bool = False) -> None:
+    """While the page trains, a plain button: its click stops the training run to send (a fragment's would wait
+    for the run to end, Streamlit never interrupts a whole-page run for one). Paused, a fragment of its own: the
+    click reruns only the button, not the page's four figures, which a room sending at once would redraw."""
     s = participant()
     if s is None:
         return
+    if playing:
+        _network_sender(s, ready, made, why)
+    else:
+        _quick_network_sender(s, ready, made, why)
 
+
+def _network_sender(s: Seat, ready: bool, made, why: str) -> None:
     def send() -> None:
         thumb, info = made()
         act(lambda: store().send_network(s.member, thumb, info), "Sent: your network is on the room's wall.")
@@ -501,3 +517,6 @@ def _send_button(ready: bool, made, why: str) -> None:
     st.button("Send my network to the wall", icon=":material/send:", key="class.send_network", on_click=send,
               disabled=not ready, help=why)  # fmt: skip
     message()
+
+
+_quick_network_sender = st.fragment(_network_sender)

@@ -61,3 +61,29 @@ def test_the_pages_runs_follow_the_contract():
         assert isinstance(run, live.LiveRun)
         assert run.train(10) == 3 and run.epoch == 3 == run.budget and run.finished and not run.diverged
         assert run.train(1) == 0 and len(run.history) == 3
+
+
+def test_step_trains_one_epoch_in_a_training_turn():
+    import threading
+
+    from dlviz.core import pacing
+
+    run = Counter(Knobs())
+    held = [pacing.turn() for _ in range(pacing.SLOTS)]
+    for turn in held:  # every slot taken, as when the room is training
+        turn.__enter__()
+    stepper = threading.Thread(target=live.step, args=(run,))
+    stepper.start()
+    try:
+        for _ in range(500):  # until the step is queued for a slot
+            if pacing.waiting():
+                break
+            threading.Event().wait(0.01)
+        assert pacing.waiting() == 1 and run.epoch == 0
+    finally:
+        for turn in held:
+            turn.__exit__(None, None, None)
+    stepper.join(10)
+    assert run.epoch == 1 and not pacing.waiting()
+    run.epoch = run.budget
+    assert live.step(run) == 0  # a finished run does not train, nor wait for a turn
