@@ -263,9 +263,7 @@ def dashboard(s: room.Seat) -> None:
             st.warning("Stuck (diverged, or no progress for 2 minutes): " +
                        ", ".join(ui.plain(r["nickname"]) for r in stuck))  # fmt: skip
         if roster:
-            table = pd.DataFrame(roster)[["nickname", "page", "epoch", "metric", "metric_name", "seen_s", "stuck"]]
-            st.dataframe(table.rename(columns={"metric": "validation", "metric_name": "measure", "seen_s": "seen (s ago)"}),
-                         hide_index=True, width="stretch")  # fmt: skip
+            st.dataframe(pd.DataFrame(share.roster_rows(roster)), hide_index=True, width="stretch")
         else:
             st.info("Nobody has joined yet: show the code and the QR above.")
 

@@ -195,3 +195,23 @@ def accuracy_histogram(roster: list[dict]) -> list[float]:
         for r in roster
         if r.get("metric_name") == "val_accuracy" and r.get("metric") is not None and np.isfinite(r["metric"])
     ]
+
+
+MEASURES = {"val_accuracy": "accuracy", "val_loss": "loss"}
+
+
+def roster_rows(roster: list[dict]) -> list[dict]:
+    """The dashboard's table: one row per participant, the validation figure as it is read (97%, 0.0123)."""
+
+    def shown(r: dict) -> str:
+        value = r.get("metric")
+        if value is None or not np.isfinite(value):
+            return "diverged" if r.get("stuck") and value is not None else ""
+        return f"{value:.0%}" if r.get("metric_name") == "val_accuracy" else f"{value:.4g}"
+
+    return [
+        {"nickname": r["nickname"], "page": r.get("page") or "", "epoch": r.get("epoch"), "validation": shown(r),
+         "measure": MEASURES.get(r.get("metric_name") or "", ""), "seen (s ago)": r.get("seen_s"),
+         "stuck": bool(r.get("stuck"))}
+        for r in roster
+    ]  # fmt: skip

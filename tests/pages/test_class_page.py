@@ -109,6 +109,7 @@ def test_participants_join_by_code_and_nickname_and_keep_their_seat_through_a_re
     instructor.run()
     roster = instructor.dataframe[0].value
     assert roster["nickname"].tolist() == ["Alice 🦊"]
+    assert roster["validation"].tolist() == [""]  # nothing trained yet: read as text, as 97% or 0.012 would be
 
 
 def test_joining_refuses_a_wrong_code_hostile_nicknames_and_endless_guessing(class_folder):

@@ -65,6 +65,19 @@ def test_confusion_counts_meant_against_read():
     assert share.confusion([])[1] is None
 
 
+def test_the_dashboard_reads_accuracies_as_percentages_and_losses_as_numbers():
+    roster = [
+        {"nickname": "ada", "page": "Playground", "epoch": 40, "metric": 1.0, "metric_name": "val_accuracy", "seen_s": 1, "stuck": False},
+        {"nickname": "bo", "page": "Overfitting", "epoch": 3, "metric": 0.012345, "metric_name": "val_loss", "seen_s": 2, "stuck": False},
+        {"nickname": "cy", "page": "Playground", "epoch": 9, "metric": float("nan"), "metric_name": "val_loss", "seen_s": 0, "stuck": True},
+        {"nickname": "di", "page": "", "epoch": None, "metric": None, "metric_name": None, "seen_s": 5, "stuck": False},
+    ]  # fmt: skip
+    rows = share.roster_rows(roster)
+    assert [r["validation"] for r in rows] == ["100%", "0.01235", "diverged", ""]
+    assert [r["measure"] for r in rows] == ["accuracy", "loss", "loss", ""]
+    assert list(rows[0]) == ["nickname", "page", "epoch", "validation", "measure", "seen (s ago)", "stuck"]
+
+
 def test_the_accuracy_histogram_counts_only_finite_accuracies():
     roster = [{"metric": 0.91, "metric_name": "val_accuracy"}, {"metric": None, "metric_name": "val_accuracy"},
               {"metric": 0.3, "metric_name": "val_loss"}, {"metric": float("nan"), "metric_name": "val_accuracy"}]  # fmt: skip
