@@ -84,6 +84,98 @@ def bench_page(seconds: float = 10.0) -> dict:
         }
 
 
+# In the page, on its own clock: the time of each click (the event's time stamp), and of every change to the
+# main area after it (text, elements, a chart's drawing). A change is "on screen" at the first frame painted
+# after the last of them: the page's whole answer to the click, charts included. Also when the first chart of
+# a newly opened tab was drawn, from the start of its navigation.
+_SCREEN_TIMES_JS = r"""
+window.__screen = {click: null, last: null, firstChart: null, epoch: null};
+document.addEventListener("click", (e) => {
+  Object.assign(window.__screen, {click: e.timeStamp, last: null, epoch: null});
+}, true);
+new MutationObserver(() => {
+  const s = window.__screen, now = performance.now();
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (s.click !== null && s.epoch === null && main && /Epoch [1-9]\d* ·/.test(main.textContent)) s.epoch = now;
+  if (s.firstChart === null && document.querySelector('[data-testid="stMain"] .js-plotly-plot .main-svg')) {
+    s.firstChart = now;
+  }
+  if (s.click !== null && now > s.click) s.last = now;
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def _answer_ms(page, quiet_ms: int = 400, timeout_ms: int = 60_000) -> float:
+    """After a click: wait until the main area has not changed for ``quiet_ms``, then the time from the click
+    to the frame painted after its last change."""
+    page.wait_for_function(
+        f"""() => {{ const s = window.__screen; return s.last !== null && performance.now() - s.last > {quiet_ms}
+                     && document.querySelector('[data-testid="stApp"]').dataset.testScriptState === "notRunning"; }}""",
+        polling=50, timeout=timeout_ms,
+    )  # fmt: skip
+    screen = page.evaluate("window.__screen")
+    return screen["last"] - screen["click"] + 1000 / 60  # the frame after the last change
+
+
+def bench_playground_screen(repeats: int = 3, clicks: int = 10) -> dict:
+    """What a participant waits for on the Playground, timed in the page (issue: as instant as TensorFlow
+    Playground): a new tab to its first chart, Play to the first epoch (a network this server trained before,
+    and one it has not), Step and a widget change to the page's whole answer on screen, XOR to 95%."""
+    from playwright.sync_api import sync_playwright
+
+    from dlviz.tools.serve import CHROMIUM, CHROMIUM_ARGS
+
+    opened, first_epoch, first_new, steps, changes = [], [], [], [], []
+    with streamlit_server() as url, sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for i in range(repeats + 1):  # the first visit warms the server: not counted
+                for layers, into in (("4,2", first_epoch), (f"{5 + i},3", first_new)):
+                    page = b.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+                    page.add_init_script(_SCREEN_TIMES_JS)
+                    query = f"layers={layers}&activations=" + ",".join(
+                        ["relu"] * 2 if into is first_new else ["tanh"] * 2
+                    )
+                    page.goto(f"{url}/playground?{query}")
+                    page.wait_for_function("() => window.__screen.firstChart !== null", polling=20, timeout=120_000)
+                    if into is first_epoch:
+                        opened.append(page.evaluate("window.__screen.firstChart") / 1000)
+                    wait_drawn(page)
+                    main = main_area(page)
+                    main.get_by_role("button", name="Play").click()
+                    page.wait_for_function("() => window.__screen.epoch !== null", polling=20, timeout=120_000)
+                    seen = page.evaluate("[window.__screen.click, window.__screen.epoch + 1000 / 60]")
+                    into.append((seen[1] - seen[0]) / 1000)
+                    page.context.close()
+            page = b.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+            page.add_init_script(_SCREEN_TIMES_JS)
+            page.goto(f"{url}/playground")
+            wait_drawn(page)
+            main = main_area(page)
+            for _ in range(clicks + 1):
+                main.get_by_role("button", name="Step").click()
+                steps.append(_answer_ms(page))
+            toggle = main.get_by_text("Discretize output")
+            for _ in range(clicks + 1):
+                toggle.click()
+                changes.append(_answer_ms(page))
+        finally:
+            b.close()
+    xor = bench_page(seconds=1.0)["xor_seconds_to_95"]
+
+    def median(values: list[float], skip: int) -> float:
+        return round(statistics.median(values[skip:]), 3)
+
+    return {
+        "open_to_first_chart_s": median(opened, 1),
+        "first_epoch_s": median(first_epoch, 1),
+        "first_epoch_new_network_s": median(first_new, 1),
+        "step_on_screen_ms": round(median(steps, 1), 1),
+        "change_on_screen_ms": round(median(changes, 1), 1),
+        "xor_seconds_to_95": xor,
+    }
+
+
 def bench_rerun(post_script_gc: bool, clicks: int = 40) -> dict:
     """Step clicks on the Playground, with or without Streamlit's gc after each script run.
 
@@ -477,6 +569,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("target", choices=["playground", "rerun", "digits", "descent", "convolution", "overfitting"])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the in-page measurement window")
     parser.add_argument("--engine-only", action="store_true", help="skip the browser measurements")
+    parser.add_argument("--screen", action="store_true",
+                        help="playground: only what a participant waits for, timed in the page (open, Play, Step, "
+                        "a change, XOR to 95%%)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.target == "rerun":
         results = {}
@@ -522,6 +617,11 @@ def main(argv: list[str] | None = None) -> None:
             page_results = bench_descent_page(args.seconds)
             print(", ".join(f"{k} {v}" for k, v in page_results.items()))
             results.update(page_results)
+        print(json.dumps(results))
+        return
+    if args.screen:
+        results = bench_playground_screen()
+        print(", ".join(f"{k} {v}" for k, v in results.items()))
         print(json.dumps(results))
         return
     results = bench_engine()
