@@ -95,7 +95,7 @@ ui.save_settings(NAME, settings)
 live = ui.LiveControls("pg", settings, PlaygroundRun, speed=settings.speed)
 run: PlaygroundRun = live.run
 with controls:
-    live.controls()
+    live.controls(new_weights=field("init"))
     ui.room.send_network(settings, run, playing=live.running)
 
 network_chart = network_col.empty()

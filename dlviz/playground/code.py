@@ -20,7 +20,7 @@ def _stack(s: PlaygroundSettings) -> tuple[str, ...]:
 
 def dense_stack(s: PlaygroundSettings) -> list[str]:
     """The ``keras.Sequential`` layer lines, written from the network the page trains (``engine.network``)."""
-    return list(_stack(replace(s, seed=0)))  # the layers do not depend on the seed
+    return list(_stack(replace(s, seed=0, init=0)))  # the layers do not depend on the seeds
 
 
 def features_function(keys: tuple[str, ...]) -> str:
@@ -44,11 +44,14 @@ def playground_program(s: PlaygroundSettings, epochs: int | None = None) -> str:
         loss, metrics, report = '"mse"', "", "val_loss"
     else:
         loss, metrics, report = '"binary_crossentropy"', '\n    metrics=["accuracy"],', "val_accuracy"
+    weights_line = (
+        f"\nWEIGHTS_SEED = {s.weights_seed}  # New weights: other starting weights, the same data" if s.init else ""
+    )
     return f'''"""{dataset.label} learned by a {shape} network: the Playground's settings as a Keras program."""
 import numpy as np
 from tensorflow import keras
 
-SEED = {s.seed}
+SEED = {s.seed}{weights_line}
 EPOCHS = {epochs}
 
 
@@ -65,7 +68,7 @@ x_train, y_train = features(points[:{n_train}]), labels[:{n_train}]
 x_val, y_val = features(points[{n_train}:]), labels[{n_train}:]
 
 # Model: the same seed gives the same starting weights as the dashboard
-keras.utils.set_random_seed(SEED)
+keras.utils.set_random_seed({"WEIGHTS_SEED" if s.init else "SEED"})
 model = keras.Sequential([
 {layers}
 ])

@@ -22,6 +22,7 @@ THUMB_STEP = 5  # node pictures use every 5th grid point: 20 x 20
 MAX_EPOCHS = 10_000  # a run never goes past this, budget or not
 MAX_LAYERS, MAX_UNITS = 6, 16  # the largest network a session may build
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+WEIGHT_DRAWS = 100_000  # weights_seed: seed + WEIGHT_DRAWS * init, so no two (seed, init) pairs meet
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
@@ -32,6 +33,8 @@ class PlaygroundSettings:
     noise: int = number(0, 0, 50)
     train_pct: int = number(50, 10, 90)
     seed: int = number(0, 0, 99_999)
+    # New starting weights for the same data: 0 draws them with the data's seed (Reset starts again from them)
+    init: int = number(0, 0, 99_999)
     features: tuple[str, ...] = choices(("x1", "x2"), datasets.FEATURES, min_len=1, max_len=7)
     layers: tuple[int, ...] = numbers((4, 2), 1, MAX_UNITS, max_len=MAX_LAYERS)
     activations: tuple[str, ...] = choices(("tanh", "tanh"), models.ACTIVATIONS, max_len=MAX_LAYERS)
@@ -63,6 +66,11 @@ class PlaygroundSettings:
     def budget(self) -> int:
         return self.epochs or MAX_EPOCHS
 
+    @property
+    def weights_seed(self) -> int:
+        """The seed the starting weights are drawn with: the data's seed, until New weights asks for others."""
+        return self.seed + WEIGHT_DRAWS * self.init
+
     def network_key(self) -> tuple:
         """What the compiled network depends on: sessions whose settings agree here share its compiled code."""
         return (len(self.features), self.layers, self.activations, self.regularization, self.reg_rate, self.dropout,
@@ -75,7 +83,7 @@ class PlaygroundSettings:
         in TensorFlow Playground.
         """
         return (
-            self.data, self.points, self.noise, self.train_pct, self.seed, self.features,
+            self.data, self.points, self.noise, self.train_pct, self.seed, self.init, self.features,
             self.layers, self.activations, self.regularization, self.reg_rate, self.dropout,
             self.optimizer,
         )  # fmt: skip
@@ -95,7 +103,7 @@ def network(s: PlaygroundSettings):
         regularization=s.regularization,
         reg_rate=s.reg_rate,
         dropout=s.dropout,
-        seed=s.seed,
+        seed=s.weights_seed,
     )
 
 

@@ -17,21 +17,39 @@ def on_click(state_key: str, value: Any) -> Callable[[], None]:
     return set_state
 
 
-def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str = "Train one epoch."):
+def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str = "Train one epoch.",
+                  new_weights: str | None = None):  # fmt: skip
     """Play/Pause, Step and Reset for a training run, with a status line beside them (returned, empty).
 
     The buttons set ``prefix.running``, ``prefix.step`` and ``prefix.reset`` in the session; their keys are
-    ``prefix.play``, ``prefix.stepper`` and ``prefix.resetter``.
+    ``prefix.play``, ``prefix.stepper`` and ``prefix.resetter``. With ``new_weights`` (the session key of the
+    page's weights-seed setting) a fourth button, New weights, starts again from other starting weights; Reset
+    then says that it keeps them.
     """
-    play_col, step_col, reset_col, status_col = st.columns([1, 1, 1, 4], vertical_alignment="center")
+    widths = [1, 1, 1, 1.7, 3.3] if new_weights else [1, 1, 1, 4]
+    play_col, step_col, reset_col, *more, status_col = st.columns(widths, vertical_alignment="center")
     play_col.button("Pause" if running else "Play", icon=":material/pause:" if running else ":material/play_arrow:",
                     type="primary", on_click=on_click(f"{prefix}.running", not running), disabled=finished,
                     width="stretch", key=f"{prefix}.play")  # fmt: skip
     step_col.button("Step", icon=":material/skip_next:", on_click=on_click(f"{prefix}.step", True),
                     disabled=running or finished, width="stretch", help=step_help, key=f"{prefix}.stepper")  # fmt: skip
     reset_col.button("Reset", icon=":material/replay:", on_click=on_click(f"{prefix}.reset", True), width="stretch",
-                     key=f"{prefix}.resetter")  # fmt: skip
-    return status_col.empty()
+                     key=f"{prefix}.resetter",
+                     help="Start again from the same starting weights: the same run again, epoch by epoch."
+                     if new_weights else None)  # fmt: skip
+    if new_weights:
+
+        def draw_new() -> None:
+            st.session_state[new_weights] = (int(st.session_state.get(new_weights, 0)) + 1) % 100_000
+            st.session_state[f"{prefix}.reset"] = True
+
+        more[0].button("New weights", icon=":material/casino:", on_click=draw_new, width="stretch",
+                       key=f"{prefix}.reweigh", help="Start again from other random starting weights, on the same data.")  # fmt: skip
+    status = status_col.empty()
+    if new_weights:
+        st.caption("Reset starts again from the same starting weights, so a run can be shown twice alike; "
+                   "New weights draws other ones for the same data.")  # fmt: skip
+    return status
 
 
 class LiveControls:
@@ -58,9 +76,9 @@ class LiveControls:
         self.running = bool(state.get(f"{prefix}.running", False)) and not self.run.finished
         self.status = self.notice = None
 
-    def controls(self, step_help: str = "Train one epoch.") -> None:
+    def controls(self, step_help: str = "Train one epoch.", new_weights: str | None = None) -> None:
         self.status = play_controls(self.prefix, running=self.running, finished=self.run.finished,
-                                    step_help=step_help)  # fmt: skip
+                                    step_help=step_help, new_weights=new_weights)  # fmt: skip
         self.notice = st.empty()
 
     def play(self, draw: Callable[[int], None], *, diverged: str = "", budget: str | None = None,

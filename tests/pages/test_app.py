@@ -107,6 +107,29 @@ def test_changing_the_model_resets_training_but_the_learning_rate_does_not():
     assert epoch(at) == 0
 
 
+def test_reset_keeps_the_starting_weights_and_new_weights_draws_others():
+    at = open_playground()
+
+    def weights() -> list:
+        return [w.copy() for w in at.session_state["pg.run"].model.get_weights()]
+
+    first = weights()
+    button(at, "Step").click().run()
+    button(at, "Reset").click().run()
+    assert epoch(at) == 0 and all((a == b).all() for a, b in zip(first, weights(), strict=True))
+    assert "same starting weights" in button(at, "Reset").help
+    button(at, "Step").click().run()
+    button(at, "New weights").click().run()
+    assert not at.exception and epoch(at) == 0 and at.query_params["init"] == "1"
+    drawn = weights()
+    assert not (drawn[0] == first[0]).all()
+    assert any("WEIGHTS_SEED = 100000" in c.value for c in at.code)  # the program starts from them too
+    button(at, "Reset").click().run()
+    assert all((a == b).all() for a, b in zip(drawn, weights(), strict=True))
+    again = open_playground(init="1")  # the link keeps them
+    assert all((a == b).all() for a, b in zip(drawn, again.session_state["pg.run"].model.get_weights(), strict=True))
+
+
 def test_play_trains_to_the_budget_then_stops():
     at = open_playground(epochs="40")
     button(at, "Play").click().run()

@@ -77,3 +77,13 @@ def test_model_key_ignores_learning_rate_batch_and_budget():
 def test_unlimited_budget_is_capped():
     assert PlaygroundSettings(epochs=0).budget == MAX_EPOCHS
     assert not math.isinf(PlaygroundSettings(epochs=0).budget)
+
+
+def test_new_weights_are_their_own_seed_and_start_a_new_run():
+    from dlviz.playground.engine import WEIGHT_DRAWS, PlaygroundSettings
+
+    base = PlaygroundSettings(seed=5)
+    assert base.weights_seed == 5  # until New weights is pressed, the data's seed as before
+    drawn = query.replace(base, init=2)
+    assert drawn.weights_seed == 5 + 2 * WEIGHT_DRAWS and drawn.model_key() != base.model_key()
+    assert drawn.network_key() == base.network_key()  # the compiled network is the same one

@@ -43,8 +43,9 @@ def test_trainer_matches_keras_fit_exactly_without_shuffling(changes):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_exported_program_starts_from_the_pages_weights_and_data():
-    s = replace(PlaygroundSettings(), dropout=0.1, layers=(5, 3), activations=("relu", "tanh"))
+@pytest.mark.parametrize("init", [0, 7])
+def test_exported_program_starts_from_the_pages_weights_and_data(init):
+    s = replace(PlaygroundSettings(), dropout=0.1, layers=(5, 3), activations=("relu", "tanh"), init=init)
     run = PlaygroundRun(s)
     program = playground_code.playground_program(s).split("model.summary()")[0]
     scope: dict = {}
@@ -53,6 +54,7 @@ def test_exported_program_starts_from_the_pages_weights_and_data():
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(scope["x_val"], datasets.features(run.split.x_val, s.features))
     np.testing.assert_array_equal(scope["y_train"], run.split.y_train)
+    assert ("WEIGHTS_SEED" in program) == bool(init)
 
 
 def test_default_xor_network_learns_and_shuffles_every_epoch():
