@@ -7,7 +7,9 @@ open the Playground. Then, as in a workshop:
 
 1. **Follow me.** The instructor sends the Playground to the room several times; each participant's page
    shows the banner (its one-second look at the room) and dismisses it. ``broadcast_seen_*_ms``: from the
-   instructor's click to the banner arriving on each participant's page.
+   instructor's click to the banner arriving on each participant's page. Then half the room turns on
+   *Follow the instructor* and the instructor sends Gradient descent: ``follow_opened_*_ms``, from the click
+   to a follower's session showing that page by itself (the others get the banner, as before).
 2. **The wall.** The instructor watches the Class page's Wall; every participant draws digits on Digits and
    sends them, then trains a network one epoch on the Playground and sends it. ``wall_update_*_ms``: from a
    participant's click on Send to the instructor's wall counting it (the wall's counts are matched with
@@ -51,6 +53,8 @@ class RoomReport:
     wall_ms: list[float] = field(default_factory=list)
     sends: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: {"digit": [], "network": []})
     seen: dict[str, dict[int, float]] = field(default_factory=lambda: {"digit": {}, "network": {}})
+    follow_ms: list[float] = field(default_factory=list)
+    followers: int = 0
     votes_sent: int = 0
     votes_counted: int = 0
     idle_cpu_percent: float | None = None
@@ -93,6 +97,9 @@ class RoomReport:
             "broadcast_seen_p50_ms": pct(self.broadcast_ms, 50),
             "broadcast_seen_p95_ms": pct(self.broadcast_ms, 95),
             "broadcast_seen_max_ms": round(max(self.broadcast_ms), 1) if self.broadcast_ms else None,
+            "followers": self.followers,
+            "follows_opened": len(self.follow_ms),
+            "follow_opened_p95_ms": pct(self.follow_ms, 95),
             "wall_update_p50_ms": pct(wall, 50),
             "wall_update_p95_ms": pct(wall, 95),
             "wall_update_max_ms": round(max(wall), 1) if wall else None,
@@ -122,7 +129,8 @@ class RoomReport:
     def failed(self) -> bool:
         s = self.summary(0, 0)
         return bool(self.errors or self.lost or s["submissions_sent"] != s["submissions_stored"]
-                    or s["broadcasts_seen"] != s["broadcasts_expected"] or self.votes_sent != self.votes_counted)  # fmt: skip
+                    or s["broadcasts_seen"] != s["broadcasts_expected"] or self.votes_sent != self.votes_counted
+                    or s["follows_opened"] != s["followers"])  # fmt: skip
 
 
 def table(summary: dict) -> str:
@@ -131,7 +139,8 @@ def table(summary: dict) -> str:
         f"rooms kept in {summary['database']}",
         f"follow me: {summary['broadcasts_seen']} of {summary['broadcasts_expected']} banners seen, "
         f"p50 {summary['broadcast_seen_p50_ms']} ms, p95 {summary['broadcast_seen_p95_ms']} ms, "
-        f"max {summary['broadcast_seen_max_ms']} ms",
+        f"max {summary['broadcast_seen_max_ms']} ms; followers: {summary['follows_opened']} of "
+        f"{summary['followers']} opened the page by themselves, p95 {summary['follow_opened_p95_ms']} ms",
         f"wall: {summary['submissions_stored']} of {summary['submissions_sent']} sends on the instructor's wall, "
         f"p50 {summary['wall_update_p50_ms']} ms, p95 {summary['wall_update_p95_ms']} ms, "
         f"max {summary['wall_update_max_ms']} ms",
@@ -217,6 +226,46 @@ class ClassSession:
             await person.set(person.find("Dismiss", "button"), True, timeout=self.timeout)
 
         await asyncio.gather(*(seen(p, w) for p, w in zip(self.people, watchers, strict=True)))
+
+    async def follow(self, page: str = "gradient_descent") -> None:
+        """Half the room follows the instructor: a push opens the page by itself for them, a banner for the rest."""
+        followers = self.people[::2]
+
+        async def toggle(p: Session, on: bool) -> None:
+            await self._when_idle(p)
+            await p.set(p.find("Follow the instructor", "checkbox"), on, timeout=self.timeout)
+
+        await asyncio.gather(*(toggle(p, True) for p in followers))
+        self.report.followers = len(followers)
+        others = [p for p in self.people if p not in followers]
+        watchers = [p.watch(BANNER) for p in others]
+        self.report.broadcasts_expected += len(others)
+        await self.instructor.switch_page(page, self.timeout)
+        sent = (await self.instructor.click("Send this page to the room", timeout=self.timeout)).sent_at
+
+        async def opened(person: Session) -> None:
+            deadline = time.perf_counter() + 30
+            while time.perf_counter() < deadline:
+                shown = [t for t, path in person.navigations if t >= sent and path == page]
+                if shown:
+                    self.report.follow_ms.append((shown[0] - sent) * 1000)
+                    return
+                await asyncio.sleep(0.05)
+            self.report.errors.append(f"a follower's page did not open {page} within 30 s")
+
+        async def banner(person: Session, watcher: asyncio.Future) -> None:
+            try:
+                at, _ = await asyncio.wait_for(watcher, 30)
+            except TimeoutError:
+                self.report.errors.append("a participant never saw the instructor's banner within 30 s")
+                return
+            self.report.broadcast_ms.append((at - sent) * 1000)
+            await self._when_idle(person)
+            await person.set(person.find("Dismiss", "button"), True, timeout=self.timeout)
+
+        await asyncio.gather(*(opened(p) for p in followers),
+                             *(banner(p, w) for p, w in zip(others, watchers, strict=True)))  # fmt: skip
+        await asyncio.gather(*(toggle(p, False) for p in followers))  # following nobody, for the rest
 
     async def _when_idle(self, s: Session) -> None:
         """Wait for the session's fragment rerun under way (a browser queues a click behind it too)."""
@@ -318,6 +367,7 @@ class ClassSession:
             await self.instructor.switch_page("playground", self.timeout)
             for _ in range(self.pushes):
                 await self.push()
+            await self.follow()
             await self.instructor.switch_page("class", self.timeout)
             self.watch_wall()
             await self.open_tab("Wall")

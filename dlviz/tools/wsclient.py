@@ -101,6 +101,7 @@ class Session:
         self.query_string = ""
         self.page_script_hash = ""
         self.pages: dict[str, Any] = {}  # url path -> AppPage
+        self.navigations: list[tuple[float, str]] = []  # (receive time, url path): each page the server showed
         self.widgets: dict[tuple[int, ...], Widget] = {}  # by delta path, on the current page
         self.cache: dict[str, ForwardMsg] = {}
         self.run: Run | None = None
@@ -178,6 +179,9 @@ class Session:
             if msg.navigation.page_script_hash != self.page_script_hash:
                 self.widgets.clear()
             self.page_script_hash = msg.navigation.page_script_hash
+            shown = next((p.url_pathname for p in msg.navigation.app_pages
+                          if p.page_script_hash == self.page_script_hash), "")  # fmt: skip
+            self.navigations.append((now, shown))
         elif kind == "page_info_changed":
             self.query_string = msg.page_info_changed.query_string
         elif kind == "delta":
