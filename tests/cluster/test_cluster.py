@@ -217,6 +217,7 @@ def test_a_room_spans_both_replicas_through_their_shared_postgresql(cluster):
     assert summary["problems"] == [] and not summary["failed"], summary
     assert set(summary["participants_per_replica"]) == replicas
     assert summary["instructor_replica"] in replicas
-    assert summary["broadcasts_seen"] == summary["broadcasts_expected"] == 2 * 3
+    assert summary["broadcasts_seen"] == summary["broadcasts_expected"] == 2 * 3 + 1  # one banner on the follow
+    assert summary["follows_opened"] == summary["followers"] == 2  # of three participants, on both replicas
     assert summary["submissions_sent"] == summary["submissions_stored"] == 2 * 3
     assert summary["database"] == "PostgreSQL"
