@@ -47,8 +47,7 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
                        key=f"{prefix}.reweigh", help="Start again from other random starting weights, on the same data.")  # fmt: skip
     status = status_col.empty()
     if new_weights:
-        st.caption("Reset starts again from the same starting weights, so a run can be shown twice alike; "
-                   "New weights draws other ones for the same data.")  # fmt: skip
+        st.caption("Reset: the same starting weights again. New weights: other ones, the same data.")
     return status
 
 
