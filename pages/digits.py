@@ -214,10 +214,7 @@ def show_variants() -> None:
     st.selectbox("Way of writing", names, format_func=VARIANT_NAMES.get, key=field("variant"))
     ui.initial("dg.sample_seed", saved.sample_seed)
     st.button("Show other drawings", icon=":material/shuffle:", on_click=other_digits, key="dg.other_variants")
-    mine = np.flatnonzero(data["variant"] == names.index(state["dg.variant"]))
-    rng = np.random.default_rng(state["dg.sample_seed"])
-    wrong = mine[read[mine] != data["y"][mine]]
-    pick = np.concatenate([wrong[:6], rng.permutation(np.setdiff1d(mine, wrong))])[:12]  # its misses first
+    mine, wrong, pick = variants.shown(data, read, state["dg.variant"], state["dg.sample_seed"])
     ui.chart(st.empty(), charts.image_grid(
         data["x"][pick] / 255.0, [f"{read[i]} · {probs[i].max():.0%}" for i in pick],
         highlight=read[pick] != data["y"][pick], columns=6, projector=projector), key="dg.variant_samples")  # fmt: skip

@@ -242,6 +242,15 @@ def accuracy_by_variant(data: dict[str, np.ndarray], probabilities: np.ndarray) 
             for i, name in enumerate(data["names"])}  # fmt: skip
 
 
+def shown(data: dict[str, np.ndarray], read: np.ndarray, key: str, seed: int, most: int = 12):
+    """One variant's drawings for the page: all of them, those read wrong, and up to ``most`` to show (its
+    misses first, up to half, then others in an order drawn from ``seed``)."""
+    mine = np.flatnonzero(data["variant"] == [str(n) for n in data["names"]].index(key))
+    wrong = mine[read[mine] != data["y"][mine]]
+    rest = np.random.default_rng(seed).permutation(np.setdiff1d(mine, wrong))
+    return mine, wrong, np.concatenate([wrong[: most // 2], rest])[:most]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dlviz.digits.variants", description=__doc__.splitlines()[0])
     parser.add_argument("--per-variant", type=int, default=PER_VARIANT)

@@ -215,17 +215,18 @@ class ClassSession:
         self.report.broadcasts_expected += len(self.people)
         sent = (await self.instructor.click("Send this page to the room", timeout=self.timeout)).sent_at
 
-        async def seen(person: Session, watcher: asyncio.Future) -> None:
-            try:
-                at, _ = await asyncio.wait_for(watcher, 30)
-            except TimeoutError:
-                self.report.errors.append("a participant never saw the instructor's banner within 30 s")
-                return
-            self.report.broadcast_ms.append((at - sent) * 1000)
-            await self._when_idle(person)
-            await person.set(person.find("Dismiss", "button"), True, timeout=self.timeout)
+        await asyncio.gather(*(self._banner(p, w, sent) for p, w in zip(self.people, watchers, strict=True)))
 
-        await asyncio.gather(*(seen(p, w) for p, w in zip(self.people, watchers, strict=True)))
+    async def _banner(self, person: Session, watcher: asyncio.Future, sent: float) -> None:
+        """A participant's page shows the instructor's banner (timed from ``sent``), and they dismiss it."""
+        try:
+            at, _ = await asyncio.wait_for(watcher, 30)
+        except TimeoutError:
+            self.report.errors.append("a participant never saw the instructor's banner within 30 s")
+            return
+        self.report.broadcast_ms.append((at - sent) * 1000)
+        await self._when_idle(person)
+        await person.set(person.find("Dismiss", "button"), True, timeout=self.timeout)
 
     async def follow(self, page: str = "gradient_descent") -> None:
         """Half the room follows the instructor: a push opens the page by itself for them, a banner for the rest."""
@@ -253,18 +254,8 @@ class ClassSession:
                 await asyncio.sleep(0.05)
             self.report.errors.append(f"a follower's page did not open {page} within 30 s")
 
-        async def banner(person: Session, watcher: asyncio.Future) -> None:
-            try:
-                at, _ = await asyncio.wait_for(watcher, 30)
-            except TimeoutError:
-                self.report.errors.append("a participant never saw the instructor's banner within 30 s")
-                return
-            self.report.broadcast_ms.append((at - sent) * 1000)
-            await self._when_idle(person)
-            await person.set(person.find("Dismiss", "button"), True, timeout=self.timeout)
-
         await asyncio.gather(*(opened(p) for p in followers),
-                             *(banner(p, w) for p, w in zip(others, watchers, strict=True)))  # fmt: skip
+                             *(self._banner(p, w, sent) for p, w in zip(others, watchers, strict=True)))  # fmt: skip
         await asyncio.gather(*(toggle(p, False) for p in followers))  # following nobody, for the rest
 
     async def _when_idle(self, s: Session) -> None:
