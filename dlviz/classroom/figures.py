@@ -7,36 +7,12 @@ import io
 import numpy as np
 import plotly.graph_objects as go
 
-from dlviz.core import theme
+from dlviz.core import charts, theme
 
 
 def confusion_figure(matrix: np.ndarray, *, projector: bool = False) -> go.Figure:
     """Meant digit (rows) against the network's reading (columns); the diagonal is read right."""
-    size = theme.sizes(projector)
-    counts = np.asarray(matrix, np.int64)
-    wrong = np.where(np.eye(10, dtype=bool), 0, counts)
-    right = np.where(np.eye(10, dtype=bool), counts, 0)
-    digits = [str(d) for d in range(10)]
-    text = [[str(v) if v else "" for v in row] for row in counts.tolist()]
-    traces = [
-        dict(type="heatmap", z=right.tolist(), x=digits, y=digits, colorscale=[[0, "rgba(0,0,0,0)"], [1e-9, "#D6E9F5"],
-             [1, theme.BLUE]], showscale=False, hoverinfo="skip", zmin=0, zmax=max(1, int(right.max()))),
-        dict(type="heatmap", z=np.where(wrong > 0, wrong, np.nan).tolist(), x=digits, y=digits,
-             colorscale=[[0, "#FBE3CC"], [1, theme.VERMILLION]], showscale=False, hoverinfo="skip",
-             zmin=0, zmax=max(1, int(wrong.max()))),
-        dict(type="heatmap", z=counts.tolist(), x=digits, y=digits, text=text, texttemplate="%{text}",
-             textfont=dict(size=size.font), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-             showscale=False, hovertemplate="meant %{y}, read as %{x}: %{z}<extra></extra>"),
-    ]  # fmt: skip
-    layout = dict(
-        # no title: the page's heading says what the room's drawings were read as, and a long title
-        # collided with the top axis's title in half a projector's width
-        xaxis=dict(title=dict(text="read as (misreads in orange)"), type="category", side="top", showgrid=False),
-        yaxis=dict(title=dict(text="meant"), type="category", autorange="reversed", showgrid=False,
-                   scaleanchor="x"),
-        margin=dict(t=70),
-    )  # fmt: skip
-    return theme.figure(traces, layout, projector, height=420)
+    return charts.confusion_figure(matrix, [str(d) for d in range(10)], projector=projector)
 
 
 def accuracy_histogram(values: list[float], *, target: float | None = None, projector: bool = False) -> go.Figure:

@@ -82,6 +82,19 @@ TOPICS: dict[str, list[PageInfo]] = {
             work=("of.run",),
         ),
     ],
+    "Real data": [
+        PageInfo(
+            "pages/datalab.py",
+            "Data lab",
+            ":material/table_chart:",
+            "Train a Keras network on real tables (wine, breast cancer, diabetes, iris...) or your own CSV: "
+            "scaling, the right output and loss, validation and K-fold, a confusion matrix, save and load.",
+            settings="dlviz.datalab.engine:DataLabSettings",
+            name="datalab",
+            prefix="dl",
+            work=("dl.run",),
+        ),
+    ],
     "Vision": [
         PageInfo(
             "pages/convolution.py",

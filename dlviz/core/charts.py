@@ -445,3 +445,34 @@ def image_grid(
         layout["title"] = dict(text=title)
     height = rows * (tile_px + (size.font * 2 if titles else 0)) + (40 if title else 10)
     return theme.figure(traces, layout, projector, height=height)
+
+
+def confusion_figure(matrix: np.ndarray, labels: list[str], *, projector: bool = False, meant: str = "meant",
+                     read: str = "read as", height: int = 420) -> go.Figure:  # fmt: skip
+    """True class (rows) against the prediction (columns): right answers in blue, mistakes in orange."""
+    size = theme.sizes(projector)
+    counts = np.asarray(matrix, np.int64)
+    k = counts.shape[0]
+    eye = np.eye(k, dtype=bool)
+    wrong, right = np.where(eye, 0, counts), np.where(eye, counts, 0)
+    names = [str(name) for name in labels]
+    text = [[str(v) if v else "" for v in row] for row in counts.tolist()]
+    font = size.font if k <= 12 else max(9, size.font - 4)
+    traces = [
+        dict(type="heatmap", z=right.tolist(), x=names, y=names, colorscale=[[0, "rgba(0,0,0,0)"], [1e-9, "#D6E9F5"],
+             [1, theme.BLUE]], showscale=False, hoverinfo="skip", zmin=0, zmax=max(1, int(right.max()))),
+        dict(type="heatmap", z=np.where(wrong > 0, wrong, np.nan).tolist(), x=names, y=names,
+             colorscale=[[0, "#FBE3CC"], [1, theme.VERMILLION]], showscale=False, hoverinfo="skip",
+             zmin=0, zmax=max(1, int(wrong.max()))),
+        dict(type="heatmap", z=counts.tolist(), x=names, y=names, text=text, texttemplate="%{text}",
+             textfont=dict(size=font), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+             showscale=False, hovertemplate=f"{meant} %{{y}}, {read} %{{x}}: %{{z}}<extra></extra>"),
+    ]  # fmt: skip
+    layout = dict(
+        # no title: the page's heading says what is counted, and a long title collided with the top axis's
+        # title in half a projector's width
+        xaxis=dict(title=dict(text=f"{read} (mistakes in orange)"), type="category", side="top", showgrid=False),
+        yaxis=dict(title=dict(text=meant), type="category", autorange="reversed", showgrid=False, scaleanchor="x"),
+        margin=dict(t=70),
+    )
+    return theme.figure(traces, layout, projector, height=height)

@@ -82,7 +82,7 @@ def _start_pruning(directory: Path) -> None:
 
 
 _warming: threading.Thread | None = None
-TOPICS = ("playground", "overfitting", "descent", "convolution", "digits", "blocks")
+TOPICS = ("playground", "overfitting", "descent", "convolution", "digits", "blocks", "datalab")
 WARM_MODULES = ("tensorflow", "keras", "dlviz.core.training", "dlviz.core.charts", "dlviz.core.keras_code",
                 *(f"dlviz.{topic}.{part}" for topic in TOPICS for part in ("engine", "figures", "code")))  # fmt: skip
 

@@ -38,6 +38,12 @@ class History:
             getattr(self, name).extend(getattr(other, name))
 
 
+def _column(y) -> np.ndarray:
+    """Targets as a matrix: one column per output (one-hot targets stay as they are)."""
+    y = np.asarray(y)
+    return y if y.ndim == 2 else np.reshape(y, (-1, 1))
+
+
 def first_non_finite(values) -> int | None:
     """Index of the first NaN or infinite value, or None when all are finite."""
     bad = np.flatnonzero(~np.isfinite(np.asarray(values, dtype=np.float64)))
@@ -65,8 +71,8 @@ def _handles(model: keras.Model) -> list[tf.Variable]:
 class _Engine:
     """A network and its compiled epochs; a trainer borrows it, bringing its own weights in and out."""
 
-    def __init__(self, model: keras.Model, shuffle: bool, classify: bool, jit_compile: bool) -> None:
-        self.model, self.shuffle, self.classify, self.jit_compile = model, shuffle, classify, jit_compile
+    def __init__(self, model: keras.Model, shuffle: bool, metric: str, jit_compile: bool) -> None:
+        self.model, self.shuffle, self.metric, self.jit_compile = model, shuffle, metric, jit_compile
         self.variables = _handles(model)
         self.weight_count = len(model.trainable_variables) + len(model.non_trainable_variables)
         self.lock = threading.Lock()
@@ -79,7 +85,7 @@ class _Engine:
 
     def epoch_fn(self, batch_size: int, n: int):
         if (batch_size, n) not in self._fns:
-            self._fns[batch_size, n] = _epoch_function(self.model, batch_size, n, self.shuffle, self.classify,
+            self._fns[batch_size, n] = _epoch_function(self.model, batch_size, n, self.shuffle, self.metric,
                                                        self.jit_compile)  # fmt: skip
         return self._fns[batch_size, n]
 
@@ -133,6 +139,7 @@ class Trainer:
         batch_size: int,
         seed: int = 0,
         classify: bool = True,
+        metric: str | None = None,
         shuffle: bool = True,
         jit_compile: bool = True,
         share: tuple | None = None,
@@ -146,12 +153,13 @@ class Trainer:
         self.epoch = 0
         self.diverged = False
         self.history = History()
-        self._data = tuple(tf.constant(a, tf.float32) for a in (
-            x_train, np.reshape(y_train, (-1, 1)), x_val, np.reshape(y_val, (-1, 1))))  # fmt: skip
-        self._classify = classify
+        self._data = tuple(tf.constant(a, tf.float32) for a in (x_train, _column(y_train), x_val, _column(y_val)))
+        # what the accuracy fields hold: "binary" (a sigmoid output), "sparse" (class numbers against a softmax),
+        # "categorical" (one-hot targets), "mae" (mean absolute error) or "none"
+        self._metric = metric or ("binary" if classify else "none")
         model.optimizer.build(model.trainable_variables)
         self._share = share
-        self._own = None if share else _Engine(model, shuffle, classify, jit_compile)
+        self._own = None if share else _Engine(model, shuffle, self._metric, jit_compile)
         self.batch_size = int(batch_size)
 
     @property
@@ -173,11 +181,9 @@ class Trainer:
             with self._own.lock:
                 self._run(self._own.epoch_fn(batch_size, n), epochs, out)
         else:
-            key = (self._share, tuple(tuple(d.shape) for d in self._data), self.shuffle, self._classify,
+            key = (self._share, tuple(tuple(d.shape) for d in self._data), self.shuffle, self._metric,
                    self.jit_compile)  # fmt: skip
-            engine = _borrow(
-                key, self.model, lambda twin: _Engine(twin, self.shuffle, self._classify, self.jit_compile)
-            )
+            engine = _borrow(key, self.model, lambda twin: _Engine(twin, self.shuffle, self._metric, self.jit_compile))
             try:
                 mine = _handles(self.model)
                 _copy(engine.variables, mine)
@@ -200,7 +206,7 @@ class Trainer:
                 self.diverged = True
 
 
-def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, classify: bool, jit_compile: bool):
+def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, metric: str, jit_compile: bool):
     """One epoch of ``model`` as one compiled function of the data and a seed."""
     loss_fn = model.loss
     if not isinstance(loss_fn, keras.losses.Loss):  # a name or a bare function: reduce as compile() does
@@ -219,9 +225,18 @@ def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, 
         return loss
 
     def correct(y_true, y_pred):
-        if not classify:
-            return tf.constant(0.0)
-        return tf.reduce_sum(tf.cast(tf.equal(y_true, tf.cast(y_pred > 0.5, tf.float32)), tf.float32))
+        """The batch's metric summed over its samples: hits (accuracy), or absolute errors (MAE)."""
+        if metric == "binary":
+            return tf.reduce_sum(tf.cast(tf.equal(y_true, tf.cast(y_pred > 0.5, tf.float32)), tf.float32))
+        if metric == "sparse":  # class numbers against the softmax's most likely class
+            hit = tf.equal(tf.cast(y_true[:, 0], tf.int64), tf.argmax(y_pred, axis=-1))
+            return tf.reduce_sum(tf.cast(hit, tf.float32))
+        if metric == "categorical":  # one-hot targets
+            hit = tf.equal(tf.argmax(y_true, axis=-1), tf.argmax(y_pred, axis=-1))
+            return tf.reduce_sum(tf.cast(hit, tf.float32))
+        if metric == "mae":
+            return tf.reduce_sum(tf.reduce_mean(tf.abs(y_true - y_pred), axis=-1))
+        return tf.constant(0.0)
 
     def train_step(xb, yb):
         with tf.GradientTape() as tape:
@@ -295,7 +310,7 @@ class Probe:
     def __call__(self) -> list[np.ndarray]:
         if self._fn is not None:
             return [t.numpy() for t in self._fn(self._inputs)]
-        engine = _borrow(self._share, self.model, lambda twin: _Engine(twin, False, False, True))
+        engine = _borrow(self._share, self.model, lambda twin: _Engine(twin, False, "none", True))
         try:
             weights = _handles(self.model)[: engine.weight_count]
             _copy(engine.variables[: engine.weight_count], weights)

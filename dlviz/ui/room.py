@@ -34,6 +34,10 @@ REDRAW_SECONDS = 2.0  # a participant's Class page redraws for news at most this
 # The projector's page (one session, and its redraw costs about 60 ms with a full wall) looks twice a second
 # and redraws on every change: a send shows on the wall well within 2 s even while the room is busy.
 INSTRUCTOR_POLL_SECONDS = 0.5
+# Every participant's page in a process shares one read of its room this fresh: thirty pages looking each
+# second cost one query every 0.4 s instead of thirty a second. The database stays the only truth (replicas
+# agree within this), and a push still shows within about 1.4 s.
+SHARED_LOOK_SECONDS = 0.4
 HEARTBEAT_SECONDS = 10.0  # how often it tells the dashboard where it is
 JOIN_ATTEMPTS = 12  # codes one session may try: with 32**6 codes, guessing one is hopeless
 DB_ERRORS = (sa.exc.SQLAlchemyError, OSError)
@@ -308,6 +312,12 @@ def _push(info: catalog.PageInfo) -> None:
     act(lambda: store().push(s.code, s.token, info.path, info.title, params, summary), f"Sent to the room: {summary}")
 
 
+@st.cache_data(ttl=SHARED_LOOK_SECONDS, max_entries=256, show_spinner=False)
+def _room_as_seen(url: str, code: str) -> Room | None:
+    """The room as the process's participants see it in their one-second look (shared, at most 0.4 s old)."""
+    return store().room(code)
+
+
 @st.fragment(run_every=POLL_SECONDS)
 def _follow(path: str) -> None:
     """A participant's look at the room, every second: a push to open, the heartbeat, challenge entries."""
@@ -319,7 +329,7 @@ def _follow(path: str) -> None:
         return
     with problems(quiet=True):
         shop = store()
-        room = shop.room(s.code)
+        room = shop.room(s.code) if s.instructor else _room_as_seen(database_url(), s.code)
         if room is None:
             leave()
             st.info(

@@ -1,0 +1,319 @@
+"""The Data lab's library: reading tables and CSVs, preparing them, training, K-fold, the programs, save and load."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from csv_corpus import FOLDER, corpus
+from programs import run_program
+
+from dlviz.core.settings import replace
+from dlviz.datalab import code, engine, prep, tables
+from dlviz.datalab.engine import DataLabSettings, LabRun
+
+DEFAULT = DataLabSettings()
+
+
+def read(name: str) -> tables.Table:
+    return tables.read_csv((FOLDER / name).read_bytes(), name)
+
+
+def test_the_corpus_on_disk_is_what_the_generator_makes():
+    made = corpus()
+    assert sorted(p.name for p in FOLDER.iterdir()) == sorted(made)
+    for name, data in made.items():
+        assert (FOLDER / name).read_bytes() == data, name
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("empty.csv", "The file is empty"),
+        ("binary.csv", "not a text file"),
+        ("spreadsheet.csv", "Save it as CSV"),
+        ("one-column.csv", "one column"),
+        ("one-row.csv", "1 row;"),
+        ("header-only.csv", "0 rows"),
+    ],
+)
+def test_files_that_are_no_usable_table_are_refused_with_the_reason(name, message):
+    with pytest.raises(tables.TableError, match=message):
+        read(name)
+
+
+@pytest.mark.parametrize(
+    "name, sep, decimal, encoding, header, note",
+    [
+        ("plain.csv", ",", ".", "utf-8", True, None),
+        ("bom.csv", ",", ".", "utf-8", True, None),
+        ("semicolons-decimal-commas.csv", ";", ",", "utf-8", True, "Decimal commas"),
+        ("tabs.csv", "\t", ".", "utf-8", True, "tabs"),
+        ("latin1.csv", ",", ".", "cp1252", True, "Windows-1252"),
+        ("no-header.csv", ",", ".", "utf-8", False, "No header row"),
+        ("duplicate-names.csv", ",", ".", "utf-8", True, "same name"),
+    ],
+)
+def test_separators_encodings_and_headers_are_found(name, sep, decimal, encoding, header, note):
+    t = read(name)
+    assert t.read == {"sep": sep, "decimal": decimal, "encoding": encoding, "header": header}
+    assert t.frame.shape[0] == 60
+    assert note is None or any(note in n for n in t.notes)
+    numbers = t.frame.iloc[:, 0]
+    assert pd.api.types.is_numeric_dtype(numbers) or name == "latin1.csv"
+
+
+def test_a_bom_does_not_reach_the_first_column_name_and_latin1_names_are_read_right():
+    assert list(read("bom.csv").frame.columns)[0] == "a"
+    assert list(read("latin1.csv").frame.columns) == ["température", "pression", "ville", "qualité"]
+
+
+def test_quoted_commas_stay_in_their_cell():
+    t = read("quoted-commas.csv")
+    assert set(t.frame["town"]) == {"Paris, France", "Lyon, France"}
+
+
+def prepared(name: str, **changes) -> engine.Prepared:
+    t = read(name)
+    return engine.prepare(t, replace(DEFAULT, **changes))
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("constant-target.csv", "one value only"),
+        ("hundreds-of-classes.csv", "400 different values"),
+    ],
+)
+def test_targets_that_cannot_be_learned_say_why(name, message):
+    with pytest.raises(prep.PrepError, match=message):
+        prepared(name)
+
+
+def test_columns_become_numbers_categories_or_are_dropped_with_the_reason():
+    d = prepared("ids-and-text.csv")
+    assert d.plan.numbers == ["a", "b"] and d.plan.dropped["id"].startswith("an ID")
+    assert "free text" in d.plan.dropped["comment"]
+    assert prepared("dates.csv").plan.dropped["day"].startswith("a date")
+    assert prepared("empty-column.csv").plan.dropped == {"nothing": "empty"}
+    d = prepared("quoted-commas.csv")
+    assert d.plan.categories == ["town"] and d.encoded.columns[-2:] == ["town_Lyon, France", "town_Paris, France"]
+
+
+def test_missing_and_infinite_values_are_filled_from_the_training_rows_alone():
+    d = prepared("missing-values.csv")
+    assert len(d.frame) == 59 and any("without a usable 'label'" in n for n in d.notes)
+    a = pd.to_numeric(d.frame["a"])
+    median = float(a.iloc[d.split.train].median())
+    assert median != float(a.median())  # the whole table's median differs: the test would leak into training
+    filled = d.encoded.x[a.isna().to_numpy(), 0]
+    np.testing.assert_allclose(filled, median, rtol=1e-6)
+    assert "colour_(missing)" in d.encoded.columns
+    d = prepared("infinities.csv")
+    assert np.isfinite(d.encoded.x).all() and any("infinite" in n for n in d.notes)
+
+
+@pytest.mark.parametrize(
+    "values, task",
+    [
+        ([0, 1] * 10, "binary"),
+        (["yes", "no"] * 10, "binary"),
+        ([True, False] * 10, "binary"),
+        ([1, 2, 3, 4] * 5, "multiclass"),
+        (["a", "b", "c"] * 5, "multiclass"),
+        (list(range(20)), "regression"),  # whole numbers, more than 10 of them
+        ([0.5, 1.5] * 10, "regression"),
+    ],
+)
+def test_task_detection_follows_the_stated_rule(values, task):
+    assert prep.detect_task(pd.Series(values)) == task
+
+
+def test_the_task_can_be_overridden_and_a_wrong_override_says_why():
+    assert prepared("regression.csv").task == "regression"
+    with pytest.raises(prep.PrepError, match="not binary"):
+        prepared("text-labels.csv", task="binary")
+    with pytest.raises(prep.PrepError, match="holds text"):
+        prepared("text-labels.csv", task="regression")
+    assert prepared("plain.csv", task="multiclass").n_outputs == 2
+
+
+def test_splits_are_disjoint_and_k_folds_cover_the_rest():
+    s = prep.split(178, 20, 20, seed=3)
+    together = np.concatenate([s.train, s.val, s.test])
+    assert sorted(together) == list(range(178)) and len(s.test) == 36 and len(s.val) == 36
+    rest = np.concatenate([s.train, s.val])
+    folds = prep.folds(rest, 4)
+    vals = [v for _, v in folds]
+    assert sorted(np.concatenate(vals)) == sorted(rest)
+    for train, val in folds:
+        assert not set(train) & set(val) and len(train) + len(val) == len(rest)
+
+
+def test_the_normalization_layer_is_adapted_on_the_training_rows_only():
+    d = engine.prepare(tables.load("wine"), DEFAULT)
+    run = LabRun(DEFAULT, d)
+    normalizer = run.model.layers[0]
+    np.testing.assert_allclose(np.asarray(normalizer.mean)[0], d.x("train").mean(axis=0), rtol=1e-4)
+    assert not np.allclose(np.asarray(normalizer.mean)[0], d.encoded.x.mean(axis=0), rtol=1e-3)
+    scaled = np.asarray(normalizer(d.x("train")))
+    np.testing.assert_allclose(scaled.std(axis=0), 1.0, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["wine", "breast_cancer", "diabetes", "iris"])
+def test_the_offline_tables_train_to_sensible_figures(name):
+    s = replace(DEFAULT, source=name, epochs=60)
+    d = engine.prepare(tables.load(name), s)
+    run = LabRun(s, d)
+    while not run.finished:
+        run.train(30)
+    test = run.evaluate_test()
+    if d.task == "regression":
+        assert test["mae"] < 60  # diabetes' progression spans 25-346; predicting its mean gives ~64
+    else:
+        assert test["accuracy"] > 0.85
+
+
+def test_without_normalization_a_table_of_mixed_scales_trains_worse():
+    scaled, raw = (replace(DEFAULT, epochs=30, early_stopping=False, normalize=n) for n in (True, False))
+    figures = []
+    for s in (scaled, raw):
+        run = LabRun(s, engine.prepare(tables.load("wine"), s))
+        run.train(30)
+        figures.append(run.history.val_loss[-1])
+    assert figures[0] < figures[1] / 3
+
+
+def test_early_stopping_is_keras_own_and_restores_the_best_weights():
+    s = replace(DEFAULT, source="breast_cancer", patience=5, epochs=400)
+    run = LabRun(s, engine.prepare(tables.load("breast_cancer"), s))
+    while not run.finished:
+        run.train(50)
+    assert run.stopped_epoch is not None and run.stopped_epoch < 400
+    assert run.restored_epoch == int(np.argmin(run.history.val_loss)) + 1
+
+
+PROGRAM_CASES = [
+    ("wine", None, {}),
+    ("breast_cancer", None, {"dropout": 0.2, "batchnorm": True, "patience": 5}),
+    ("diabetes", None, {"regression_loss": "mae", "l2": 0.001, "epochs": 40}),
+    ("iris", None, {"class_loss": "categorical", "epochs": 40}),
+    ("csv", "missing-values.csv", {"epochs": 30}),
+    ("csv", "semicolons-decimal-commas.csv", {"epochs": 30}),
+    ("csv", "latin1.csv", {"epochs": 30, "depth": 1}),
+    ("csv", "no-header.csv", {"epochs": 30}),
+]
+
+
+@pytest.mark.parametrize("source, file, changes", PROGRAM_CASES)
+def test_the_exported_program_reproduces_the_pages_test_figures(tmp_path: Path, source, file, changes):
+    s = replace(DEFAULT, source=source, **changes)
+    if file:
+        table = read(file)
+        (tmp_path / file).write_bytes((FOLDER / file).read_bytes())
+        csv_name = file
+    else:
+        table = tables.load(source)
+        csv_name = f"{source}.csv"
+        (tmp_path / csv_name).write_bytes(engine.table_csv(table))
+    d = engine.prepare(table, s)
+    run = LabRun(s, d)
+    while not run.finished:
+        run.train(50)
+    page = run.evaluate_test()
+    out = run_program(code.program(s, d, csv_name), tmp_path).strip().splitlines()
+    assert out[-2] == f"trained {run.epoch} epochs"
+    loss, metric = (float(part.split()[-1]) for part in out[-1].split(", "))
+    assert abs(loss - page["loss"]) < 1e-3 * max(1.0, abs(page["loss"]))
+    assert abs(metric - page[engine.metric_name(d.task)]) < 1e-3 * max(1.0, abs(metric))
+    assert (tmp_path / "model.keras").exists()
+
+
+def test_a_saved_model_loads_back_and_predicts_the_same_and_the_predict_program_runs(tmp_path: Path):
+    s = replace(DEFAULT, epochs=5)
+    d = engine.prepare(read("missing-values.csv"), s)
+    run = LabRun(s, d)
+    run.train(5)
+    saved = run.save()
+    loaded = engine.load_model(saved, d, s)
+    again = LabRun(s, d, loaded)
+    np.testing.assert_allclose(again.predict("test"), run.predict("test"), atol=1e-6)
+    assert again.train(2) == 2  # it trains on from the loaded weights
+    (tmp_path / "model.keras").write_bytes(saved)
+    d.table.frame.drop(columns="label").head(5).to_csv(tmp_path / "new_rows.csv", index=False)
+    out = run_program(code.predict_program(s, d), tmp_path)
+    assert "predicted" in out and len(out.strip().splitlines()) == 6
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda saved: b"not a zip at all", "not a .keras file"),
+        (lambda saved: b"PK\x03\x04" + b"\x00" * 100, "could not load it safely"),
+        (lambda saved: b"PK\x03\x04" + b"\x00" * (engine.MAX_MODEL_MB * 1024 * 1024), "over"),
+    ],
+)
+def test_hostile_model_files_are_refused(make, message):
+    s = replace(DEFAULT, epochs=1)
+    d = engine.prepare(read("plain.csv"), s)
+    with pytest.raises(engine.ModelFileError, match=message):
+        engine.load_model(make(b""), d, s)
+
+
+def test_a_model_for_another_table_or_network_is_refused():
+    s = replace(DEFAULT, epochs=1)
+    wine = engine.prepare(tables.load("wine"), s)
+    saved = LabRun(s, wine).save()
+    with pytest.raises(engine.ModelFileError, match="reads 13 features"):
+        engine.load_model(saved, engine.prepare(read("plain.csv"), s), s)
+    with pytest.raises(engine.ModelFileError, match="different network"):
+        engine.load_model(saved, wine, replace(s, units=32))
+
+
+def test_kfold_trains_k_networks_on_disjoint_folds():
+    s = replace(DEFAULT, source="diabetes", k=4, epochs=5)
+    d = engine.prepare(tables.load("diabetes"), s)
+    result = engine.kfold(s, d)
+    assert result.k == 4 and len(result.histories) == 4 and all(len(h) == 5 for h in result.histories)
+    assert len(result.mean_curve("val_accuracy")) == 5 and all(np.isfinite(f["mae"]) for f in result.final)
+
+
+def test_confusion_matrix_and_per_class_figures():
+    matrix = np.array([[5, 1], [2, 2]])
+    table = engine.per_class(matrix, ["a", "b"])
+    assert table["precision"].round(3).tolist() == [0.714, 0.667]
+    assert table["recall"].round(3).tolist() == [0.833, 0.5]
+
+
+def keras_layout(folder: Path) -> None:
+    """Small files in Keras's own layout (what keras.datasets downloads), made here: nothing is downloaded."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    np.savez(folder / "boston_housing.npz", x=rng.normal(size=(40, 13)), y=rng.uniform(5, 50, 40))
+    reviews = np.empty(30, dtype=object)
+    for i in range(30):
+        reviews[i] = list(rng.integers(1, 2000, 20))
+    np.savez(folder / "imdb.npz", x_train=reviews, y_train=np.arange(30) % 2, x_test=reviews, y_test=np.arange(30) % 2)
+    np.savez(folder / "reuters.npz", x=reviews, y=np.arange(30) % 46)
+
+
+def test_the_courses_data_sets_read_keras_files(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    keras_layout(tmp_path / "datasets")
+    boston = tables.load("boston")
+    assert boston.frame.shape == (40, 14) and boston.target == "price"
+    imdb = tables.load("imdb")
+    assert imdb.frame.shape == (30, tables.WORDS) and set(imdb.frame["sentiment"]) == {"positive", "negative"}
+    words = imdb.frame.drop(columns="sentiment").to_numpy()
+    assert set(np.unique(words)) <= {0.0, 1.0} and words.sum() > 0
+    assert tables.load("reuters").target == "topic"
+
+
+def test_without_internet_the_courses_data_sets_say_so(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise OSError("Name or service not known")
+
+    with pytest.raises(tables.TableError, match="could not download it"):
+        tables._keras("boston", fetch=offline)
