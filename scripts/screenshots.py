@@ -59,6 +59,9 @@ SHOTS = [
     ("digits-variants.png", "/digits?part=mnist&sample_set=variants", (1600, 1100), 0, None),
     ("digits-variants-projector.png", "/digits?projector=1&part=mnist&sample_set=variants", (1920, 1080), 0, None),
     ("digits-variants-phone.png", "/digits?part=mnist&sample_set=variants", (390, 844), 0, None),
+    ("datalab.png", "/datalab?epochs=150&early_stopping=0&part=results", (1600, 1100), 150, None),
+    ("datalab-projector.png", "/datalab?projector=1&epochs=100&early_stopping=0", (1920, 1080), 100, None),
+    ("datalab-phone.png", "/datalab?source=diabetes&epochs=60&early_stopping=0&part=results", (390, 844), 60, None),
 ]
 
 

@@ -564,9 +564,88 @@ def bench_overfitting_page(seconds: float = 10.0) -> dict:
         }
 
 
+def _datalab_csv(rows: int = 5000, columns: int = 20, seed: int = 0) -> bytes:
+    """A table of ``rows`` x ``columns`` numbers and a binary target, as a CSV."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, columns)) * rng.uniform(0.1, 100, columns)
+    frame = pd.DataFrame(x.round(4), columns=[f"f{i}" for i in range(columns)])
+    frame["label"] = np.where(x[:, 0] / x[:, 0].std() + x[:, 1] / x[:, 1].std() > 0, "yes", "no")
+    return frame.to_csv(index=False).encode()
+
+
+def bench_datalab_library() -> dict:
+    """The Data lab's library alone: a 5,000 x 20 CSV to its first epoch, epochs per second for two layers of 64
+    on 1,000 rows, and K-fold (k = 4, 100 epochs) on 404 rows as Boston's."""
+    import numpy as np
+    import pandas as pd
+
+    from dlviz.core.settings import replace
+    from dlviz.datalab import engine, tables
+
+    data = _datalab_csv()
+    started = time.perf_counter()
+    table = tables.read_csv(data, "bench.csv")
+    s = replace(engine.DataLabSettings(), source="csv", early_stopping=False, epochs=2000)
+    prepared = engine.prepare(table, s)
+    read_s = time.perf_counter() - started
+    run = engine.LabRun(s, prepared)
+    run.train(1)
+    first_s = time.perf_counter() - started
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(1000 * 10 // 6 + 1, 10))
+    frame = pd.DataFrame(x, columns=[f"f{i}" for i in range(10)]).assign(y=(x[:, 0] > 0).astype(int))
+    small = engine.prepare(tables.Table(frame, "y", "bench"), s)  # 60% of the rows train: 1,000
+    run = engine.LabRun(s, small)
+    run.train(1)
+    started = time.perf_counter()
+    run.train(300)
+    per_s = 300 / (time.perf_counter() - started)
+
+    x = rng.normal(size=(505, 13))
+    frame = pd.DataFrame(x, columns=[f"f{i}" for i in range(13)]).assign(price=x @ rng.normal(size=13) + 22)
+    k_settings = replace(s, k=4, epochs=100, test_pct=20, val_pct=5)
+    boston = engine.prepare(tables.Table(frame, "price", "bench"), k_settings)
+    started = time.perf_counter()
+    engine.kfold(k_settings, boston)
+    kfold_s = time.perf_counter() - started
+    return {"datalab_read_and_prepare_s": round(read_s, 2), "datalab_csv_to_first_epoch_s": round(first_s, 2),
+            "epochs_per_s": round(per_s, 1), "train_rows": len(small.split.train),
+            "kfold_rows": len(boston.split.train) + len(boston.split.val), "kfold_seconds": round(kfold_s, 2)}  # fmt: skip
+
+
+def bench_datalab_page() -> dict:
+    """In a real browser: upload a 5,000 x 20 CSV, press Step as soon as it is there, see epoch 1."""
+    import tempfile
+    from pathlib import Path
+
+    with streamlit_server() as url, browser() as page, tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "table.csv"
+        path.write_bytes(_datalab_csv())
+        page.goto(url + "/datalab?source=csv")
+        main = main_area(page)
+        main.get_by_text("Upload a CSV in the sidebar").wait_for(timeout=120_000)
+        wait_idle(page)
+        started = time.monotonic()
+        page.locator("[data-testid='stSidebar'] input[type='file']").set_input_files(str(path))
+        main.get_by_text("Predicting").wait_for(timeout=120_000)
+        step = main.get_by_role("button", name="Step")
+        step.wait_for(timeout=120_000)
+        ready = time.monotonic() - started
+        step.click()
+        page.wait_for_function("() => /Epoch 1 ·/.test(document.querySelector('[data-testid=\"stMain\"]').innerText)",
+                               polling=20, timeout=120_000)  # fmt: skip
+        return {"upload_to_ready_s": round(ready, 2), "upload_to_first_epoch_s": round(time.monotonic() - started, 2)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dlviz.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("target", choices=["playground", "rerun", "digits", "descent", "convolution", "overfitting"])
+    parser.add_argument(
+        "target", choices=["playground", "rerun", "digits", "descent", "convolution", "overfitting", "datalab"]
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the in-page measurement window")
     parser.add_argument("--engine-only", action="store_true", help="skip the browser measurements")
     parser.add_argument("--screen", action="store_true",
@@ -599,6 +678,13 @@ def main(argv: list[str] | None = None) -> None:
         results = bench_overfitting_library()
         if not args.engine_only:
             results.update(bench_overfitting_page(args.seconds))
+        print(", ".join(f"{k} {v}" for k, v in results.items()))
+        print(json.dumps(results))
+        return
+    if args.target == "datalab":
+        results = bench_datalab_library()
+        if not args.engine_only:
+            results.update(bench_datalab_page())
         print(", ".join(f"{k} {v}" for k, v in results.items()))
         print(json.dumps(results))
         return

@@ -140,14 +140,14 @@ def test_sessions_with_the_same_network_share_one_compiled_epoch_and_keep_their_
 
     s = replace(PlaygroundSettings(), layers=(3, 3), seed=11)
     alone = PlaygroundRun(replace(s, seed=12))
-    alone.trainer._share, alone.trainer._own = None, training._Engine(alone.model, True, True, True)  # unshared
+    alone.trainer._share, alone.trainer._own = None, training._Engine(alone.model, True, "binary", True)  # unshared
     alone.train(10)
     a, b = PlaygroundRun(s), PlaygroundRun(replace(s, seed=12, noise=0))  # same network, other data
     b_solo_start = [w.copy() for w in b.model.get_weights()]
     a.train(5)
     b.train(5)
     a.train(5)  # interleaved with b on the same shared engine
-    key = (s.network_key(), tuple(tuple(d.shape) for d in a.trainer._data), True, True, True)
+    key = (s.network_key(), tuple(tuple(d.shape) for d in a.trainer._data), True, "binary", True)
     engines = training._ENGINES[key]
     assert len(engines) == 1 and len(engines[0]._fns) == 1
     assert engines[0]._fns[s.batch, 250].experimental_get_tracing_count() == 1
