@@ -170,7 +170,7 @@ def draw(cycle: int) -> None:
     live.status.markdown(f"**Epoch {run.epoch}** of {run.settings.epochs}")
     best = int(np.argmin(h.val_loss)) + 1 if len(h) and np.all(np.isfinite(h.val_loss)) else None
     ui.chart(loss_slot, charts.curves_figure({"training": h.loss, "validation": h.val_loss}, title="Loss",
-                                             y_title=lab.loss_name(settings, data.task), log_y=True,
+                                             y_title="loss (log scale)", log_y=True,
                                              projector=projector, best_epoch=best), key=f"dl.loss.{cycle}")  # fmt: skip
     series = {"training": h.accuracy, "validation": h.val_accuracy}
     ui.chart(metric_slot, charts.curves_figure(series, title=metric_title.capitalize(), y_title=metric_title,
