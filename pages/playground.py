@@ -19,7 +19,7 @@ from dlviz.playground.engine import (
 NAME = "playground"
 state = st.session_state
 saved = ui.page_start(NAME, PlaygroundSettings, "Playground",
-                      "A real Keras network learns to separate two classes. Change its layers, neurons and "
+                      "A real Keras network learns to separate classes. Change its layers, neurons and "
                       "activations, press **Play**, and watch the loss fall and the decision boundary take shape.")  # fmt: skip
 field = ui.fields("pg", saved)
 
@@ -27,6 +27,10 @@ field = ui.fields("pg", saved)
 side = st.sidebar
 side.header("Data")
 side.selectbox("Data set", list(datasets.DATASETS), format_func=lambda k: datasets.DATASETS[k].label, key=field("data"))
+if datasets.DATASETS[state["pg.data"]].multiclass:
+    side.slider("Classes", datasets.MIN_CLASSES, datasets.MAX_CLASSES, key=field("classes"),
+                help="The output layer gets one softmax neuron per class, trained with sparse categorical "
+                     "cross-entropy.")  # fmt: skip
 side.slider("Points", 50, 1000, step=50, key=field("points"))
 side.slider("Noise (%)", 0, 50, step=5, key=field("noise"))
 side.slider("Training share (%)", 10, 90, step=10, key=field("train_pct"), help="The rest is validation data.")
@@ -81,7 +85,9 @@ ui.sidebar_hint()
 controls = st.container()
 network_col, boundary_col = st.columns([3, 2])
 boundary_col.toggle(
-    "Discretize output", key=field("discrete"), help="Show the 0/1 decision instead of the probability."
+    "Discretize output",
+    key=field("discrete"),
+    help="Show the decision (the most likely class) instead of how sure it is.",
 )
 
 settings = ui.read_settings(PlaygroundSettings, "pg", saved, layers=tuple(int(n) for n in layers),
@@ -117,9 +123,9 @@ def draw(cycle: int) -> None:
     live.status.markdown(text)
     snap = run.snapshot()
     projector = ui.projector()
-    outputs = "linear" if s.regression else "sigmoid"
+    outputs, n_outputs = models.output_layer(s.regression, s.n_classes)
     ui.chart(network_chart, figures.network_figure(
-        [datasets.FEATURES[k].label for k in s.features], [*s.layers, 1], snap.weights, snap.node_images,
+        [datasets.FEATURES[k].label for k in s.features], [*s.layers, n_outputs], snap.weights, snap.node_images,
         activations=[*s.activations, outputs], projector=projector), key=f"pg.net.{cycle}")  # fmt: skip
     split = run.split
     ui.chart(boundary_chart, charts.boundary_figure(

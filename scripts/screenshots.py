@@ -26,6 +26,21 @@ SHOTS = [
         None,
     ),
     ("playground-phone.png", "/playground?epochs=200", (390, 844), 200, None),
+    (
+        "playground-multiclass-projector.png",
+        "/playground?projector=1&data=spirals&classes=3&layers=8,8&activations=tanh,tanh&optimizer=adam&lr=0.01"
+        "&epochs=300",
+        (1920, 1080),
+        300,
+        None,
+    ),
+    (
+        "playground-multiclass-phone.png",
+        "/playground?data=pinwheel&classes=4&optimizer=adam&epochs=150",
+        (390, 844),
+        150,
+        None,
+    ),  # fmt: skip
     ("gradient-descent.png", "/gradient_descent?lr=0.4", (1600, 1000), 0, None),
     ("gradient-descent-projector.png", "/gradient_descent?projector=1&lr=0.4", (1920, 1080), 0, None),
     ("gradient-descent-phone.png", "/gradient_descent?lr=0.4", (390, 844), 0, None),
@@ -63,6 +78,8 @@ SHOTS = [
     ("datalab-projector.png", "/datalab?projector=1&epochs=100&early_stopping=0", (1920, 1080), 100, None),
     ("datalab-phone.png", "/datalab?source=diabetes&epochs=60&early_stopping=0&part=results", (390, 844), 60, None),
 ]
+# Shots of a phone that scroll down to a chart first (its index among the page's Plotly charts).
+SCROLL_TO = {"playground-multiclass-phone.png": 1}
 
 
 def main(only: list[str]) -> None:
@@ -85,6 +102,9 @@ def main(only: list[str]) -> None:
                     page.mouse.wheel(0, -2000)
                 page.wait_for_load_state("networkidle")
                 wait_drawn(page)
+                if name in SCROLL_TO:
+                    page.locator("[data-testid=stPlotlyChart]").nth(SCROLL_TO[name]).scroll_into_view_if_needed()
+                    wait_drawn(page)
                 page.screenshot(path=str(OUT / name))
                 print("saved", OUT / name)
 

@@ -34,7 +34,8 @@ def summary(title: str, settings: Any) -> str:
     layers = getattr(settings, "layers", None)
     data = getattr(settings, "data", None)
     if isinstance(layers, tuple) and data in datasets.DATASETS:
-        return f"{title}: {datasets.DATASETS[data].label}, {_layers_text(layers)}, learning rate {settings.lr:g}"
+        data_title = datasets.title(data, getattr(settings, "classes", 3))
+        return f"{title}: {data_title}, {_layers_text(layers)}, learning rate {settings.lr:g}"
     parts = getattr(sys.modules.get(type(settings).__module__), "PARTS", {})
     part = getattr(settings, "part", None)
     return f"{title}: {parts[part]}" if part in parts else title
@@ -67,9 +68,12 @@ def boundary_thumbnail(output: np.ndarray, regression: bool = False, side: int =
     """A network's output over the plane as a small RGB picture, in the Playground's colours, y upwards.
 
     ``output`` is the (n, n) grid the Playground draws: probabilities of class 1, or (regression) values
-    in about -1..1.
+    in about -1..1; or (n, n, k) probabilities of k classes, drawn as each cell's most likely class in its
+    colour, paler where the network is less sure.
     """
     grid = np.asarray(output, np.float64)
+    if grid.ndim == 3 and grid.shape[-1] > 2 and grid.size:
+        return _regions_thumbnail(grid, side)
     if grid.ndim != 2 or grid.size == 0:
         raise ValueError("A boundary is a 2-D grid of outputs.")
     values = np.clip(grid, -1, 1) / 2 + 0.5 if regression else np.clip(grid, 0, 1)
@@ -78,6 +82,18 @@ def boundary_thumbnail(output: np.ndarray, regression: bool = False, side: int =
     cols = np.linspace(0, grid.shape[1] - 1, side).round().astype(int)
     picked = values[np.ix_(rows, cols)][::-1]  # row 0 is the lowest y
     return _TABLE[(picked * 255).round().astype(int)].astype(np.uint8)
+
+
+def _regions_thumbnail(grid: np.ndarray, side: int) -> np.ndarray:
+    p = np.nan_to_num(grid, nan=0.0)
+    rows = np.linspace(0, p.shape[0] - 1, side).round().astype(int)
+    cols = np.linspace(0, p.shape[1] - 1, side).round().astype(int)
+    picked = p[np.ix_(rows, cols)][::-1]  # row 0 is the lowest y
+    k = p.shape[-1]
+    colours = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in theme.class_colours(k)], np.float64)
+    sure = np.clip((picked.max(axis=-1) - 1 / k) / (1 - 1 / k), 0, 1)[..., None]
+    amount = 0.25 + 0.6 * sure
+    return (255 + (colours[picked.argmax(axis=-1)] - 255) * amount).round().astype(np.uint8)
 
 
 PAGES = {"playground": "pages/playground.py", "overfitting": "pages/overfitting.py"}  # pages that send networks
@@ -101,7 +117,7 @@ def network_info(settings: Any, history: Any, weights: int, query: dict) -> dict
     return {
         "page": "playground",
         "data": settings.data,
-        "data_label": datasets.DATASETS[settings.data].label,
+        "data_label": datasets.title(settings.data, getattr(settings, "classes", 3)),
         "layers": list(settings.layers),
         "activations": list(settings.activations),
         "weights": int(weights),

@@ -82,33 +82,16 @@ def boundary_figure(
 
     ``values[i, j]`` is the output at x = axis[j], y = axis[i]: the probability
     of class 1 for classification, the prediction in [-1, 1] for regression.
+    With three or more classes ``values`` is (rows, columns, classes) of
+    probabilities, drawn as class regions (``class_regions``).
     """
     size = theme.sizes(projector)
     axis = np.asarray(axis, dtype=np.float32)
-    lo, hi = (-1.0, 1.0) if regression else (0.0, 1.0)
     surface = np.asarray(values, dtype=np.float64)
-    thresholded = discrete and not regression
-    if thresholded:
-        surface = np.where(np.nan_to_num(surface, nan=0.5) > 0.5, *DISCRETE_SHADES[::-1])
-
-    background = dict(
-        # Lighter than the node pictures, so the points stay visible on a confident map.
-        type="heatmap",
-        z=quantize(surface, lo, hi),
-        coloraxis="coloraxis",
-        hoverinfo="skip",
-        opacity=0.7,
-        **_grid_placement(axis),
-    )
-    traces = [
-        background,
-        *_point_traces(x_train, y_train, x_val, y_val, regression, size),
-        *_point_legend(size, regression, with_validation=len(x_val if x_val is not None else []) > 0),
-    ]
+    classes = surface.shape[-1] if surface.ndim == 3 else 2
     extent = [float(axis[0]), float(axis[-1])]
     plane_axis = dict(range=extent, showgrid=False, zeroline=False, constrain="domain")
     layout = dict(
-        coloraxis=coloraxis(**_boundary_colorbar(lo, hi, regression, thresholded, size)),
         xaxis=dict(plane_axis, title=dict(text="x₁", standoff=4)),
         yaxis=dict(plane_axis, title=dict(text="x₂"), scaleanchor="x", scaleratio=1),
         # Legend above and colour bar below, both centred: the square plot is
@@ -116,7 +99,64 @@ def boundary_figure(
         legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
         hoverlabel=dict(namelength=-1),  # "validation · class 0" is longer than plotly's 15
     )
+    if classes > 2:
+        background = dict(class_regions(surface, discrete), hoverinfo="skip", opacity=0.7, **_grid_placement(axis))
+        background["colorbar"] = _class_colorbar(classes, size)
+    else:
+        lo, hi = (-1.0, 1.0) if regression else (0.0, 1.0)
+        thresholded = discrete and not regression
+        if thresholded:
+            surface = np.where(np.nan_to_num(surface, nan=0.5) > 0.5, *DISCRETE_SHADES[::-1])
+        # Lighter than the node pictures, so the points stay visible on a confident map.
+        background = dict(type="heatmap", z=quantize(surface, lo, hi), coloraxis="coloraxis", hoverinfo="skip",
+                          opacity=0.7, **_grid_placement(axis))  # fmt: skip
+        layout["coloraxis"] = coloraxis(**_boundary_colorbar(lo, hi, regression, thresholded, size))
+    traces = [
+        background,
+        *_point_traces(x_train, y_train, x_val, y_val, regression, size, classes),
+        *_point_legend(size, regression, with_validation=len(x_val if x_val is not None else []) > 0),
+    ]
     return theme.figure(traces, layout, projector, height=420)
+
+
+REGION_SHADES = 4  # how sure the network is, in steps, within each class's region
+
+
+def class_regions(probabilities: np.ndarray, discrete: bool = False) -> dict:
+    """A heatmap of the most likely class, each region shaded by how sure the network is.
+
+    One uint8 value per cell, ``class * REGION_SHADES + shade``, on a colour scale of bands that run from
+    pale to the class's colour, so the map travels as compactly as a two-class one. ``discrete`` draws
+    every region in one shade.
+    """
+    p = np.nan_to_num(np.asarray(probabilities, dtype=np.float64), nan=0.0)
+    classes = p.shape[-1]
+    winner = p.argmax(axis=-1)
+    chance = 1.0 / classes
+    sure = np.clip((p.max(axis=-1) - chance) / (1.0 - chance), 0.0, 1.0)
+    shade = (
+        np.full(winner.shape, REGION_SHADES - 1) if discrete else np.minimum(sure * REGION_SHADES, REGION_SHADES - 1)
+    )
+    z = (winner * REGION_SHADES + shade.astype(int)).astype(np.uint8)
+    bands = classes * REGION_SHADES
+    scale = []
+    for c, colour in enumerate(theme.class_colours(classes)):
+        for level in range(REGION_SHADES):
+            shown = theme.blend(colour, 0.15 + 0.75 * (level + 1) / REGION_SHADES)
+            i = c * REGION_SHADES + level
+            scale += [[i / bands, shown], [(i + 1) / bands, shown]]
+    return dict(type="heatmap", z=z, zmin=-0.5, zmax=bands - 0.5, colorscale=scale)
+
+
+def _class_colorbar(classes: int, size: theme.Sizes) -> dict:
+    """Below the plane, as the two-class colour bar: one tick per class, at its surest shade."""
+    bar = _boundary_colorbar(0.0, 1.0, False, False, size)
+    bar.update(
+        title=dict(text="most likely class", side="right"),
+        tickvals=[c * REGION_SHADES + REGION_SHADES - 1 for c in range(classes)],
+        ticktext=[str(c) for c in range(classes)],
+    )
+    return bar
 
 
 def _grid_placement(axis: np.ndarray) -> dict:
@@ -180,7 +220,7 @@ def _marker_styles(size: theme.Sizes, regression: bool) -> dict[str, dict]:
     }
 
 
-def _point_traces(x_train, y_train, x_val, y_val, regression: bool, size: theme.Sizes) -> list:
+def _point_traces(x_train, y_train, x_val, y_val, regression: bool, size: theme.Sizes, classes: int = 2) -> list:
     styles = _marker_styles(size, regression)
     traces = []
     for role, (xy, targets) in {"train": _points(x_train, y_train), "validation": _points(x_val, y_val)}.items():
@@ -188,14 +228,14 @@ def _point_traces(x_train, y_train, x_val, y_val, regression: bool, size: theme.
             colour = dict(color=quantize(targets, -1, 1), coloraxis="coloraxis")
             traces.append(_scatter_points(xy, role, dict(styles[role], **colour), size))
         else:
-            traces += _class_traces(xy, targets, role, styles[role], size)
+            traces += _class_traces(xy, targets, role, styles[role], size, classes)
     return [t for t in traces if len(t["x"])]
 
 
-def _class_traces(xy, targets, role: str, style: dict, size: theme.Sizes) -> list[dict]:
+def _class_traces(xy, targets, role: str, style: dict, size: theme.Sizes, classes: int = 2) -> list[dict]:
     traces = []
-    for label, class_colour in enumerate(theme.CLASS_COLOURS):
-        chosen = (targets > 0.5) == bool(label)
+    for label, class_colour in enumerate(theme.class_colours(classes)):
+        chosen = (targets > 0.5) == bool(label) if classes <= 2 else np.rint(targets) == label
         if role == "train":
             colour = dict(color=class_colour)
         else:

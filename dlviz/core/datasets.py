@@ -3,7 +3,9 @@
 The generators follow TensorFlow Playground's ``dataset.ts`` (same shapes,
 same -6..6 plane, same meaning of noise) so that what participants know from
 it carries over; "moons" is added. Classification labels are 0 and 1 (the
-output neuron is a sigmoid), regression targets lie in [-1, 1].
+output neuron is a sigmoid), regression targets lie in [-1, 1]. The
+multi-class sets (blobs, spirals, a pinwheel) take a number of classes and
+label the points 0..classes-1 (the output is a softmax of that many neurons).
 
 Each generator uses only NumPy and its own arguments: the Keras-code panel
 copies their source into the program it shows, so the exported program
@@ -95,12 +97,41 @@ def bump(n, noise, rng):
     return points.astype(np.float32), targets.astype(np.float32)
 
 
+def blobs(n, noise, rng, classes=3):
+    angles = 2 * np.pi * np.arange(classes) / classes + np.pi / 2
+    centres = 3.5 * np.column_stack([np.cos(angles), np.sin(angles)])
+    labels = np.arange(n) % classes
+    sd = np.sqrt(0.4 + 6.0 * noise)  # variance 0.4 .. 3.4 as noise goes 0 .. 0.5
+    points = centres[labels] + rng.normal(0, sd, (n, 2))
+    return points.astype(np.float32), labels.astype(np.float32)
+
+
+def spirals(n, noise, rng, classes=3):
+    labels = np.arange(n) % classes
+    i = rng.uniform(0, 1, n)
+    r = 0.5 + i * 4.5
+    t = 1.25 * i * 2 * np.pi + 2 * np.pi * labels / classes
+    points = np.column_stack([r * np.sin(t), r * np.cos(t)]) + rng.uniform(-1, 1, (n, 2)) * noise * 2
+    return points.astype(np.float32), labels.astype(np.float32)
+
+
+def pinwheel(n, noise, rng, classes=3):
+    labels = np.arange(n) % classes
+    radial = rng.normal(1.0, 0.3, n)
+    tangential = rng.normal(0.0, 0.05 + noise * 0.6, n)
+    angle = 2 * np.pi * labels / classes + 0.6 * np.exp(radial)
+    cos, sin = np.cos(angle), np.sin(angle)
+    points = 3.0 * np.column_stack([radial * cos - tangential * sin, radial * sin + tangential * cos])
+    return points.astype(np.float32), labels.astype(np.float32)
+
+
 @dataclass(frozen=True)
 class DataSet:
     key: str
     label: str
     regression: bool
     generate: object
+    multiclass: bool = False  # generate(n, noise, rng, classes=k) labels 0..k-1
 
     def source(self) -> str:
         return inspect.getsource(self.generate)
@@ -116,8 +147,17 @@ DATASETS: dict[str, DataSet] = {
         DataSet("moons", "Moons", False, moons),
         DataSet("plane", "Plane (regression)", True, plane),
         DataSet("bump", "Gaussian bumps (regression)", True, bump),
+        DataSet("blobs", "Blobs (3-5 classes)", False, blobs, multiclass=True),
+        DataSet("spirals", "Spirals (3-5 classes)", False, spirals, multiclass=True),
+        DataSet("pinwheel", "Pinwheel (3-5 classes)", False, pinwheel, multiclass=True),
     ]
 }
+
+
+def title(key: str, classes: int = 3) -> str:
+    """A data set's name as a summary says it: "Pinwheel (4 classes)" for a multi-class set."""
+    d = DATASETS[key]
+    return f"{d.label.split(' (')[0]} ({classes} classes)" if d.multiclass else d.label
 
 
 @dataclass(frozen=True)
@@ -157,6 +197,7 @@ class Split:
     x_val: np.ndarray
     y_val: np.ndarray
     regression: bool
+    classes: int = 2  # classification: how many classes the labels 0..classes-1 name
 
 
 def train_count(n: int, train_fraction: float) -> int:
@@ -164,15 +205,26 @@ def train_count(n: int, train_fraction: float) -> int:
     return min(max(int(round(n * train_fraction)), 1), n - 1)
 
 
-def make(name: str, n: int, noise: float, train_fraction: float, seed: int) -> Split:
-    """Generate ``n`` points, shuffle them and split them into train and validation."""
+MIN_CLASSES, MAX_CLASSES = 3, 5  # the multi-class sets' range
+
+
+def make(name: str, n: int, noise: float, train_fraction: float, seed: int, classes: int = 3) -> Split:
+    """Generate ``n`` points, shuffle them and split them into train and validation.
+
+    ``classes`` is used by the multi-class sets only (3 to 5); the others have 2 classes or are regressions.
+    """
     dataset = DATASETS[name]
     rng = np.random.default_rng(seed)
-    points, labels = dataset.generate(n, noise, rng)
+    if dataset.multiclass:
+        classes = int(np.clip(classes, MIN_CLASSES, MAX_CLASSES))
+        points, labels = dataset.generate(n, noise, rng, classes=classes)
+    else:
+        classes = 2
+        points, labels = dataset.generate(n, noise, rng)
     order = rng.permutation(n)
     points, labels = points[order], labels[order]
     n_train = train_count(n, train_fraction)
-    return Split(points[:n_train], labels[:n_train], points[n_train:], labels[n_train:], dataset.regression)
+    return Split(points[:n_train], labels[:n_train], points[n_train:], labels[n_train:], dataset.regression, classes)
 
 
 def grid(resolution: int, extent: float = EXTENT) -> tuple[np.ndarray, np.ndarray]:

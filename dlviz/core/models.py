@@ -65,8 +65,13 @@ def mlp(
     reg_rate: float = 0.0,
     dropout: float = 0.0,
     seed: int = 0,
+    classes: int = 2,
 ) -> keras.Sequential:
-    """A fully connected network with one output neuron, seeded like ``keras.utils.set_random_seed(seed)``."""
+    """A fully connected network seeded like ``keras.utils.set_random_seed(seed)``.
+
+    Its output is one neuron (sigmoid for two classes, linear for a regression), or a softmax over
+    ``classes`` neurons when there are more than two classes.
+    """
     reg = (regularization, reg_rate)
     with seeded(seed):
         # Same construction order as the exported program, so the same weights.
@@ -75,14 +80,30 @@ def mlp(
             stack.append(keras.layers.Dense(units, activation=activation, kernel_regularizer=regularizer(*reg)))
             if dropout > 0:
                 stack.append(keras.layers.Dropout(dropout))
-        output = "linear" if regression else "sigmoid"
-        stack.append(keras.layers.Dense(1, activation=output, kernel_regularizer=regularizer(*reg)))
+        output, units = output_layer(regression, classes)
+        stack.append(keras.layers.Dense(units, activation=output, kernel_regularizer=regularizer(*reg)))
         return keras.Sequential(stack)
 
 
-def compile_for(model: keras.Model, optimizer_name: str, learning_rate: float, regression: bool) -> None:
+def output_layer(regression: bool, classes: int = 2) -> tuple[str, int]:
+    """The last layer's activation and width: Chollet's table for a regression, two classes or more."""
+    if regression:
+        return "linear", 1
+    return ("softmax", classes) if classes > 2 else ("sigmoid", 1)
+
+
+def loss_for(regression: bool, classes: int = 2) -> str:
+    """The loss that goes with ``output_layer``: class numbers as targets for a softmax."""
+    if regression:
+        return "mse"
+    return "sparse_categorical_crossentropy" if classes > 2 else "binary_crossentropy"
+
+
+def compile_for(
+    model: keras.Model, optimizer_name: str, learning_rate: float, regression: bool, classes: int = 2
+) -> None:
     model.compile(
         optimizer=optimizer(optimizer_name, learning_rate),
-        loss="mse" if regression else "binary_crossentropy",
+        loss=loss_for(regression, classes),
         metrics=[] if regression else ["accuracy"],
     )

@@ -26,6 +26,20 @@ SERIES = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, YELLOW, INK]
 TRAIN = BLUE
 VALIDATION = VERMILLION
 CLASS_COLOURS = (ORANGE, BLUE)
+# Three to five classes: the two above, then Okabe & Ito's green, purple and vermillion.
+MULTI_CLASS_COLOURS = (ORANGE, BLUE, GREEN, PURPLE, VERMILLION)
+
+
+def class_colours(classes: int) -> tuple[str, ...]:
+    return CLASS_COLOURS if classes <= 2 else MULTI_CLASS_COLOURS[:classes]
+
+
+def blend(colour: str, amount: float, base: str = "#FFFFFF") -> str:
+    """``colour`` mixed into ``base`` (white): 0 gives the base, 1 the colour."""
+    a, b = (tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (colour, base))
+    return "#" + "".join(f"{round(y + (x - y) * amount):02X}" for x, y in zip(a, b, strict=True))
+
+
 POSITIVE = BLUE
 NEGATIVE = ORANGE
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-from dlviz.core import datasets
+from dlviz.core import datasets, models
 from dlviz.core.keras_code import layer_lines, number_literal, optimizer_code
 from dlviz.core.settings import replace
 from dlviz.playground.engine import PlaygroundSettings, network
@@ -40,10 +40,17 @@ def playground_program(s: PlaygroundSettings, epochs: int | None = None) -> str:
     epochs = epochs if epochs is not None else (s.epochs or 1000)
     shape = "-".join(str(n) for n in s.layers) or "no hidden layer"
     layers = "\n".join("    " + line for line in dense_stack(s))
+    loss = f'"{models.loss_for(s.regression, s.n_classes)}"'
     if s.regression:
-        loss, metrics, report = '"mse"', "", "val_loss"
+        metrics, report = "", "val_loss"
     else:
-        loss, metrics, report = '"binary_crossentropy"', '\n    metrics=["accuracy"],', "val_accuracy"
+        metrics, report = '\n    metrics=["accuracy"],', "val_accuracy"
+    classes = f", classes={s.n_classes}" if s.multiclass else ""
+    labels_note = (
+        f"\n# Labels are class numbers 0..{s.n_classes - 1}: sparse categorical cross-entropy takes them as they are"
+        if s.multiclass
+        else ""
+    )
     weights_line = (
         f"\nWEIGHTS_SEED = {s.weights_seed}  # New weights: other starting weights, the same data" if s.init else ""
     )
@@ -61,7 +68,7 @@ EPOCHS = {epochs}
 
 # Data: {s.points} points with {s.noise}% noise, {s.train_pct}% of them for training
 rng = np.random.default_rng(SEED)
-points, labels = {s.data}({s.points}, {number_literal(s.noise / 100)}, rng)
+points, labels = {s.data}({s.points}, {number_literal(s.noise / 100)}, rng{classes}){labels_note}
 order = rng.permutation(len(points))
 points, labels = points[order], labels[order]
 x_train, y_train = features(points[:{n_train}]), labels[:{n_train}]

@@ -29,6 +29,7 @@ LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
 @dataclass(frozen=True)
 class PlaygroundSettings:
     data: str = choice("xor", datasets.DATASETS)
+    classes: int = number(3, datasets.MIN_CLASSES, datasets.MAX_CLASSES)  # the multi-class sets only
     points: int = number(500, 50, 1000)
     noise: int = number(0, 0, 50)
     train_pct: int = number(50, 10, 90)
@@ -63,6 +64,24 @@ class PlaygroundSettings:
         return datasets.DATASETS[self.data].regression
 
     @property
+    def multiclass(self) -> bool:
+        return datasets.DATASETS[self.data].multiclass
+
+    @property
+    def n_classes(self) -> int:
+        """How many classes the output tells apart: 2 for the two-class sets (and, unused, regressions)."""
+        return self.classes if self.multiclass else 2
+
+    @property
+    def n_outputs(self) -> int:
+        return models.output_layer(self.regression, self.n_classes)[1]
+
+    @property
+    def metric(self) -> str:
+        """What the trainer's accuracy counts (``dlviz.core.training.Trainer``'s ``metric``)."""
+        return "none" if self.regression else "sparse" if self.multiclass else "binary"
+
+    @property
     def budget(self) -> int:
         return self.epochs or MAX_EPOCHS
 
@@ -74,7 +93,7 @@ class PlaygroundSettings:
     def network_key(self) -> tuple:
         """What the compiled network depends on: sessions whose settings agree here share its compiled code."""
         return (len(self.features), self.layers, self.activations, self.regularization, self.reg_rate, self.dropout,
-                self.optimizer, self.regression)  # fmt: skip
+                self.optimizer, self.regression, self.n_outputs)  # fmt: skip
 
     def model_key(self) -> tuple:
         """What the model and data depend on; when it changes, training starts again.
@@ -83,14 +102,14 @@ class PlaygroundSettings:
         in TensorFlow Playground.
         """
         return (
-            self.data, self.points, self.noise, self.train_pct, self.seed, self.init, self.features,
+            self.data, self.n_classes, self.points, self.noise, self.train_pct, self.seed, self.init, self.features,
             self.layers, self.activations, self.regularization, self.reg_rate, self.dropout,
             self.optimizer,
         )  # fmt: skip
 
 
 def make_split(s: PlaygroundSettings) -> datasets.Split:
-    return datasets.make(s.data, s.points, s.noise / 100, s.train_pct / 100, s.seed)
+    return datasets.make(s.data, s.points, s.noise / 100, s.train_pct / 100, s.seed, s.n_classes)
 
 
 def network(s: PlaygroundSettings):
@@ -104,12 +123,13 @@ def network(s: PlaygroundSettings):
         reg_rate=s.reg_rate,
         dropout=s.dropout,
         seed=s.weights_seed,
+        classes=s.n_classes,
     )
 
 
 def build_model(s: PlaygroundSettings):
     model = network(s)
-    models.compile_for(model, s.optimizer, s.lr, s.regression)
+    models.compile_for(model, s.optimizer, s.lr, s.regression, s.n_classes)
     return model
 
 
@@ -118,7 +138,7 @@ class Snapshot:
     """What the page draws for the network's current weights."""
 
     axis: np.ndarray  # grid coordinates
-    output: np.ndarray  # (GRID, GRID) prediction over the plane
+    output: np.ndarray  # (GRID, GRID) prediction over the plane; (GRID, GRID, classes) probabilities for 3+ classes
     node_images: list[np.ndarray]  # per column (inputs, hidden..., output): (n, h, w) in [0, 1]
     weights: list[np.ndarray]  # Dense kernels, (n_in, n_out)
 
@@ -144,7 +164,7 @@ class PlaygroundRun(TrainerRun):
             self.split.y_val,
             batch_size=s.batch,
             seed=s.seed,
-            classify=not s.regression,
+            metric=s.metric,
             share=s.network_key(),
         )
         self.axis, grid_points = datasets.grid(GRID)
@@ -187,4 +207,5 @@ class PlaygroundRun(TrainerRun):
         hidden = [np.clip(t, -1, 1) / 2 + 0.5 for t in thumbs[:-1]]
         last = thumbs[-1] if not self.settings.regression else np.clip(thumbs[-1], -1, 1) / 2 + 0.5
         images = [self._input_images] + [np.moveaxis(t, -1, 0) for t in [*hidden, last]]
-        return Snapshot(self.axis, outputs[-1].reshape(GRID, GRID), images, weights)
+        output = outputs[-1].reshape(GRID, GRID, -1)
+        return Snapshot(self.axis, output if self.settings.multiclass else output[..., 0], images, weights)

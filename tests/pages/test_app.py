@@ -216,3 +216,18 @@ def test_the_largest_network_says_it_is_the_limit():
     assert not any("largest network" in c.value for c in at.sidebar.caption)
     at = open_playground(layers="16,4", activations="tanh,tanh")
     assert any("largest network here" in c.value for c in at.sidebar.caption)
+
+
+def test_a_multiclass_set_trains_a_softmax_and_draws_class_regions():
+    at = open_playground()
+    at.selectbox(key="pg.data").set_value("pinwheel").run()
+    assert not at.exception
+    at.slider(key="pg.classes").set_value(4).run()
+    button(at, "Step").click().run()
+    assert not at.exception and epoch(at) == 1
+    boundary = next(c for c in charts(at) if c["data"][0].get("colorbar", {}).get("ticktext"))
+    assert boundary["data"][0]["colorbar"]["ticktext"] == ["0", "1", "2", "3"]
+    assert any('Dense(4, activation="softmax")' in c.value and "classes=4" in c.value for c in at.code)
+    assert at.query_params["classes"] == "4" and at.query_params["data"] == "pinwheel"
+    at.selectbox(key="pg.data").set_value("xor").run()  # back to two classes: no Classes slider
+    assert not at.exception and not [s for s in at.slider if s.key == "pg.classes"]

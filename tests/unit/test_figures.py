@@ -490,6 +490,10 @@ def _every_figure():
         yield charts.boundary_figure(axis, rng.uniform(size=(100, 100)), pts, labels, pts, labels, projector=projector)
         yield charts.boundary_figure(axis, rng.uniform(-1, 1, (100, 100)), pts, labels, pts, labels, regression=True)
         yield charts.boundary_figure(axis, rng.uniform(size=(100, 100)), pts, labels, pts, labels, discrete=True)
+        three = rng.dirichlet(np.ones(3), (100, 100))
+        labels3 = rng.integers(0, 3, 50).astype(np.float32)
+        yield charts.boundary_figure(axis, three, pts, labels3, pts, labels3, projector=projector)
+        yield charts.boundary_figure(axis, three, pts, labels3, None, None, discrete=True, projector=projector)
         yield charts.curves_figure({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, title="Loss", y_title="loss",
                                     log_y=True, best_epoch=2, projector=projector)  # fmt: skip
         yield playground_figures.network_figure(["x1", "x2"], [4, 1], weights, images, activations=["tanh", "sigmoid"],
