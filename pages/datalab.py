@@ -8,6 +8,7 @@ import streamlit as st
 
 from dlviz import ui
 from dlviz.core import charts, models, pacing
+from dlviz.core.text import short_labels
 from dlviz.datalab import code, figures, prep, tables
 from dlviz.datalab import engine as lab
 from dlviz.datalab.engine import DataLabSettings, LabRun
@@ -245,7 +246,7 @@ def show_results() -> None:
     matrix = run.confusion(part)
     matrix_col, list_col = st.columns([1, 1])
     height = 320 + 14 * len(data.classes)
-    ui.chart(matrix_col.empty(), charts.confusion_figure(matrix, [str(c)[:16] for c in data.classes], meant="true",
+    ui.chart(matrix_col.empty(), charts.confusion_figure(matrix, short_labels(data.classes, 16), meant="true",
                                                          read="predicted", projector=projector, height=height),
              key="dl.confusion")  # fmt: skip
     cells = [(i, j) for i in range(len(data.classes)) for j in range(len(data.classes)) if matrix[i, j]]
@@ -296,7 +297,7 @@ def show_kfold() -> None:
 
 def show_sees() -> None:
     x = data.x("train")[: settings.batch]
-    cols = [str(c)[:20] for c in data.encoded.columns]
+    cols = short_labels(data.encoded.columns, 20)
     st.markdown(f"**One batch**, as the network receives it: a tensor of shape `({len(x)}, {x.shape[1]})`, "
                 "float32 (samples x features).")  # fmt: skip
     st.dataframe(pd.DataFrame(x[:, :60], columns=cols[:60]), height=220)
@@ -306,9 +307,10 @@ def show_sees() -> None:
         shape = f"({len(y)}, {len(data.classes)})"
         st.markdown(f"**Its targets, one-hot**: `{shape}`" + (" (sparse categorical cross-entropy takes the class "
                     "numbers instead)" if settings.class_loss == "sparse" else ""))  # fmt: skip
-        st.dataframe(pd.DataFrame(hot.astype(int), columns=[str(c)[:16] for c in data.classes]), height=200)
+        st.dataframe(pd.DataFrame(hot.astype(int), columns=short_labels(data.classes, 16)), height=200)
     else:
-        st.markdown(f"**Its targets**: `({len(y)},)`" + (f", 0 = {data.classes[0]}, 1 = {data.classes[1]}"
+        st.markdown(f"**Its targets**: `({len(y)},)`" + (f", 0 = {ui.plain(str(data.classes[0]))}, "
+                                                        f"1 = {ui.plain(str(data.classes[1]))}"
                                                         if data.classes else ""))  # fmt: skip
         st.dataframe(pd.DataFrame({str(target): y}), height=200)
     row = data.split.train[0]

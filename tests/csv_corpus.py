@@ -93,6 +93,19 @@ def corpus() -> dict[str, bytes]:
             ['<b onmouseover="alert(1)">bold</b>', "<script>alert(1)</script>", "label"],
             [[r[0], r[1], ["<i>x</i>", "**y**"][r[3]]] for r in plain],
         ).encode(),  # fmt: skip
+        # One-hot names and class names that agree in their first 20 characters: cut short, they must stay apart.
+        "long-names.csv": _rows(
+            ["customer_satisfaction_score_category", "a", "b", "outcome"],
+            [
+                [
+                    ["customer_satisfaction_high", "customer_satisfaction_low"][i % 2],
+                    r[0],
+                    r[1],
+                    ["renewed_the_contract_after_one_year", "renewed_the_contract_after_two_years"][r[3]],
+                ]
+                for i, r in enumerate(plain)
+            ],
+        ).encode(),  # fmt: skip
         "binary.csv": bytes(range(256)) * 8,
         "spreadsheet.csv": zipped.getvalue(),
     }

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from dlviz.core import text as text_module
 from dlviz.core import theme
 
 # Quantized colour values run 0..LEVELS.
@@ -495,7 +496,7 @@ def confusion_figure(matrix: np.ndarray, labels: list[str], *, projector: bool =
     k = counts.shape[0]
     eye = np.eye(k, dtype=bool)
     wrong, right = np.where(eye, 0, counts), np.where(eye, counts, 0)
-    names = [str(name) for name in labels]
+    names = [text_module.chart_text(name) for name in labels]
     text = [[str(v) if v else "" for v in row] for row in counts.tolist()]
     font = size.font if k <= 12 else max(9, size.font - 4)
     traces = [

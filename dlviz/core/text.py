@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -25,3 +26,28 @@ def significant(value: float, digits: int = 4) -> str:
 def _rounded(value: float, decimals: int) -> str:
     text = f"{value:.{decimals}f}"
     return f"{0.0:.{decimals}f}" if float(text) == 0 else text  # no "-0.00"
+
+
+def short_labels(names, width: int) -> list[str]:
+    """Names cut to ``width`` characters for a table's header or a chart's axis, kept apart.
+
+    Two long names that share their first characters ("customer_satisfaction=high" and "=low") would become
+    one column (pyarrow refuses duplicate names) or one row of a matrix; the second of such a pair gets
+    its number: "customer_satisfa… (2)".
+    """
+    out, seen = [], set()
+    for name in names:
+        text = str(name)
+        base = text if len(text) <= width else text[: width - 1] + "…"
+        label, n = base, 1
+        while label in seen:
+            n += 1
+            label = f"{base} ({n})"
+        seen.add(label)
+        out.append(label)
+    return out
+
+
+def chart_text(text) -> str:
+    """Text from a table or a participant as a Plotly label shows it: typed, not as markup (``<b>``, links)."""
+    return html.escape(str(text), quote=False)

@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dlviz.core import charts, theme
+from dlviz.core.text import chart_text, short_labels
 
 MAX_SCALE_BARS = 40  # features drawn in the scales chart (IMDB's 999 words would be a wall of bars)
 
@@ -17,7 +18,7 @@ def scales_figure(
     layer, on a log axis: raw tables mix spreads of 0.01 and 1,000; normalized ones all sit at 1."""
     size = theme.sizes(projector)
     shown = list(range(min(len(names), MAX_SCALE_BARS)))
-    labels = [str(names[i])[:24] for i in shown]
+    labels = [chart_text(label) for label in short_labels([names[i] for i in shown], 24)]
     floor = 1e-3
     traces = [dict(type="bar", x=labels, y=np.maximum(np.asarray(before)[shown], floor).tolist(), name="as read",
                    marker=dict(color=theme.VERMILLION), hovertemplate="%{x}: sd %{y:.3g}<extra>as read</extra>")]  # fmt: skip
@@ -53,6 +54,7 @@ def kfold_figure(curves: list[list[float]], mean: list[float], *, y_title: str, 
 
 def predicted_figure(actual: np.ndarray, predicted: np.ndarray, *, target: str, projector: bool = False) -> go.Figure:
     """Regression: predicted against actual, with the line where they are equal."""
+    target = chart_text(short_labels([target], 40)[0])
     size = theme.sizes(projector)
     lo = float(min(np.min(actual), np.min(predicted))) if len(actual) else 0.0
     hi = float(max(np.max(actual), np.max(predicted))) if len(actual) else 1.0
@@ -73,6 +75,7 @@ def predicted_figure(actual: np.ndarray, predicted: np.ndarray, *, target: str, 
 
 def residuals_figure(actual: np.ndarray, predicted: np.ndarray, *, target: str, projector: bool = False) -> go.Figure:
     """Regression: each row's error (predicted minus actual) against what was predicted."""
+    target = chart_text(short_labels([target], 40)[0])
     size = theme.sizes(projector)
     residual = np.asarray(predicted) - np.asarray(actual)
     traces = [dict(type="scatter", x=np.asarray(predicted).tolist(), y=residual.tolist(), mode="markers",

@@ -103,6 +103,20 @@ def test_every_csv_in_the_corpus_gets_a_table_or_a_clear_message(name):
         assert not at.exception and "**Epoch 1**" in texts(at)
 
 
+@pytest.mark.parametrize("part", ["sees", "results", "data"])
+@pytest.mark.parametrize("name", ["long-names.csv", "html-names.csv"])
+def test_long_or_marked_up_names_show_on_every_part_as_typed(name, part):
+    at = open_page(source="csv", part=part)
+    at.get("file_uploader")[0].upload(name, corpus()[name], "text/csv").run()
+    at.button(key="dl.stepper").click().run()
+    assert not at.exception, at.exception
+    page = texts(at)
+    assert "<script>" not in page and "<i>" not in page and "**y**" not in page.replace("\\*\\*y\\*\\*", "")
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        assert "<b " not in json.dumps(spec) and "<i>" not in json.dumps(spec)
+
+
 def test_html_in_a_csv_is_shown_as_text():
     at = open_page(source="csv")
     at.get("file_uploader")[0].upload("html-names.csv", corpus()["html-names.csv"], "text/csv").run()
