@@ -109,6 +109,11 @@ boundary_chart = boundary_col.empty()
 loss_col, accuracy_col = st.columns(2) if not settings.regression else (st.container(), None)
 loss_chart = loss_col.empty()
 accuracy_chart = accuracy_col.empty() if accuracy_col else None
+glass = None
+if st.toggle("Glass box: follow one training point through a step", key="pg.glass.on",
+             help="Its forward pass, its loss and every weight's gradient, as numbers, from the real Keras model. "
+                  "While paused, the diagram shows the point's inputs and each neuron's activation."):  # fmt: skip
+    glass = ui.glass_box(run, settings)
 ui.code_panel(code.playground_program(settings))
 
 
@@ -126,7 +131,9 @@ def draw(cycle: int) -> None:
     outputs, n_outputs = models.output_layer(s.regression, s.n_classes)
     ui.chart(network_chart, figures.network_figure(
         [datasets.FEATURES[k].label for k in s.features], [*s.layers, n_outputs], snap.weights, snap.node_images,
-        activations=[*s.activations, outputs], projector=projector), key=f"pg.net.{cycle}")  # fmt: skip
+        activations=[*s.activations, outputs], projector=projector,
+        node_values=None if glass is None or live.running else [glass.x, *(d.outputs for d in glass.layers)]),
+        key=f"pg.net.{cycle}")  # fmt: skip
     split = run.split
     ui.chart(boundary_chart, charts.boundary_figure(
         snap.axis, snap.output, split.x_train, split.y_train, split.x_val, split.y_val,

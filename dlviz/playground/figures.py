@@ -55,6 +55,7 @@ def network_figure(
     activations: list[str] | None = None,
     projector: bool = False,
     dropped: list[np.ndarray] | None = None,
+    node_values: list[np.ndarray] | None = None,
 ) -> go.Figure:
     """A TensorFlow-Playground-style diagram of a dense network.
 
@@ -63,6 +64,8 @@ def network_figure(
     ``node_images[c]`` has shape (n_nodes, h, w) with values in [0, 1], row 0
     at the bottom of the input plane. ``dropped[k]`` marks units of hidden
     layer k dropped this step: they are greyed out and their edges left out.
+    ``node_values[c]`` (n_nodes,) are written under column c's nodes: one point's inputs and activations
+    (the glass box).
     """
     size = theme.sizes(projector)
     column_sizes = [len(input_labels), *layer_sizes]
@@ -79,6 +82,8 @@ def network_figure(
     if veils is not None:
         traces.append(veils)
     traces.append(_outline_trace(centres_y, size))
+    if node_values is not None:
+        traces.append(_values_trace(node_values, centres_y, size))
 
     height = max(MIN_NETWORK_HEIGHT, PX_PER_NODE * max(column_sizes))
     layout = _network_layout(
@@ -88,6 +93,7 @@ def network_figure(
         _captions(layer_sizes, activations),
         size,
         final_height=height * (1.3 if projector else 1.0),
+        below_px=size.font * 1.2 if node_values is not None else 0.0,  # room for the numbers under the last nodes
     )
     return theme.figure(traces, layout, projector, height=height)
 
@@ -292,6 +298,20 @@ def _squares(centres_y, chosen_units) -> list[list[tuple]]:
     return squares
 
 
+def _values_trace(node_values, centres_y, size: theme.Sizes) -> dict:
+    """Each node's number just under its square, in the ink colour."""
+    x, y, text = [], [], []
+    for c, (values, ys) in enumerate(zip(node_values, centres_y, strict=True)):
+        values = np.asarray(values, dtype=np.float64).ravel()
+        if len(values) != len(ys):
+            raise ValueError(f"node_values[{c}] has {len(values)} values for {len(ys)} nodes")
+        x += [_column_x(c)] * len(ys)
+        y += list(ys - HALF - 0.1)
+        text += [f"{v:.3g}" if np.isfinite(v) else "–" for v in values]
+    return dict(type="scatter", x=x, y=y, text=text, mode="text", textposition="bottom center",
+                textfont=dict(size=max(9, size.font - 2), color=theme.INK), hoverinfo="skip", showlegend=False)  # fmt: skip
+
+
 def _outline_trace(centres_y, size: theme.Sizes) -> dict:
     # With line shape "hv" every segment is drawn as a horizontal then a
     # vertical stroke, so corner, opposite corner, corner is a whole square:
@@ -342,7 +362,7 @@ def _captions(layer_sizes: list[int], activations: list[str] | None) -> list[str
     return captions
 
 
-def _network_layout(input_labels, column_sizes, centres_y, captions, size, final_height) -> dict:
+def _network_layout(input_labels, column_sizes, centres_y, captions, size, final_height, below_px=0.0) -> dict:
     """Axes sized to the diagram plus room for captions above and labels on the left.
 
     The room is in diagram units, estimated from the font size and the pixels
@@ -368,7 +388,10 @@ def _network_layout(input_labels, column_sizes, centres_y, captions, size, final
     return dict(
         xaxis=dict(hidden_axis, range=[label_x - label_units - 0.3, _column_x(len(column_sizes) - 1) + HALF + 0.5]),
         yaxis=dict(
-            hidden_axis, range=[-top - 0.5, top + 0.4 + caption_px / px_per_unit], scaleanchor="x", scaleratio=1
+            hidden_axis,
+            range=[-top - 0.5 - below_px / px_per_unit, top + 0.4 + caption_px / px_per_unit],
+            scaleanchor="x",
+            scaleratio=1,
         ),
         coloraxis=coloraxis(),
         annotations=annotations,

@@ -162,9 +162,9 @@ def glass_step(model: keras.Model, x, y, lr: float) -> GlassStep:
         gb = None if bias is None else _numpy(next(grad_vars))
         pk, pb = np.zeros_like(kernel), None if bias is None else np.zeros_like(bias)
         if penalties[index] is not None:
-            own = [layer.kernel] if bias is None else [layer.kernel, layer.bias]
+            params = [layer.kernel] if bias is None else [layer.kernel, layer.bias]
             parts = [np.zeros_like(_numpy(v)) if g is None else _numpy(g)
-                     for v, g in zip(own, tape.gradient(penalties[index], own), strict=True)]  # fmt: skip
+                     for v, g in zip(params, tape.gradient(penalties[index], params), strict=True)]  # fmt: skip
             pk = parts[0]
             pb = None if bias is None else parts[1]
         # Keras's SGD: variable - gradient * learning_rate, in the variable's dtype (float32)

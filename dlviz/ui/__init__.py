@@ -1,6 +1,7 @@
 """The only part of dlviz that imports streamlit: widgets, the live controller and the workarounds."""
 
 from dlviz.ui import room
+from dlviz.ui.glassbox import glass_box
 from dlviz.ui.live import LiveControls, on_click, play_controls
 from dlviz.ui.patches import (
     CANVAS_COMPONENT,
@@ -46,6 +47,7 @@ __all__ = [
     "code_panel",
     "data_seed",
     "fields",
+    "glass_box",
     "initial",
     "keep_keras_state",
     "on_click",

@@ -54,14 +54,15 @@ def _apply(run, index: int, lr: float, optimizer: str, done_key: str) -> None:
     st.session_state[done_key] = text
 
 
-def glass_box(run, settings, key_prefix: str = "pg") -> None:
+def glass_box(run, settings, key_prefix: str = "pg") -> glassbox.GlassStep:
     """One training point, step by step: its forward pass, its loss, its gradients and one SGD step.
 
     ``run`` is the page's ``PlaygroundRun``; ``settings`` the page's current settings (for the learning rate).
+    Returns the step shown, so that the page can write its numbers on the network diagram.
     """
     state = st.session_state
     key = f"{key_prefix}.glass"
-    with st.expander("Glass box: one training point, step by step", icon=":material/calculate:"):
+    with st.container(border=True):
         done = state.pop(f"{key}.done", None)
         if done:
             st.success(done)
@@ -104,10 +105,10 @@ def glass_box(run, settings, key_prefix: str = "pg") -> None:
         _keep(f"{key}.neuron", neurons)
         neuron = neuron_col.selectbox("Neuron", neurons, format_func=lambda k: glassbox.neuron_name(step, layer, k),
                                       key=f"{key}.neuron")  # fmt: skip
-        st.code("\n".join(glassbox.neuron_formula(step, layer, neuron)), language=None)
+        st.code("\n".join(glassbox.neuron_formula(step, layer, neuron)), language=None, wrap_lines=True)
 
         st.markdown(f"**Loss** ({step.loss_name.replace('_', ' ')})")
-        st.code(glassbox.loss_formula(step), language=None)
+        st.code(glassbox.loss_formula(step), language=None, wrap_lines=True)
 
         st.markdown(f"**Backward pass**: each weight's gradient, and its new value w − {num(lr)} × gradient")
         for i, tab in enumerate(st.tabs([layer_title(i) for i in layers])):
@@ -125,8 +126,9 @@ def glass_box(run, settings, key_prefix: str = "pg") -> None:
         target = to_col.selectbox("To", targets, format_func=lambda k: glassbox.neuron_name(step, wlayer, k),
                                   key=f"{key}.to")  # fmt: skip
         st.code(glassbox.gradient_formula(step, wlayer, _weight(d, source), target) + "\n"
-                + glassbox.weight_formula(step, wlayer, _weight(d, source), target), language=None)  # fmt: skip
+                + glassbox.weight_formula(step, wlayer, _weight(d, source), target), language=None, wrap_lines=True)  # fmt: skip
 
         st.button("Apply this step to the network", key=f"{key}.apply", icon=":material/skip_next:",
                   on_click=_apply, args=(run, index, lr, settings.optimizer, f"{key}.done"),
                   help="Change every weight to its new value: one step of plain gradient descent on this point.")  # fmt: skip
+    return step

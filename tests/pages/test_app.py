@@ -231,3 +231,25 @@ def test_a_multiclass_set_trains_a_softmax_and_draws_class_regions():
     assert at.query_params["classes"] == "4" and at.query_params["data"] == "pinwheel"
     at.selectbox(key="pg.data").set_value("xor").run()  # back to two classes: no Classes slider
     assert not at.exception and not [s for s in at.slider if s.key == "pg.classes"]
+
+
+def test_the_glass_box_shows_one_points_step_and_applies_it():
+    at = open_playground()
+    button(at, "Step").click().run()
+    at.toggle(key="pg.glass.on").set_value(True).run()
+    assert not at.exception
+    at.number_input(key="pg.glass.point").set_value(7).run()
+    codes = "\n".join(c.value for c in at.code)
+    assert "z = " in codes and "∂L/∂w" in codes and "w = " in codes
+    assert any("Checked against Keras" in c.value for c in at.caption)
+    network = next(c for c in charts(at) if any(t.get("mode") == "text" for t in c["data"]))
+    (numbers,) = [t for t in network["data"] if t.get("mode") == "text"]
+    assert len(numbers["text"]) == 2 + 4 + 2 + 1  # the point's inputs and every neuron's activation
+    run = at.session_state["pg.run"]
+    before = [w.copy() for w in run.model.get_weights()]
+    button(at, "Apply this step to the network").click().run()
+    assert not at.exception
+    assert any("Applied one step" in s.value and "training point 7" in s.value for s in at.success)
+    after = run.model.get_weights()
+    assert any(not (a == b).all() for a, b in zip(before, after, strict=True))
+    assert epoch(at) == 1  # a glass-box step is not an epoch

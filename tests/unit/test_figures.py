@@ -498,6 +498,8 @@ def _every_figure():
                                     log_y=True, best_epoch=2, projector=projector)  # fmt: skip
         yield playground_figures.network_figure(["x1", "x2"], [4, 1], weights, images, activations=["tanh", "sigmoid"],
                                      projector=projector, dropped=[np.array([True, False, False, True])])  # fmt: skip
+        yield playground_figures.network_figure(["x1", "x2"], [4, 1], weights, images, projector=projector,
+                                                node_values=[[0.5, -1.0], rng.uniform(-1, 1, 4), [0.7]])  # fmt: skip
         xs = np.linspace(0, 10, 50)
         yield descent_figures.descent_figure(
             xs, (xs - 5) ** 2, [0.0, 2.0, 4.0], [25.0, 9.0, 1.0], 2, -2.0, projector=projector
@@ -685,3 +687,17 @@ def test_plane_legend_sits_below_the_axis_title_not_on_it(projector):
     legend, size = fig.layout.legend, theme.sizes(projector)
     assert legend.yref == "container" and legend.y == 0 and legend.yanchor == "bottom"  # the figure's foot
     assert fig.layout.margin.b >= 4 * size.font  # room for tick labels, the x₁ title and the legend
+
+
+def test_network_writes_one_points_numbers_under_its_nodes():
+    rng = np.random.default_rng(1)
+    weights = [rng.normal(size=(2, 3)), rng.normal(size=(3, 1))]
+    images = [rng.uniform(size=(n, 20, 20)) for n in (2, 3, 1)]
+    values = [[0.5, -1.25], [0.1, np.nan, 0.33333], [0.97]]
+    fig = playground_figures.network_figure(["x1", "x2"], [3, 1], weights, images, node_values=values)
+    (numbers,) = [t for t in fig.data if t.type == "scatter" and t.mode == "text"]
+    assert list(numbers.text) == ["0.5", "-1.25", "0.1", "–", "0.333", "0.97"]
+    plain = playground_figures.network_figure(["x1", "x2"], [3, 1], weights, images)
+    assert not [t for t in plain.data if t.type == "scatter" and t.mode == "text"]
+    with pytest.raises(ValueError):
+        playground_figures.network_figure(["x1", "x2"], [3, 1], weights, images, node_values=[[1, 2], [1], [1]])

@@ -230,17 +230,21 @@ def test_numbers_have_four_significant_digits_and_one_minus():
     assert "-" not in gb.num(-6.2745e-4)
 
 
-def test_a_playground_runs_point_applied_then_trained_on():
+@pytest.mark.parametrize("data", ["xor", "blobs"])
+def test_a_playground_runs_point_applied_then_trained_on(data):
     from dlviz.core import datasets
     from dlviz.core.settings import replace
     from dlviz.playground.engine import PlaygroundRun, PlaygroundSettings
 
-    run = PlaygroundRun(replace(PlaygroundSettings(), points=50, dropout=0.1, regularization="l2", reg_rate=0.01))
+    settings = replace(PlaygroundSettings(), data=data, classes=4, points=50, dropout=0.1, regularization="l2",
+                       reg_rate=0.01)  # fmt: skip
+    run = PlaygroundRun(settings)
     x = datasets.features(run.split.x_train[3:4], run.settings.features)[0]
     with run._lock:
         step = gb.glass_step(run.model, x, run.split.y_train[3], run.settings.lr)
         gb.apply(run.model, step)
     applied = [v.numpy().copy() for v in run.model.trainable_variables]
     np.testing.assert_array_equal(applied[0], step.layers[0].new_kernel)
-    assert run.epoch == 0 and run.train(1) == 1  # the trainer starts from the applied weights and keeps going
+    assert step.layers[-1].units == settings.n_outputs and gb.checked(step)
+    assert run.epoch == 0 and run.train(1) == 1  # training goes on from the applied weights
     assert not np.array_equal(run.model.trainable_variables[0].numpy(), applied[0])
