@@ -292,7 +292,7 @@ def challenge_form(s: room.Seat) -> None:
         st.selectbox("Preset", [*PRESETS, "Your own"], key="class.preset")
         name_col, data_col, target_col, tie_col = st.columns(4)
         name_col.text_input("Name (your own)", value="Our challenge", max_chars=80, key="class.ch_name")
-        data_col.selectbox("Data set", [k for k, d in datasets.DATASETS.items() if not d.regression],
+        data_col.selectbox("Data set", [k for k, d in datasets.DATASETS.items() if not d.regression and not d.drawn],
                            format_func=lambda k: datasets.DATASETS[k].label, key="class.ch_data")  # fmt: skip
         target_col.slider("Validation accuracy at least", 0.5, 1.0, 0.9, 0.01, format="%.2f", key="class.ch_target")
         tie_col.selectbox("Ties go to", ["weights", "epochs"], format_func=lambda t: f"fewest {t}", key="class.ch_tie")

@@ -1,5 +1,6 @@
 """Playground: build a network, press Play, watch the decision boundary form."""
 
+import numpy as np
 import streamlit as st
 
 from dlviz import ui
@@ -7,13 +8,17 @@ from dlviz.core import charts, datasets, models, pacing
 from dlviz.core.settings import replace
 from dlviz.playground import code, figures
 from dlviz.playground.engine import (
+    GRID,
     LEARNING_RATES,
+    MAX_ADDED,
     MAX_EPOCHS,
     MAX_LAYERS,
     MAX_UNITS,
     REG_RATES,
     PlaygroundRun,
     PlaygroundSettings,
+    with_point,
+    without_point,
 )
 
 NAME = "playground"
@@ -89,13 +94,46 @@ boundary_col.toggle(
     key=field("discrete"),
     help="Show the decision (the most likely class) instead of how sure it is.",
 )
-
+field("added")  # the points added by hand, kept with the settings (and in the link)
 settings = ui.read_settings(PlaygroundSettings, "pg", saved, layers=tuple(int(n) for n in layers),
                             activations=tuple(activations)).repaired()  # fmt: skip
 if not settings.features:
     st.info("Pick at least one input feature; the network uses x₁ and x₂ until then.")
     settings = replace(settings, features=("x1", "x2"))
+
+# --- your own points: a click on the plane adds one of the chosen class, or erases the nearest ---------------
+drawn = datasets.DATASETS[settings.data].drawn
+editing = not settings.regression and (drawn or boundary_col.toggle(
+    "Add points by clicking", key="pg.edit", help=f"Click on the plane to add a training point (up to {MAX_ADDED}, "
+    "all kept in the link); pause first while training."))  # fmt: skip
+pick_key = f"pg.pick.{state.get('pg.picks', 0)}"
+if editing:
+    pens = [*range(settings.n_classes), "erase"]
+    if state.get("pg.pen") not in pens:
+        state["pg.pen"] = 0
+    boundary_col.radio("A click on the plane", pens, horizontal=True, key="pg.pen",
+                       format_func=lambda p: "erases" if p == "erase" else f"adds class {p}")  # fmt: skip
+    count_col, clear_col = boundary_col.columns([3, 1], vertical_alignment="center")
+    if (where := ui.clicked(f"{pick_key}.0")) is not None:
+        pen = state["pg.pen"]
+        settings = without_point(settings, *where) if pen == "erase" else with_point(settings, *where, pen)
+        state["pg.added"] = settings.added
+        state["pg.picks"] = state.get("pg.picks", 0) + 1
+        pick_key = f"pg.pick.{state['pg.picks']}"
+    count = len(settings.added) // 3
+    count_col.caption(f"{count} of {MAX_ADDED} points added by hand, kept in the link"
+                      + ("; the oldest go first beyond that." if count == MAX_ADDED else "."))  # fmt: skip
+    clear_col.button("Clear", key="pg.clear", on_click=lambda: state.update({"pg.added": ()}),
+                     disabled=not settings.added, help="Remove every point you added.")  # fmt: skip
 ui.save_settings(NAME, settings)
+if drawn and not settings.added:
+    boundary_col.info(
+        "Your own data set: click on the plane to add points, then press Play.", icon=":material/touch_app:"
+    )
+    axis = datasets.grid(GRID)[0]
+    ui.chart(boundary_col.empty(), charts.boundary_figure(axis, np.full((GRID, GRID), 0.5), None, None, None, None,
+             projector=ui.projector(), clickable=True), key=f"{pick_key}.0", clicks=True)  # fmt: skip
+    st.stop()
 
 # --- the participant's network: rebuilt when the model or data change ------------------------
 live = ui.LiveControls("pg", settings, PlaygroundRun, speed=settings.speed)
@@ -110,7 +148,7 @@ loss_col, accuracy_col = st.columns(2) if not settings.regression else (st.conta
 loss_chart = loss_col.empty()
 accuracy_chart = accuracy_col.empty() if accuracy_col else None
 glass = None
-if st.toggle("Glass box: follow one training point through a step", key="pg.glass.on",
+if st.toggle("Glass box: one training point, forward and back", key="pg.glass.on",
              help="Its forward pass, its loss and every weight's gradient, as numbers, from the real Keras model. "
                   "While paused, the diagram shows the point's inputs and each neuron's activation."):  # fmt: skip
     glass = ui.glass_box(run, settings)
@@ -135,9 +173,11 @@ def draw(cycle: int) -> None:
         node_values=None if glass is None or live.running else [glass.x, *(d.outputs for d in glass.layers)]),
         key=f"pg.net.{cycle}")  # fmt: skip
     split = run.split
+    clicks = editing and not live.running
     ui.chart(boundary_chart, charts.boundary_figure(
         snap.axis, snap.output, split.x_train, split.y_train, split.x_val, split.y_val,
-        regression=s.regression, discrete=s.discrete, projector=projector), key=f"pg.boundary.{cycle}")  # fmt: skip
+        regression=s.regression, discrete=s.discrete, projector=projector, clickable=clicks),
+        key=f"{pick_key}.{cycle}" if clicks else f"pg.boundary.{cycle}", clicks=clicks)  # fmt: skip
     losses = {"training loss": h.loss, "validation loss": h.val_loss}
     ui.chart(loss_chart, charts.curves_figure(losses, title="Loss", y_title="loss", projector=projector),
              key=f"pg.loss.{cycle}")  # fmt: skip

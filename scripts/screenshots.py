@@ -35,6 +35,15 @@ SHOTS = [
         None,
     ),
     (
+        "playground-own-points-projector.png",
+        "/playground?projector=1&data=own&layers=4&activations=tanh&optimizer=adam&lr=0.03&epochs=200&added="
+        "45,0,0,36,26,0,14,43,0,-14,43,0,-36,26,0,-45,0,0,-36,-26,0,-14,-43,0,14,-43,0,36,-26,0,15,0,1,8,13,1,"
+        "-7,13,1,-15,0,1,-8,-13,1,7,-13,1",
+        (1920, 1080),
+        200,
+        None,
+    ),
+    (
         "playground-multiclass-phone.png",
         "/playground?data=pinwheel&classes=4&optimizer=adam&epochs=150",
         (390, 844),
@@ -79,7 +88,7 @@ SHOTS = [
     ("datalab-phone.png", "/datalab?source=diabetes&epochs=60&early_stopping=0&part=results", (390, 844), 60, None),
 ]
 # Shots of a phone that scroll down to a chart first (its index among the page's Plotly charts).
-SCROLL_TO = {"playground-multiclass-phone.png": 1}
+SCROLL_TO = {"playground-multiclass-phone.png": 1, "playground-own-points-projector.png": 1}
 
 
 def main(only: list[str]) -> None:

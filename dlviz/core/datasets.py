@@ -125,6 +125,11 @@ def pinwheel(n, noise, rng, classes=3):
     return points.astype(np.float32), labels.astype(np.float32)
 
 
+def own(n, noise, rng):
+    """No points: the participant draws the data set by clicking on the plane."""
+    return np.zeros((0, 2), np.float32), np.zeros(0, np.float32)
+
+
 @dataclass(frozen=True)
 class DataSet:
     key: str
@@ -132,6 +137,7 @@ class DataSet:
     regression: bool
     generate: object
     multiclass: bool = False  # generate(n, noise, rng, classes=k) labels 0..k-1
+    drawn: bool = False  # no generated points: only the ones added by hand
 
     def source(self) -> str:
         return inspect.getsource(self.generate)
@@ -150,6 +156,7 @@ DATASETS: dict[str, DataSet] = {
         DataSet("blobs", "Blobs (3-5 classes)", False, blobs, multiclass=True),
         DataSet("spirals", "Spirals (3-5 classes)", False, spirals, multiclass=True),
         DataSet("pinwheel", "Pinwheel (3-5 classes)", False, pinwheel, multiclass=True),
+        DataSet("own", "Your own points (click to add)", False, own, drawn=True),
     ]
 }
 
@@ -214,6 +221,9 @@ def make(name: str, n: int, noise: float, train_fraction: float, seed: int, clas
     ``classes`` is used by the multi-class sets only (3 to 5); the others have 2 classes or are regressions.
     """
     dataset = DATASETS[name]
+    if dataset.drawn:
+        empty = np.zeros((0, 2), np.float32), np.zeros(0, np.float32)
+        return Split(*empty, *empty, regression=False)
     rng = np.random.default_rng(seed)
     if dataset.multiclass:
         classes = int(np.clip(classes, MIN_CLASSES, MAX_CLASSES))

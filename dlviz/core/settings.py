@@ -29,6 +29,7 @@ class Rule:
     options: tuple[str, ...] = ()
     max_len: int = 0
     min_len: int = 0
+    max_chars: int = MAX_VALUE_LENGTH  # longer query values are ignored outright
 
 
 def number(default, lo, hi, *, integer: bool | None = None):
@@ -45,10 +46,10 @@ def flag(default: bool = False):
     return dataclasses.field(default=default, metadata={"rule": Rule("flag")})
 
 
-def numbers(default: tuple[float, ...], lo: float, hi: float, *, max_len: int, min_len: int = 0):
+def numbers(default: tuple[float, ...], lo: float, hi: float, *, max_len: int, min_len: int = 0, max_chars: int = 200):
     """A comma-separated list of numbers, each in [lo, hi]: integers when the default's are."""
     kind = "ints" if all(isinstance(v, int) for v in default) and isinstance(lo, int) else "floats"
-    rule = Rule(kind, lo, hi, max_len=max_len, min_len=min_len)
+    rule = Rule(kind, lo, hi, max_len=max_len, min_len=min_len, max_chars=max(max_chars, MAX_VALUE_LENGTH))
     return dataclasses.field(default=tuple(default), metadata={"rule": rule})
 
 
@@ -75,7 +76,7 @@ def encode(value: Any) -> str:
 def parse(rule: Rule, text: str) -> Any:
     """The value ``text`` stands for under ``rule``; ValueError when it stands for none."""
     text = text.strip()
-    if len(text) > MAX_VALUE_LENGTH:
+    if len(text) > rule.max_chars:
         raise ValueError("too long")
     if rule.kind == "flag":
         if text.lower() in ("1", "true", "yes", "on"):
@@ -105,9 +106,9 @@ def parse(rule: Rule, text: str) -> Any:
     if not rule.min_len <= len(items) <= rule.max_len:
         raise ValueError(f"needs {rule.min_len} to {rule.max_len} items")
     if rule.kind in ("ints", "floats"):
-        sub = Rule(rule.kind[:-1], rule.lo, rule.hi)
+        sub = Rule(rule.kind[:-1], rule.lo, rule.hi, max_chars=rule.max_chars)
         return tuple(parse(sub, t) for t in items)
-    sub = Rule("choice", options=rule.options)
+    sub = Rule("choice", options=rule.options, max_chars=rule.max_chars)
     return tuple(parse(sub, t) for t in items)
 
 

@@ -23,6 +23,8 @@ MAX_EPOCHS = 10_000  # a run never goes past this, budget or not
 MAX_LAYERS, MAX_UNITS = 6, 16  # the largest network a session may build
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 WEIGHT_DRAWS = 100_000  # weights_seed: seed + WEIGHT_DRAWS * init, so no two (seed, init) pairs meet
+MAX_ADDED = 60  # points added by hand, all kept in the link (x, y in tenths, class: up to ~12 characters each)
+ADDED_SCALE = 10  # coordinates are kept in tenths: -60..60 for the plane's -6..6
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
@@ -49,15 +51,20 @@ class PlaygroundSettings:
     # TensorFlow Playground's pace: a room sees the boundary form (XOR in 1-2 s) before the run is over.
     speed: str = choice("50", pacing.SPEEDS)
     discrete: bool = flag(False)
+    # Points added by clicking on the plane: x and y in tenths, then the class, for each point in turn.
+    added: tuple[int, ...] = numbers((), -60, 60, max_len=3 * MAX_ADDED, max_chars=13 * MAX_ADDED)
 
     def repaired(self) -> PlaygroundSettings:
-        """Make the parts agree: one activation per layer, each feature once."""
+        """Make the parts agree: one activation per layer, each feature once, added points of known classes."""
         acts = self.activations[: len(self.layers)]
         acts += (acts[-1] if acts else "tanh",) * (len(self.layers) - len(acts))
         unique = tuple(dict.fromkeys(self.features))
-        if acts == self.activations and unique == self.features:
+        added = () if self.regression else self.added[: len(self.added) // 3 * 3]
+        added = tuple(v for i in range(0, len(added), 3) if 0 <= added[i + 2] < self.n_classes
+                      for v in added[i : i + 3])  # fmt: skip
+        if acts == self.activations and unique == self.features and added == self.added:
             return self
-        return replace(self, activations=acts, features=unique)
+        return replace(self, activations=acts, features=unique, added=added)
 
     @property
     def regression(self) -> bool:
@@ -102,14 +109,50 @@ class PlaygroundSettings:
         in TensorFlow Playground.
         """
         return (
-            self.data, self.n_classes, self.points, self.noise, self.train_pct, self.seed, self.init, self.features,
+            self.data, self.n_classes, self.added, self.points, self.noise, self.train_pct, self.seed, self.init, self.features,
             self.layers, self.activations, self.regularization, self.reg_rate, self.dropout,
             self.optimizer,
         )  # fmt: skip
 
 
+def added_points(s: PlaygroundSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The points added by hand: (k, 2) coordinates and their k classes."""
+    triples = np.asarray(s.added, dtype=np.float32).reshape(-1, 3)
+    return triples[:, :2] / ADDED_SCALE, triples[:, 2]
+
+
+def with_point(s: PlaygroundSettings, x: float, y: float, label: int) -> PlaygroundSettings:
+    """These settings with one more point added by hand (the oldest goes beyond ``MAX_ADDED``)."""
+    point = (*(int(round(np.clip(v, -datasets.EXTENT, datasets.EXTENT) * ADDED_SCALE)) for v in (x, y)), int(label))
+    return replace(s, added=(*s.added, *point)[-3 * MAX_ADDED :])
+
+
+def without_point(s: PlaygroundSettings, x: float, y: float, radius: float = 0.8) -> PlaygroundSettings:
+    """These settings without the added point nearest to (x, y), if one lies within ``radius``."""
+    points, _ = added_points(s)
+    if not len(points):
+        return s
+    distance = np.hypot(points[:, 0] - x, points[:, 1] - y)
+    nearest = int(np.argmin(distance))
+    if distance[nearest] > radius:
+        return s
+    return replace(s, added=s.added[: 3 * nearest] + s.added[3 * nearest + 3 :])
+
+
 def make_split(s: PlaygroundSettings) -> datasets.Split:
-    return datasets.make(s.data, s.points, s.noise / 100, s.train_pct / 100, s.seed, s.n_classes)
+    """The generated data, with the points added by hand joining the training points.
+
+    With "Your own points" there is nothing else: the network is validated on the same points it learns.
+    """
+    split = datasets.make(s.data, s.points, s.noise / 100, s.train_pct / 100, s.seed, s.n_classes)
+    points, labels = added_points(s)
+    if not len(points):
+        return split
+    x_train = np.concatenate([split.x_train, points]).astype(np.float32)
+    y_train = np.concatenate([split.y_train, labels]).astype(np.float32)
+    if datasets.DATASETS[s.data].drawn:
+        return replace(split, x_train=x_train, y_train=y_train, x_val=x_train, y_val=y_train, classes=2)
+    return replace(split, x_train=x_train, y_train=y_train)
 
 
 def network(s: PlaygroundSettings):

@@ -202,7 +202,20 @@ def code_panel(code: str, *, title: str = "Keras code", expanded: bool = False) 
         st.code(code, language="python", line_numbers=False)
 
 
-def chart(placeholder, figure, key: str) -> None:
+def chart(placeholder, figure, key: str, clicks: bool = False) -> None:
+    """A Plotly figure in ``placeholder``; with ``clicks``, a click on one of its points reruns the page and
+    ``clicked(key)`` tells where it fell."""
+    options = dict(on_select="rerun", selection_mode="points") if clicks else {}
     placeholder.plotly_chart(
-        figure, key=key, width="stretch", theme=None, config={"displaylogo": False, "displayModeBar": False}
+        figure, key=key, width="stretch", theme=None, config={"displaylogo": False, "displayModeBar": False}, **options
     )
+
+
+def clicked(key: str) -> tuple[float, float] | None:
+    """Where the last click on the chart ``key`` (drawn with ``clicks``) fell: the point it picked, or None."""
+    event = st.session_state.get(key)
+    try:
+        point = event["selection"]["points"][-1]
+        return float(point["x"]), float(point["y"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None

@@ -86,3 +86,26 @@ def test_projector_mode_fits_the_page_names_and_enlarges_the_controls(server):
             "e => parseFloat(getComputedStyle(e).fontSize)"
         )
         assert value_px >= 20, f"chosen values stay small ({value_px} px)"
+
+
+def test_clicks_on_the_plane_add_points_and_step_trains_on_them(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(server + "/playground?data=own")
+    main = main_area(page)
+    expect(main.get_by_text("click on the plane to add points")).to_be_visible(timeout=120_000)
+    plane = main.locator(".js-plotly-plot .nsewdrag").first
+    box = plane.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)
+    expect(main.get_by_text("1 of 60 points added")).to_be_visible(timeout=60_000)
+    main.get_by_text("adds class 1").click()
+    plane = main.locator(".js-plotly-plot .nsewdrag").nth(1)  # the boundary, now after the network
+    box = plane.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.75)
+    expect(main.get_by_text("2 of 60 points added")).to_be_visible(timeout=60_000)
+    assert re.search(r"added=-?\d+(%2C|,)\d+", page.url)
+    main.get_by_role("button", name="Step").click()
+    expect(main.get_by_text(re.compile(r"Epoch 1 ·"))).to_be_visible(timeout=60_000)
+    main.get_by_role("button", name="Step").click()
+    expect(main.get_by_text(re.compile(r"Epoch 2 ·"))).to_be_visible(timeout=60_000)
+    expect(main.locator('[data-testid="stException"]')).to_have_count(0)

@@ -253,3 +253,40 @@ def test_the_glass_box_shows_one_points_step_and_applies_it():
     after = run.model.get_weights()
     assert any(not (a == b).all() for a, b in zip(before, after, strict=True))
     assert epoch(at) == 1  # a glass-box step is not an epoch
+
+
+def click(at: AppTest, x: float, y: float) -> None:
+    """What a click on the Playground's plane leaves in the session: the chart's selection of one point."""
+    at.session_state[f"pg.pick.{at.session_state['pg.picks'] if 'pg.picks' in at.session_state else 0}.0"] = {
+        "selection": {"points": [{"x": x, "y": y}], "point_indices": [0], "box": [], "lasso": []}
+    }
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_own_points_are_added_by_clicking_kept_in_the_link_and_erased():
+    at = open_playground(data="own")
+    assert any("click on the plane" in i.value for i in at.info)
+    click(at, 2.0, 3.0)
+    at.radio(key="pg.pen").set_value(1).run()
+    click(at, -2.04, -3.0)
+    assert at.query_params["added"] == "20,30,0,-20,-30,1"
+    assert epoch(at) == 0 and any("2 of 60 points added" in c.value for c in at.caption)
+    button(at, "Step").click().run()
+    assert not at.exception and epoch(at) == 1
+    run = at.session_state["pg.run"]
+    assert len(run.split.x_train) == 2 and len(run.split.x_val) == 2  # validated on the same points
+    at.radio(key="pg.pen").set_value("erase").run()
+    click(at, 2.3, 2.8)  # near the first point
+    assert at.query_params["added"] == "-20,-30,1"
+    button(at, "Clear").click().run()
+    assert not at.exception and "added" not in at.query_params
+
+
+def test_points_added_to_a_generated_set_join_its_training_points():
+    at = open_playground(data="circle", points="100")
+    at.toggle(key="pg.edit").set_value(True).run()
+    click(at, 5.0, 5.0)
+    run = at.session_state["pg.run"]
+    assert len(run.split.x_train) == 51 and len(run.split.x_val) == 50
+    assert list(run.split.x_train[-1]) == [5.0, 5.0]
