@@ -10,16 +10,14 @@ from dlviz.playground import code, figures
 from dlviz.playground.engine import (
     GRID,
     LEARNING_RATES,
-    MAX_ADDED,
     MAX_EPOCHS,
     MAX_LAYERS,
     MAX_UNITS,
     REG_RATES,
     PlaygroundRun,
     PlaygroundSettings,
-    with_point,
-    without_point,
 )
+from dlviz.ui import edits
 
 NAME = "playground"
 state = st.session_state
@@ -101,32 +99,9 @@ if not settings.features:
     st.info("Pick at least one input feature; the network uses x₁ and x₂ until then.")
     settings = replace(settings, features=("x1", "x2"))
 
-# --- your own points: a click on the plane adds one of the chosen class, or erases the nearest ---------------
-drawn = datasets.DATASETS[settings.data].drawn
-editing = not settings.regression and (drawn or boundary_col.toggle(
-    "Add points by clicking", key="pg.edit", help=f"Click on the plane to add a training point (up to {MAX_ADDED}, "
-    "all kept in the link); pause first while training."))  # fmt: skip
-pick_key = f"pg.pick.{state.get('pg.picks', 0)}"
-if editing:
-    pens = [*range(settings.n_classes), "erase"]
-    if state.get("pg.pen") not in pens:
-        state["pg.pen"] = 0
-    boundary_col.radio("A click on the plane", pens, horizontal=True, key="pg.pen",
-                       format_func=lambda p: "erases" if p == "erase" else f"adds class {p}")  # fmt: skip
-    count_col, clear_col = boundary_col.columns([3, 1], vertical_alignment="center")
-    if (where := ui.clicked(f"{pick_key}.0")) is not None:
-        pen = state["pg.pen"]
-        settings = without_point(settings, *where) if pen == "erase" else with_point(settings, *where, pen)
-        state["pg.added"] = settings.added
-        state["pg.picks"] = state.get("pg.picks", 0) + 1
-        pick_key = f"pg.pick.{state['pg.picks']}"
-    count = len(settings.added) // 3
-    count_col.caption(f"{count} of {MAX_ADDED} points added by hand, kept in the link"
-                      + ("; the oldest go first beyond that." if count == MAX_ADDED else "."))  # fmt: skip
-    clear_col.button("Clear", key="pg.clear", on_click=lambda: state.update({"pg.added": ()}),
-                     disabled=not settings.added, help="Remove every point you added.")  # fmt: skip
+settings, pick_key = edits.own_points(boundary_col, settings)  # a click on the plane adds or erases a point
 ui.save_settings(NAME, settings)
-if drawn and not settings.added:
+if datasets.DATASETS[settings.data].drawn and not settings.added:
     boundary_col.info(
         "Your own data set: click on the plane to add points, then press Play.", icon=":material/touch_app:"
     )
@@ -142,6 +117,7 @@ with controls:
     live.controls(new_weights=field("init"))
     ui.room.send_network(settings, run, playing=live.running)
 
+weight_key = edits.weight_editor(network_col, run)  # a click on an edge or a node picks a weight to set
 network_chart = network_col.empty()
 boundary_chart = boundary_col.empty()
 loss_col, accuracy_col = st.columns(2) if not settings.regression else (st.container(), None)
@@ -170,14 +146,15 @@ def draw(cycle: int) -> None:
     ui.chart(network_chart, figures.network_figure(
         [datasets.FEATURES[k].label for k in s.features], [*s.layers, n_outputs], snap.weights, snap.node_images,
         activations=[*s.activations, outputs], projector=projector,
-        node_values=None if glass is None or live.running else [glass.x, *(d.outputs for d in glass.layers)]),
-        key=f"pg.net.{cycle}")  # fmt: skip
+        node_values=None if glass is None or live.running else [glass.x, *(d.outputs for d in glass.layers)],
+        editable=bool(weight_key) and not live.running, biases=snap.biases),
+        key=f"{weight_key or 'pg.net'}.{cycle}", clicks=bool(weight_key) and not live.running)  # fmt: skip
     split = run.split
-    clicks = editing and not live.running
+    clicks = bool(pick_key) and not live.running
     ui.chart(boundary_chart, charts.boundary_figure(
         snap.axis, snap.output, split.x_train, split.y_train, split.x_val, split.y_val,
         regression=s.regression, discrete=s.discrete, projector=projector, clickable=clicks),
-        key=f"{pick_key}.{cycle}" if clicks else f"pg.boundary.{cycle}", clicks=clicks)  # fmt: skip
+        key=f"{pick_key or 'pg.boundary'}.{cycle}", clicks=clicks)  # fmt: skip
     losses = {"training loss": h.loss, "validation loss": h.val_loss}
     ui.chart(loss_chart, charts.curves_figure(losses, title="Loss", y_title="loss", projector=projector),
              key=f"pg.loss.{cycle}")  # fmt: skip

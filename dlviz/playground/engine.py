@@ -184,6 +184,7 @@ class Snapshot:
     output: np.ndarray  # (GRID, GRID) prediction over the plane; (GRID, GRID, classes) probabilities for 3+ classes
     node_images: list[np.ndarray]  # per column (inputs, hidden..., output): (n, h, w) in [0, 1]
     weights: list[np.ndarray]  # Dense kernels, (n_in, n_out)
+    biases: list[np.ndarray] = field(default_factory=list)  # Dense biases, (n_out,)
 
 
 @dataclass
@@ -241,14 +242,33 @@ class PlaygroundRun(TrainerRun):
     def finished(self) -> bool:
         return self.diverged or self.epoch >= self.settings.budget
 
+    def dense(self) -> list[keras.layers.Dense]:
+        return [layer for layer in self.model.layers if isinstance(layer, keras.layers.Dense)]
+
+    def weight(self, layer: int, i: int | None, j: int) -> float:
+        """Dense layer ``layer``'s weight from input ``i`` to unit ``j``, or unit ``j``'s bias when ``i`` is None."""
+        with self._lock:
+            dense = self.dense()[layer]
+            values = dense.bias if i is None else dense.kernel
+            return float(keras.ops.convert_to_numpy(values)[j if i is None else (i, j)])
+
+    def set_weight(self, layer: int, i: int | None, j: int, value: float) -> None:
+        """Set one weight (or bias, ``i`` None) by hand: training goes on from the network as it now is."""
+        with self._lock:
+            dense = self.dense()[layer]
+            variable = dense.bias if i is None else dense.kernel
+            values = keras.ops.convert_to_numpy(variable).copy()
+            values[j if i is None else (i, j)] = value
+            variable.assign(values)
+
     def snapshot(self) -> Snapshot:
         with self._lock:
             outputs = self._probe()
-            weights = [keras.ops.convert_to_numpy(layer.kernel) for layer in self.model.layers
-                       if isinstance(layer, keras.layers.Dense)]  # fmt: skip
+            weights = [keras.ops.convert_to_numpy(layer.kernel) for layer in self.dense()]
+            biases = [keras.ops.convert_to_numpy(layer.bias) for layer in self.dense()]
         thumbs = [o.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP] for o in outputs]
         hidden = [np.clip(t, -1, 1) / 2 + 0.5 for t in thumbs[:-1]]
         last = thumbs[-1] if not self.settings.regression else np.clip(thumbs[-1], -1, 1) / 2 + 0.5
         images = [self._input_images] + [np.moveaxis(t, -1, 0) for t in [*hidden, last]]
         output = outputs[-1].reshape(GRID, GRID, -1)
-        return Snapshot(self.axis, output if self.settings.multiclass else output[..., 0], images, weights)
+        return Snapshot(self.axis, output if self.settings.multiclass else output[..., 0], images, weights, biases)

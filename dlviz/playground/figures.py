@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -56,6 +57,8 @@ def network_figure(
     projector: bool = False,
     dropped: list[np.ndarray] | None = None,
     node_values: list[np.ndarray] | None = None,
+    editable: bool = False,
+    biases: list[np.ndarray] | None = None,
 ) -> go.Figure:
     """A TensorFlow-Playground-style diagram of a dense network.
 
@@ -65,7 +68,8 @@ def network_figure(
     at the bottom of the input plane. ``dropped[k]`` marks units of hidden
     layer k dropped this step: they are greyed out and their edges left out.
     ``node_values[c]`` (n_nodes,) are written under column c's nodes: one point's inputs and activations
-    (the glass box).
+    (the glass box). ``editable`` lays a click target on every edge and node (``weight_targets``); its hover
+    label names the weight or bias and its value (``biases[k]`` for layer k's, when given).
     """
     size = theme.sizes(projector)
     column_sizes = [len(input_labels), *layer_sizes]
@@ -84,6 +88,8 @@ def network_figure(
     traces.append(_outline_trace(centres_y, size))
     if node_values is not None:
         traces.append(_values_trace(node_values, centres_y, size))
+    if editable:
+        traces.append(_targets_trace(column_sizes, weights, biases, input_labels))
 
     height = max(MIN_NETWORK_HEIGHT, PX_PER_NODE * max(column_sizes))
     layout = _network_layout(
@@ -296,6 +302,63 @@ def _squares(centres_y, chosen_units) -> list[list[tuple]]:
                 ]
             )
     return squares
+
+
+@dataclass(frozen=True)
+class Target:
+    """A weight (from unit ``i`` of column ``layer`` to unit ``j`` of the next) or a bias (of unit ``j`` of
+    layer ``layer``'s output column, ``i`` None), where its click target sits on the diagram."""
+
+    x: float
+    y: float
+    layer: int
+    i: int | None
+    j: int
+
+
+def weight_targets(column_sizes: list[int]) -> list[Target]:
+    """One click target per weight, on its edge, and one per bias, on its node.
+
+    Each edge (i, j) of a layer gets its target at a fraction of the way along it that depends on j, so the
+    x of a target tells j and its y then tells i: every target sits at a place of its own.
+    """
+    centres_y = [_column_ys(n) for n in column_sizes]
+    targets = []
+    for k in range(len(column_sizes) - 1):
+        x_from, x_to = _column_x(k) + HALF, _column_x(k + 1) - HALF
+        n_to = column_sizes[k + 1]
+        for j in range(n_to):
+            t = (j + 1) / (n_to + 1)
+            for i in range(column_sizes[k]):
+                y = centres_y[k][i] + t * (centres_y[k + 1][j] - centres_y[k][i])
+                targets.append(Target(x_from + t * (x_to - x_from), float(y), k, i, j))
+        targets += [Target(float(_column_x(k + 1)), float(centres_y[k + 1][j]), k, None, j) for j in range(n_to)]
+    return targets
+
+
+def target_at(column_sizes: list[int], x: float, y: float) -> Target | None:
+    """The weight or bias whose click target is at (x, y), as a click reports it."""
+    found = min(weight_targets(column_sizes), key=lambda t: (t.x - x) ** 2 + (t.y - y) ** 2, default=None)
+    return found if found is not None and abs(found.x - x) + abs(found.y - y) < 1e-3 else None
+
+
+def _targets_trace(column_sizes, weights, biases, input_labels) -> dict:
+    names = [list(input_labels), *([f"{'output' if c == len(column_sizes) - 1 else f'H{c}'}.{j + 1}"
+                                    for j in range(n)] for c, n in enumerate(column_sizes[1:], 1))]  # fmt: skip
+    x, y, text = [], [], []
+    for t in weight_targets(column_sizes):
+        if t.i is None:
+            value = biases[t.layer][t.j] if biases is not None else None
+            label = f"bias of {names[t.layer + 1][t.j]}"
+        else:
+            value = weights[t.layer][t.i, t.j]
+            label = f"weight {names[t.layer][t.i]} → {names[t.layer + 1][t.j]}"
+        x.append(t.x)
+        y.append(t.y)
+        text.append(label + (f" = {value:.3g}" if value is not None else "") + " (click to edit)")
+    return dict(type="scatter", x=x, y=y, text=text, mode="markers", name="edit", showlegend=False,
+                hoverinfo="text", marker=dict(size=12, opacity=0), selected=dict(marker=dict(opacity=0)),
+                unselected=dict(marker=dict(opacity=0)))  # fmt: skip
 
 
 def _values_trace(node_values, centres_y, size: theme.Sizes) -> dict:

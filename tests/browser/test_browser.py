@@ -109,3 +109,28 @@ def test_clicks_on_the_plane_add_points_and_step_trains_on_them(server, page):
     main.get_by_role("button", name="Step").click()
     expect(main.get_by_text(re.compile(r"Epoch 2 ·"))).to_be_visible(timeout=60_000)
     expect(main.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_a_click_on_an_edge_of_the_diagram_picks_its_weight(server, page):
+    from playwright.sync_api import expect
+
+    from dlviz.playground import figures
+
+    page.goto(server + "/playground")
+    main = main_area(page)
+    expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+    main.get_by_text("Edit a weight").click()
+    expect(main.get_by_text("Click an edge or a node")).to_be_visible(timeout=60_000)
+    target = next(t for t in figures.weight_targets([2, 4, 2, 1]) if (t.layer, t.i, t.j) == (1, 2, 0))
+    # Where the target is on screen, from the diagram's own axes (Plotly's data-to-pixel mapping).
+    x, y = page.evaluate(
+        """([x, y]) => {
+            const gd = document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')[0];
+            const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            return [box.left + xa._offset + xa.l2p(x), box.top + ya._offset + ya.l2p(y)];
+        }""",
+        [target.x, target.y],
+    )
+    page.mouse.click(x, y)
+    expect(main.get_by_text("Weight H1.3 → H2.1")).to_be_visible(timeout=60_000)
+    expect(main.locator('[data-testid="stException"]')).to_have_count(0)

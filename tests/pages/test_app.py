@@ -290,3 +290,23 @@ def test_points_added_to_a_generated_set_join_its_training_points():
     run = at.session_state["pg.run"]
     assert len(run.split.x_train) == 51 and len(run.split.x_val) == 50
     assert list(run.split.x_train[-1]) == [5.0, 5.0]
+
+
+def test_a_click_on_an_edge_picks_its_weight_and_the_slider_sets_it():
+    from dlviz.playground import figures
+
+    at = open_playground()
+    button(at, "Step").click().run()
+    at.toggle(key="pg.wedit").set_value(True).run()
+    assert any("Click an edge or a node" in c.value for c in at.caption)
+    target = next(t for t in figures.weight_targets([2, 4, 2, 1]) if (t.layer, t.i, t.j) == (0, 1, 3))
+    at.session_state["pg.wpick.0.0"] = {"selection": {"points": [{"x": target.x, "y": target.y}]}}
+    at.run()
+    slider = at.slider(key="pg.wval")
+    assert slider.label == "Weight x₂ → H1.4"
+    slider.set_value(2.5).run()
+    assert not at.exception
+    assert at.session_state["pg.run"].weight(0, 1, 3) == 2.5
+    network = charts(at)[0]
+    edit = next(t for t in network["data"] if t.get("name") == "edit")
+    assert any(text.startswith("weight x₂ → H1.4 = 2.5") for text in edit["text"])

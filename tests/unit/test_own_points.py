@@ -64,3 +64,36 @@ def test_your_own_data_set_is_only_the_points_added_and_is_validated_on_them():
     assert split.x_train.shape == (2, 2) and np.array_equal(split.x_val, split.x_train)
     generated = make_split(with_point(PlaygroundSettings(points=100), 1, 1, 0))
     assert len(generated.x_train) == 51 and len(generated.x_val) == 50
+
+
+# --- a weight set by hand ------------------------------------------------------------------------------------
+
+
+def test_every_weight_and_bias_has_a_click_target_of_its_own():
+    from dlviz.playground import figures
+
+    sizes = [3, 4, 4, 2, 1]
+    targets = figures.weight_targets(sizes)
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+    assert len(targets) == weights + sum(sizes[1:])
+    places = {(round(t.x, 6), round(t.y, 6)) for t in targets}
+    assert len(places) == len(targets)  # no two in one place
+    for t in targets:
+        assert figures.target_at(sizes, t.x, t.y) == t
+    assert figures.target_at(sizes, 100.0, 100.0) is None
+
+
+def test_a_weight_set_by_hand_reaches_the_model_and_moves_the_boundary():
+    from dlviz.playground.engine import PlaygroundRun
+
+    run = PlaygroundRun(PlaygroundSettings())
+    run.train(3)
+    before = run.snapshot().output.copy()
+    run.set_weight(0, 1, 2, 3.5)  # x2 -> H1.3
+    run.set_weight(2, None, 0, -1.25)  # the output's bias
+    assert run.weight(0, 1, 2) == 3.5 and run.weight(2, None, 0) == -1.25
+    kernel = run.model.layers[0].kernel.numpy()
+    assert kernel[1, 2] == 3.5
+    assert np.abs(run.snapshot().output - before).max() > 0.01
+    run.train(1)  # training goes on from there (the shared compiled epoch copies the edited weights in)
+    assert abs(run.weight(0, 1, 2) - 3.5) < 0.5 and run.epoch == 4
