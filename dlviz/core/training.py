@@ -13,6 +13,7 @@ and the reported training loss the batch-size-weighted mean over the epoch.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ def first_non_finite(values) -> int | None:
 _ENGINES: OrderedDict[tuple, list[_Engine]] = OrderedDict()
 _ENGINE_KEYS = 64  # architectures kept; the least recently used go first
 _engines_lock = threading.Lock()
+_AHEAD: dict[tuple, threading.Thread] = {}  # (engine key, epoch size) -> the thread compiling it ahead
+AHEAD_DELAY = 0.3  # seconds a new network must stay before its epoch is compiled ahead
 
 
 @tf.function(reduce_retracing=True)
@@ -76,7 +79,9 @@ class _Engine:
         self.variables = _handles(model)
         self.weight_count = len(model.trainable_variables) + len(model.non_trainable_variables)
         self.lock = threading.Lock()
+        self.preparing = False  # a background thread is compiling its epoch: wait for it, do not compile another
         self._fns: dict[tuple, Any] = {}
+        self.ready: set[tuple] = set()  # what has been compiled and run at least once (epoch sizes, "probe")
 
     def probe_fn(self):
         if "probe" not in self._fns:
@@ -99,8 +104,15 @@ def _twin(model: keras.Model) -> keras.Model:
     return twin
 
 
-def _borrow(key: tuple, model: keras.Model, make: Callable[[keras.Model], _Engine]) -> _Engine:
-    """A free engine for ``key`` (taken with its lock held), or a new one built on a twin of ``model``."""
+def _borrow(
+    key: tuple, model: keras.Model, make: Callable[[keras.Model], _Engine], ahead: bool = False
+) -> _Engine | None:
+    """A free engine for ``key`` (taken with its lock held), or a new one built on a twin of ``model``.
+
+    An engine that a background thread is compiling (``compile_ahead``) is waited for: compiling a second
+    one would cost the same seconds again. ``ahead``: the borrower is such a thread (marks the engine); it
+    gets None when every engine for ``key`` is in use, as they have been compiled or are being compiled.
+    """
     with _engines_lock:
         pool = _ENGINES.setdefault(key, [])
         _ENGINES.move_to_end(key)
@@ -108,9 +120,17 @@ def _borrow(key: tuple, model: keras.Model, make: Callable[[keras.Model], _Engin
             _ENGINES.popitem(last=False)
         for engine in pool:
             if engine.lock.acquire(blocking=False):
+                engine.preparing = ahead
                 return engine
+        if ahead and pool:
+            return None  # in use, so compiled or being compiled: nothing to do ahead
+        compiling = next((engine for engine in pool if engine.preparing), None)
+    if compiling is not None:
+        compiling.lock.acquire()
+        return compiling
     engine = make(_twin(model))
     engine.lock.acquire()
+    engine.preparing = ahead
     with _engines_lock:
         _ENGINES.setdefault(key, []).append(engine)
     return engine
@@ -181,18 +201,41 @@ class Trainer:
             with self._own.lock:
                 self._run(self._own.epoch_fn(batch_size, n), epochs, out)
         else:
-            key = (self._share, tuple(tuple(d.shape) for d in self._data), self.shuffle, self._metric,
-                   self.jit_compile)  # fmt: skip
-            engine = _borrow(key, self.model, lambda twin: _Engine(twin, self.shuffle, self._metric, self.jit_compile))
+            engine = _borrow(self._key(), self.model, self._make_engine)
             try:
                 mine = _handles(self.model)
                 _copy(engine.variables, mine)
                 self._run(engine.epoch_fn(batch_size, n), epochs, out)
+                engine.ready.add((batch_size, n))
                 _copy(mine, engine.variables)
             finally:
                 engine.lock.release()
         self.history.extend(out)
         return out
+
+    def _key(self) -> tuple:
+        return (self._share, tuple(tuple(d.shape) for d in self._data), self.shuffle, self._metric, self.jit_compile)
+
+    def _make_engine(self, twin: keras.Model) -> _Engine:
+        return _Engine(twin, self.shuffle, self._metric, self.jit_compile)
+
+    def compile_ahead(self, delay: float = AHEAD_DELAY) -> threading.Thread | None:
+        """Compile this network's epoch in a background thread, so that Play finds it ready.
+
+        Tracing and compiling a new network's epoch takes about a second of CPU here, and a participant who
+        has just built one looks at it before pressing Play. After ``delay`` seconds, if the trainer is
+        still in use (a participant clicking neurons +1, +1, +1 leaves the first two at once) and the
+        server has not compiled this network already, a thread takes a training turn (so a busy room's
+        training goes first) and runs one epoch on a shared twin of the network: the twin's weights are
+        overwritten by every run that borrows it, so the trainer's own numbers are exactly those of a run
+        without it. Returns the thread (tests join it), or None when there is nothing left to do.
+        """
+        if self._share is None:
+            return None
+        n = int(self._data[0].shape[0])
+        size = (max(1, min(self.batch_size, n)), n)
+        return _ahead(self._key(), size, self, delay,
+                      lambda trainer, engine: engine.epoch_fn(*size)(*trainer._data, tf.constant([0, 0], tf.int32)))  # fmt: skip
 
     def _run(self, step, epochs: int, out: History) -> None:
         for _ in range(epochs):
@@ -277,6 +320,47 @@ def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, 
     return epoch
 
 
+def _ahead(key: tuple, what: Any, owner: Any, delay: float, job: Callable[[Any, _Engine], Any]):
+    """Run ``job(owner, engine)`` on a borrowed engine for ``key`` in a background thread, once per ``what``
+    (an epoch size, "probe"), after ``delay`` seconds and only if ``owner`` is still alive then. Returns the
+    thread doing it (perhaps started earlier), or None when it is done."""
+    me = weakref.ref(owner)
+    del owner  # the thread must not keep it alive
+
+    def compile_it() -> None:
+        from dlviz.core import pacing
+
+        try:
+            if delay:
+                threading.Event().wait(delay)
+            owner = me()
+            if owner is None:
+                return
+            with pacing.turn():
+                engine = _borrow(key, owner.model, owner._make_engine, ahead=True)
+                if engine is None:
+                    return
+                try:
+                    if what not in engine.ready:
+                        job(owner, engine)
+                        engine.ready.add(what)
+                finally:
+                    engine.preparing = False
+                    engine.lock.release()
+        finally:
+            with _engines_lock:
+                _AHEAD.pop((key, what), None)
+
+    with _engines_lock:
+        if any(what in engine.ready for engine in _ENGINES.get(key, [])):
+            return None
+        if (key, what) in _AHEAD:
+            return _AHEAD[key, what]
+        thread = _AHEAD[key, what] = threading.Thread(target=compile_it, name="dlviz-compile-ahead", daemon=True)
+    thread.start()
+    return thread
+
+
 def _probe_function(model: keras.Model):
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
@@ -298,7 +382,10 @@ class Probe:
     The decision boundary and the per-neuron pictures in the network diagram
     both come from it. ``model.predict`` costs ~800 ms on a 100x100 grid and
     is not safe across threads; a compiled call costs about 2 ms. With
-    ``share``, the compiled call is shared as the Trainer's epochs are.
+    ``share``, the compiled call is shared as the Trainer's epochs are; until
+    the server has compiled it for this network (in the background, as
+    ``Trainer.compile_ahead``), the same layers run eagerly (~10 ms), so a
+    new network is drawn at once instead of after a compile.
     """
 
     def __init__(self, model: keras.Model, inputs: np.ndarray, share: tuple | None = None):
@@ -307,10 +394,18 @@ class Probe:
         self._share = None if share is None else ("probe", share, tuple(self._inputs.shape))
         self._fn = None if share else _probe_function(model)
 
+    def _make_engine(self, twin: keras.Model) -> _Engine:
+        return _Engine(twin, False, "none", True)
+
     def __call__(self) -> list[np.ndarray]:
         if self._fn is not None:
             return [t.numpy() for t in self._fn(self._inputs)]
-        engine = _borrow(self._share, self.model, lambda twin: _Engine(twin, False, "none", True))
+        with _engines_lock:
+            ready = any("probe" in engine.ready for engine in _ENGINES.get(self._share, []))
+        if not ready:
+            _ahead(self._share, "probe", self, AHEAD_DELAY, lambda probe, engine: engine.probe_fn()(probe._inputs))
+            return [t.numpy() for t in _probe_function(self.model).python_function(self._inputs)]
+        engine = _borrow(self._share, self.model, self._make_engine)
         try:
             weights = _handles(self.model)[: engine.weight_count]
             _copy(engine.variables[: engine.weight_count], weights)

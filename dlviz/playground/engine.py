@@ -214,6 +214,7 @@ class PlaygroundRun(TrainerRun):
         self.axis, grid_points = datasets.grid(GRID)
         grid_inputs = datasets.features(grid_points, s.features)
         self._probe = Probe(self.model, grid_inputs, share=s.network_key())
+        self.trainer.compile_ahead()  # a network new to the server compiles while the participant looks at it
         thumbs = grid_inputs.reshape(GRID, GRID, -1)[::THUMB_STEP, ::THUMB_STEP]
         scale = np.abs(thumbs).max(axis=(0, 1))
         self._input_images = np.moveaxis(thumbs / np.where(scale > 0, scale, 1) / 2 + 0.5, -1, 0)
