@@ -45,6 +45,18 @@ def open_page(page: str, timeout: float = 300, **params):
     return at
 
 
+def programs(at) -> list[str]:
+    """The programs in the page's code panels, opened as a participant opens them (``ui.code_panel`` sends a
+    program only while its panel is open)."""
+    keys = [f"code.{e.label}" for e in at.expander]
+    closed = [key for key in keys if not (key in at.session_state and at.session_state[key])]
+    for key in closed:
+        at.session_state[key] = True
+    if closed:
+        at.run()
+    return [c.value for c in at.code]
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A real PostgreSQL server (Debian's package) on a free loopback port, for the whole run."""

@@ -196,10 +196,17 @@ def page_start(name: str, cls: type[S], title: str, caption: str) -> S:
 
 
 def code_panel(code: str, *, title: str = "Keras code", expanded: bool = False) -> None:
-    """The runnable program for the current settings, ready to copy."""
-    with st.expander(title, expanded=expanded, icon=":material/code:"):
-        st.caption("A complete program for the settings above. Copy it into a notebook or a .py file and run it.")
-        st.code(code, language="python", line_numbers=False)
+    """The runnable program for the current settings, ready to copy.
+
+    The program is sent only while the panel is open (its state is the session's ``code.<title>``): a closed
+    expander's contents are still rendered in the browser, and highlighting a program cost ~300 ms of a
+    page's first render on this machine (docs/benchmarks.md).
+    """
+    key = f"code.{title}"
+    with st.expander(title, expanded=expanded, icon=":material/code:", key=key, on_change="rerun"):
+        if st.session_state.get(key, expanded):
+            st.caption("A complete program for the settings above. Copy it into a notebook or a .py file and run it.")
+            st.code(code, language="python", line_numbers=False)
 
 
 def chart(placeholder, figure, key: str, clicks: bool = False) -> None:

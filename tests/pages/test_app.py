@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import programs
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +58,7 @@ def test_playground_loads_with_charts_and_code():
     at = open_playground()
     assert epoch(at) == 0
     assert len(charts(at)) == 4  # network, boundary, loss, accuracy
-    code = [c.value for c in at.code]
+    code = programs(at)
     assert any("keras.Sequential" in c and "from tensorflow import keras" in c for c in code)
 
 
@@ -101,7 +102,7 @@ def test_changing_the_model_resets_training_but_the_learning_rate_does_not():
     at.number_input(key="pg.units.0").set_value(6).run()
     assert not at.exception
     assert epoch(at) == 0
-    assert any('Dense(6, activation="tanh")' in c.value for c in at.code)
+    assert any('Dense(6, activation="tanh")' in c for c in programs(at))
     button(at, "Step").click().run()
     button(at, "Reset").click().run()
     assert epoch(at) == 0
@@ -123,7 +124,7 @@ def test_reset_keeps_the_starting_weights_and_new_weights_draws_others():
     assert not at.exception and epoch(at) == 0 and at.query_params["init"] == "1"
     drawn = weights()
     assert not (drawn[0] == first[0]).all()
-    assert any("WEIGHTS_SEED = 100000" in c.value for c in at.code)  # the program starts from them too
+    assert any("WEIGHTS_SEED = 100000" in c for c in programs(at))  # the program starts from them too
     button(at, "Reset").click().run()
     assert all((a == b).all() for a, b in zip(drawn, weights(), strict=True))
     again = open_playground(init="1")  # the link keeps them
@@ -227,7 +228,7 @@ def test_a_multiclass_set_trains_a_softmax_and_draws_class_regions():
     assert not at.exception and epoch(at) == 1
     boundary = next(c for c in charts(at) if c["data"][0].get("colorbar", {}).get("ticktext"))
     assert boundary["data"][0]["colorbar"]["ticktext"] == ["0", "1", "2", "3"]
-    assert any('Dense(4, activation="softmax")' in c.value and "classes=4" in c.value for c in at.code)
+    assert any('Dense(4, activation="softmax")' in c and "classes=4" in c for c in programs(at))
     assert at.query_params["classes"] == "4" and at.query_params["data"] == "pinwheel"
     at.selectbox(key="pg.data").set_value("xor").run()  # back to two classes: no Classes slider
     assert not at.exception and not [s for s in at.slider if s.key == "pg.classes"]

@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import open_page as _open
+from conftest import programs
 from streamlit.testing.v1 import AppTest
 
 from dlviz.core import text
@@ -29,8 +30,8 @@ def metrics(at: AppTest) -> dict[str, str]:
 def test_each_tab_loads_with_its_charts_and_code(part, expected):
     at = open_page(part=part)
     assert charts(at) == expected
-    programs = [c.value for c in at.code]  # the Keras code panel of the open tab
-    assert programs and all("from tensorflow import keras" in p for p in programs)
+    shown = programs(at)  # the Keras code panel of the open tab
+    assert shown and all("from tensorflow import keras" in p for p in shown)
 
 
 def test_the_neuron_follows_its_knobs():

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from conftest import open_page as _open
+from conftest import programs
 from streamlit.testing.v1 import AppTest
 from upload_corpus import corpus
 
@@ -33,7 +34,7 @@ def test_filters_show_image_response_and_the_output_size_formula():
     assert "= **100** rows, **150** columns" in text(at)
     at.selectbox(key="cv.pool").set_value("max").run()
     assert "max pooling 2 x 2: **50 x 75**" in text(at) and pictures(at) == 3
-    assert any("Conv2D" in c.value and "MaxPooling2D(2)" in c.value for c in at.code)
+    assert any("Conv2D" in c and "MaxPooling2D(2)" in c for c in programs(at))
 
 
 def test_pool_size_is_only_offered_with_a_pooling():

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import open_page
+from conftest import open_page, programs
 from streamlit.testing.v1 import AppTest
 
 from dlviz import ui
@@ -21,7 +21,7 @@ def test_empty_canvas_asks_for_a_drawing_and_shows_the_models_code():
     at = open_digits()
     assert any("Draw a digit" in i.value for i in at.info)
     assert not at.error
-    code = " ".join(c.value for c in at.code)
+    code = " ".join(programs(at))
     assert "keras.layers.Conv2D(32, 3" in code and "from tensorflow import keras" in code
 
 
@@ -96,7 +96,7 @@ def test_train_your_own_dense_network_with_live_curves_then_draw_with_it():
     assert at.session_state["dg.own"]["kind"] == "dense"
     titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text") for c in at.get("plotly_chart")]
     assert "Loss" in titles and "Accuracy" in titles
-    code = " ".join(c.value for c in at.code)
+    code = " ".join(programs(at))
     assert 'keras.layers.Dense(128, activation="relu")' in code and "EPOCHS = 2" in code
     at.session_state["dg.tab"] = "Draw"
     at.run()
@@ -127,7 +127,7 @@ def test_train_your_own_on_a_rooms_drawings_tested_on_mnist():
     assert not at.exception
     success = " ".join(s.value for s in at.success).replace("\\", "")
     assert "learned from 200 pictures of Friday-digits.npz" in success and "2,000 MNIST test digits" in success
-    code = " ".join(c.value for c in at.code)
+    code = " ".join(programs(at))
     assert "np.load('Friday-digits.npz')" in code and "tested on MNIST's test digits" in code
     assert at.query_params["own_data"] == "upload"
 
