@@ -3,7 +3,6 @@ import pytest
 
 from dlviz.core import datasets
 
-
 GENERATED = [k for k, d in datasets.DATASETS.items() if not d.drawn]
 
 
