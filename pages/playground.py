@@ -1,6 +1,5 @@
 """Playground: build a network, press Play, watch the decision boundary form."""
 
-import numpy as np
 import streamlit as st
 
 from dlviz import ui
@@ -8,7 +7,6 @@ from dlviz.core import charts, datasets, models, pacing
 from dlviz.core.settings import replace
 from dlviz.playground import code, figures
 from dlviz.playground.engine import (
-    GRID,
     LEARNING_RATES,
     MAX_EPOCHS,
     MAX_LAYERS,
@@ -102,12 +100,7 @@ if not settings.features:
 settings, pick_key = edits.own_points(boundary_col, settings)  # a click on the plane adds or erases a point
 ui.save_settings(NAME, settings)
 if datasets.DATASETS[settings.data].drawn and not settings.added:
-    boundary_col.info(
-        "Your own data set: click on the plane to add points, then press Play.", icon=":material/touch_app:"
-    )
-    axis = datasets.grid(GRID)[0]
-    ui.chart(boundary_col.empty(), charts.boundary_figure(axis, np.full((GRID, GRID), 0.5), None, None, None, None,
-             projector=ui.projector(), clickable=True), key=f"{pick_key}.0", clicks=True)  # fmt: skip
+    edits.empty_plane(boundary_col, pick_key)  # nothing to train yet: a plane to click on
     st.stop()
 
 # --- the participant's network: rebuilt when the model or data change ------------------------

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import streamlit as st
 
-from dlviz.core import datasets
+from dlviz.core import charts, datasets
 from dlviz.playground import figures
-from dlviz.playground.engine import MAX_ADDED, PlaygroundSettings, with_point, without_point
-from dlviz.ui.widgets import clicked
+from dlviz.playground.engine import GRID, MAX_ADDED, PlaygroundSettings, with_point, without_point
+from dlviz.ui.widgets import chart, clicked, projector
 
 state = st.session_state
 
@@ -55,6 +56,15 @@ def own_points(where, settings: PlaygroundSettings) -> tuple[PlaygroundSettings,
     clear_col.button("Clear", key="pg.clear", on_click=lambda: state.update({"pg.added": ()}),
                      disabled=not settings.added, help="Remove every point you added.")  # fmt: skip
     return settings, key
+
+
+def empty_plane(where, key: str) -> None:
+    """ "Your own points" before the first point: the empty plane, taking clicks."""
+    where.info("Your own data set: click on the plane to add points, then press Play.", icon=":material/touch_app:")
+    axis = datasets.grid(GRID)[0]
+    figure = charts.boundary_figure(axis, np.full((GRID, GRID), 0.5), None, None, None, None, projector=projector(),
+                                    clickable=True)  # fmt: skip
+    chart(where.empty(), figure, key=f"{key}.0", clicks=True)
 
 
 def weight_editor(where, run) -> str | None:
