@@ -88,7 +88,8 @@ WARM_MODULES = ("tensorflow", "keras", "dlviz.core.training", "dlviz.core.charts
 
 
 def warm_up() -> None:
-    """Import TensorFlow and the pages' libraries in the background, once per process.
+    """Import TensorFlow and the pages' libraries in the background, once per process, then let each topic
+    compile ahead what nearly every participant runs first (a topic engine's ``warm()``).
 
     Importing TensorFlow takes ~5 s (far longer while a room is busy); the
     first participant on a fresh server reads the home page meanwhile, and
@@ -104,6 +105,9 @@ def warm_up() -> None:
         for name in WARM_MODULES:
             with contextlib.suppress(Exception):  # a page that fails to import says so itself, when opened
                 importlib.import_module(name)
+        for topic in TOPICS:  # then what a topic's engine compiles ahead (``warm()``), e.g. the default network
+            with contextlib.suppress(Exception):
+                getattr(importlib.import_module(f"dlviz.{topic}.engine"), "warm", lambda: None)()
 
     _warming = threading.Thread(target=imports, name="dlviz-warm-up", daemon=True)
     _warming.start()

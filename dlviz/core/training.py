@@ -397,13 +397,19 @@ class Probe:
     def _make_engine(self, twin: keras.Model) -> _Engine:
         return _Engine(twin, False, "none", True)
 
+    def compile_ahead(self, delay: float = AHEAD_DELAY) -> threading.Thread | None:
+        """Compile the shared picture in the background (as ``Trainer.compile_ahead``); None if done or unshared."""
+        if self._share is None:
+            return None
+        return _ahead(self._share, "probe", self, delay, lambda probe, engine: engine.probe_fn()(probe._inputs))
+
     def __call__(self) -> list[np.ndarray]:
         if self._fn is not None:
             return [t.numpy() for t in self._fn(self._inputs)]
         with _engines_lock:
             ready = any("probe" in engine.ready for engine in _ENGINES.get(self._share, []))
         if not ready:
-            _ahead(self._share, "probe", self, AHEAD_DELAY, lambda probe, engine: engine.probe_fn()(probe._inputs))
+            self.compile_ahead()
             return [t.numpy() for t in _probe_function(self.model).python_function(self._inputs)]
         engine = _borrow(self._share, self.model, self._make_engine)
         try:

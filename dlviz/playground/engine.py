@@ -273,3 +273,15 @@ class PlaygroundRun(TrainerRun):
         images = [self._input_images] + [np.moveaxis(t, -1, 0) for t in [*hidden, last]]
         output = outputs[-1].reshape(GRID, GRID, -1)
         return Snapshot(self.axis, output if self.settings.multiclass else output[..., 0], images, weights, biases)
+
+
+def warm() -> None:
+    """Compile the default network's epoch and picture: the first network every participant trains.
+
+    Called once per server process in the background (``dlviz.core.tfconfig.warm_up``), so that the first
+    Play on a fresh server does not wait for a compile.
+    """
+    run = PlaygroundRun(PlaygroundSettings())
+    for thread in (run.trainer.compile_ahead(delay=0), run._probe.compile_ahead(delay=0)):
+        if thread is not None:
+            thread.join()

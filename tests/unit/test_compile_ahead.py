@@ -70,3 +70,14 @@ def test_a_new_network_is_drawn_eagerly_until_its_picture_is_compiled_and_both_a
     np.testing.assert_allclose(compiled.output, eager.output, atol=1e-5)
     for a, b in zip(compiled.node_images, eager.node_images, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_the_server_warms_the_default_network_so_the_first_play_finds_it_compiled():
+    from dlviz.playground import engine
+
+    engine.warm()
+    run = PlaygroundRun(PlaygroundSettings())
+    assert any((10, 250) in e.ready for e in engines(run))
+    assert any("probe" in e.ready for e in training._ENGINES.get(run._probe._share, []))
+    run.train(1)
+    assert run.epoch == 1 and len(engines(run)) == 1  # trained on the warmed engine, no second compile
