@@ -243,7 +243,6 @@ def prepare_view(path: str, params: dict) -> bool:
             own[info.name] = {k: state[k] for k in (info.name, *info.work) if k in state}
         _forget_page(info)
         state[info.name], state[info.name + ".problems"] = query.from_query(cls, dict(params))
-        state["class.viewing"] = info.name
     return True
 
 
@@ -257,7 +256,6 @@ def back_to_own(info: catalog.PageInfo) -> None:
     _forget_page(info)
     if own:
         state.update(own)
-    state.pop("class.viewing", None)
 
 
 # --- on every page ------------------------------------------------------------------------------------
@@ -285,7 +283,7 @@ def class_bar(info: catalog.PageInfo) -> None:
     if not s.instructor:
         side.toggle("Follow the instructor", key=_initial("class.follow", False),
                     help="Open what the instructor sends as soon as it arrives. Your own work is kept.")  # fmt: skip
-        if state.get("class.viewing") == info.name:
+        if info.name in state.get("class.own", {}):  # an instructor's view stands here in place of one's own work
             st.button("Back to my own work", icon=":material/undo:", on_click=back_to_own, args=(info,),
                       help="Your own settings and runs on this page, as you left them.")  # fmt: skip
         _follow(info.path)

@@ -159,6 +159,26 @@ def test_a_push_reaches_a_participant_as_a_banner_and_keeps_their_own_work(class
     assert alice.session_state["playground"] == own
 
 
+def test_back_to_my_own_work_stays_on_every_page_the_instructor_sent(class_folder):
+    instructor, code, _ = start_room()
+    alice = join(code, "alice")
+    alice.switch_page("pages/playground.py").run()
+    alice.sidebar.number_input(key="pg.depth").set_value(1).run()
+    own = alice.session_state["playground"]
+    instructor.switch_page("pages/playground.py").run()
+    button(instructor, "Send this page to the room", instructor.sidebar).click().run()
+    alice.run()
+    button(alice, "Open").click().run()
+    instructor.switch_page("pages/gradient_descent.py").run()
+    button(instructor, "Send this page to the room", instructor.sidebar).click().run()
+    alice.run()
+    button(alice, "Open").click().run()
+    assert not alice.exception, alice.exception
+    alice.switch_page("pages/playground.py").run()  # back on the first page the instructor sent
+    button(alice, "Back to my own work").click().run()
+    assert not alice.exception and alice.session_state["playground"] == own
+
+
 def test_a_participant_cannot_use_instructor_controls(class_folder):
     _, code, _ = start_room()
     alice = join(code, "alice")
