@@ -148,9 +148,11 @@ def moderate(s: room.Seat, items: list[dict]) -> None:
         hide = st.multiselect("Hide", list(shown), format_func=shown.get, key="class.hide")
         hide_col, clear_col = st.columns(2)
         hide_col.button("Hide the chosen", disabled=not hide, on_click=lambda: room.act(
-            lambda: [store().hide(s.code, s.token, item_id) for item_id in state.get("class.hide", [])]))  # fmt: skip
+            lambda: store().hide(s.code, s.token, list(state.get("class.hide", [])))))  # fmt: skip
         clear_col.button("Clear the wall", icon=":material/delete_sweep:",
-                         on_click=lambda: room.act(lambda: store().clear_wall(s.code, s.token)))  # fmt: skip
+                         on_click=lambda: room.act(lambda: store().clear_wall(s.code, s.token)),
+                         help="Start a new round: the wall empties and everyone may send again. The export keeps "
+                              "every round's drawings; what you hid stays out.")  # fmt: skip
         room.message()
 
 

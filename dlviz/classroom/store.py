@@ -26,7 +26,7 @@ from sqlalchemy import event
 
 from dlviz.classroom import text
 
-SCHEMA_VERSION = 2  # 2: rooms.tally (votes on a hidden poll, apart from the version)
+SCHEMA_VERSION = 3  # 2: rooms.tally (votes on a hidden poll, apart from the version); 3: items.cleared
 ROOM_HOURS = 12  # a room is deleted this long after its last activity
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector
 CODE_LENGTH = 6  # 32**6: about a billion codes
@@ -103,7 +103,10 @@ items = sa.Table(
     sa.Column("image", sa.LargeBinary),  # PNG thumbnail, encoded by dlviz
     sa.Column("meta", sa.Text),  # JSON
     sa.Column("created", sa.Float, nullable=False),
-    sa.Column("hidden", sa.Boolean, nullable=False, default=False),
+    sa.Column("hidden", sa.Boolean, nullable=False, default=False),  # by the instructor's moderation
+    # Taken off the wall by "Clear the wall" between rounds: kept for the export, no longer counted against
+    # the sender's limit.
+    sa.Column("cleared", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
 )
 polls = sa.Table(
     "polls",
@@ -215,6 +218,9 @@ def migrate(engine: sa.Engine) -> None:
         # Upgrades from one version to the next, each in this transaction (which rolls back as a whole).
         if found is not None and int(found) < 2:
             c.execute(sa.text("ALTER TABLE rooms ADD COLUMN tally INTEGER NOT NULL DEFAULT 0"))
+        if found is not None and int(found) < 3:
+            false = "0" if c.dialect.name == "sqlite" else "FALSE"
+            c.execute(sa.text(f"ALTER TABLE items ADD COLUMN cleared BOOLEAN NOT NULL DEFAULT {false}"))
         if found is not None and int(found) < SCHEMA_VERSION:
             c.execute(settings_table.update().where(settings_table.c.key == "schema").values(value=str(SCHEMA_VERSION)))
 
@@ -472,7 +478,9 @@ class Store:
     # the wall ----------------------------------------------------------------------------------------
 
     def _count_items(self, c, member: Member) -> int:
-        return c.execute(sa.select(sa.func.count()).where(items.c.member_id == member.id)).scalar()
+        """What counts against a participant's limit: what they sent since the wall was last cleared."""
+        q = sa.select(sa.func.count()).where(items.c.member_id == member.id, items.c.cleared == sa.false())
+        return c.execute(q).scalar()
 
     def send_digit(self, member: Member, pixels: np.ndarray, label: int, read: int, *, now=None) -> int:
         """A drawing for the wall: 28x28 uint8 (MNIST's layout), the digit meant and the network's reading."""
@@ -511,8 +519,9 @@ class Store:
             self._touch(c, member.room_id, t)
         return result.inserted_primary_key[0]
 
-    def wall(self, code: str, kind: str | None = None, *, hidden: bool = False) -> list[dict]:
-        """The room's wall, oldest first: each item with its sender's nickname and its PNG."""
+    def wall(self, code: str, kind: str | None = None, *, hidden: bool = False, cleared: bool = False) -> list[dict]:
+        """The room's wall, oldest first: each item with its sender's nickname and its PNG. ``hidden`` and
+        ``cleared`` add what the instructor hid, and what "Clear the wall" took off it."""
         room = self.room(code)
         if room is None:
             return []
@@ -526,6 +535,8 @@ class Store:
             q = q.where(items.c.kind == kind)
         if not hidden:
             q = q.where(items.c.hidden == sa.false())
+        if not cleared:
+            q = q.where(items.c.cleared == sa.false())
         with self.reader.connect() as c:
             rows = c.execute(q).mappings().all()
         return [
@@ -539,23 +550,24 @@ class Store:
                 "pixels": r["pixels"],
                 "meta": json.loads(r["meta"]) if r["meta"] else {},
                 "hidden": r["hidden"],
+                "cleared": r["cleared"],
                 "created": r["created"],
             }
             for r in rows
         ]
 
-    def hide(self, code: str, token: str, item_id: int, hidden: bool = True) -> None:
+    def hide(self, code: str, token: str, item_id: int | list[int], hidden: bool = True) -> None:
+        """Hide one item or several (moderation), in one transaction: all of them or none."""
         room = self._owned(code, token)
+        ids = [int(i) for i in (item_id if isinstance(item_id, list | tuple) else [item_id])]
         with self.engine.begin() as c:
-            c.execute(
-                items.update().where(items.c.id == int(item_id), items.c.room_id == room.id).values(hidden=hidden)
-            )
+            c.execute(items.update().where(items.c.id.in_(ids), items.c.room_id == room.id).values(hidden=hidden))
             self._touch(c, room.id, time.time())
 
     def clear_wall(self, code: str, token: str) -> None:
         room = self._owned(code, token)
         with self.engine.begin() as c:
-            c.execute(items.update().where(items.c.room_id == room.id).values(hidden=True))
+            c.execute(items.update().where(items.c.room_id == room.id).values(cleared=True))
             self._touch(c, room.id, time.time())
 
     # polls -------------------------------------------------------------------------------------------
@@ -736,7 +748,8 @@ class Store:
             "room": {"code": room.code, "title": room.title},
             "members": [{"nickname": p["nickname"], "joined": p["joined"], "page": p["page"]} for p in people],
             "wall": [
-                {k: v for k, v in item.items() if k not in ("image", "pixels")} for item in self.wall(code, hidden=True)
+                {k: v for k, v in item.items() if k not in ("image", "pixels")}
+                for item in self.wall(code, hidden=True, cleared=True)
             ],
             "polls": [
                 {
@@ -755,9 +768,12 @@ class Store:
         }
 
     def drawings_npz(self, code: str, token: str) -> bytes:
-        """The room's labelled drawings in MNIST's layout: ``x`` (n, 28, 28) uint8 and ``y`` (n,) uint8."""
+        """The room's labelled drawings in MNIST's layout: ``x`` (n, 28, 28) uint8 and ``y`` (n,) uint8.
+
+        Every round's drawings, those taken off by "Clear the wall" too; not those the instructor hid.
+        """
         self._owned(code, token)
-        drawings = [d for d in self.wall(code, "digit", hidden=False) if d["pixels"]]
+        drawings = [d for d in self.wall(code, "digit", cleared=True) if d["pixels"]]
         x = np.stack([np.frombuffer(d["pixels"], np.uint8).reshape(28, 28) for d in drawings]) if drawings else \
             np.zeros((0, 28, 28), np.uint8)  # fmt: skip
         y = np.array([d["label"] for d in drawings], np.uint8)

@@ -119,6 +119,36 @@ def test_the_wall_keeps_drawings_in_mnists_layout_and_the_instructor_can_hide_th
     assert db.wall(room.code) == []
 
 
+def test_clearing_the_wall_starts_a_round_and_the_export_keeps_every_round(db, room):
+    room, key = room
+    ada, _ = db.join(room.code, "Ada")
+    t0 = time.time()
+    for i in range(cs.MAX_ITEMS_PER_MEMBER):
+        db.send_digit(ada, digit(i % 10), label=i % 10, read=i % 10, now=t0 + 20 * i)
+    with pytest.raises(cs.LimitReached):
+        db.send_digit(ada, digit(5), label=5, read=5, now=t0 + 5000)
+    spam = db.wall(room.code)[0]["id"]
+    db.hide(room.code, key, [spam])  # moderation: this one stays out of the export
+    db.clear_wall(room.code, key)
+    assert db.wall(room.code) == []
+    db.send_digit(ada, digit(8), label=8, read=8, now=t0 + 6000)  # a new round: Ada may send again
+    assert [d["label"] for d in db.wall(room.code)] == [8]
+    npz = np.load(io.BytesIO(db.drawings_npz(room.code, key)))
+    assert len(npz["y_train"]) == cs.MAX_ITEMS_PER_MEMBER  # 30 of round one but the hidden one, and round two's
+    exported = db.export(room.code, key)
+    assert len(exported["wall"]) == cs.MAX_ITEMS_PER_MEMBER + 1  # the export has everything, marked
+    assert sum(1 for item in exported["wall"] if item["cleared"]) == cs.MAX_ITEMS_PER_MEMBER
+
+
+def test_hiding_several_items_is_one_change(db, room):
+    room, key = room
+    ada, _ = db.join(room.code, "Ada")
+    ids = [db.send_digit(ada, digit(d), label=d, read=d) for d in range(4)]
+    before = db.room(room.code).version
+    db.hide(room.code, key, ids[:3])
+    assert [d["label"] for d in db.wall(room.code)] == [3] and db.room(room.code).version == before + 1
+
+
 def test_bad_drawings_and_too_many_sends_are_refused_with_a_sentence(db, room):
     room, _ = room
     ada, _ = db.join(room.code, "Ada")
@@ -267,6 +297,7 @@ def test_a_schema_1_database_is_upgraded_in_place_and_keeps_its_rooms(class_db):
     ada, token = first.join(room.code, "Ada")
     with first.engine.begin() as c:  # what dlviz with schema 1 wrote: no tally column
         c.execute(sa.text("ALTER TABLE rooms DROP COLUMN tally"))
+        c.execute(sa.text("ALTER TABLE items DROP COLUMN cleared"))  # schema 3's
         c.execute(cs.settings_table.update().values(value="1"))
     first.engine.dispose()
     again = cs.Store(cs.make_engine(class_db))
