@@ -262,7 +262,7 @@ def dashboard(s: room.Seat) -> None:
             ui.chart(st.empty(), figures.accuracy_histogram(accuracies, target=target, projector=projector),
                      key="class.histogram")  # fmt: skip
         if stuck:
-            st.warning("Stuck (diverged, or no progress for 2 minutes): " +
+            st.warning("Stuck (diverged, or training on without improving for 2 minutes, below 95%): " +
                        ", ".join(ui.plain(r["nickname"]) for r in stuck))  # fmt: skip
         if roster:
             st.dataframe(pd.DataFrame(share.roster_rows(roster)), hide_index=True, width="stretch")

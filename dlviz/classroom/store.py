@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import io
 import json
+import math
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -223,6 +224,39 @@ def migrate(engine: sa.Engine) -> None:
             c.execute(sa.text(f"ALTER TABLE items ADD COLUMN cleared BOOLEAN NOT NULL DEFAULT {false}"))
         if found is not None and int(found) < SCHEMA_VERSION:
             c.execute(settings_table.update().where(settings_table.c.key == "schema").values(value=str(SCHEMA_VERSION)))
+
+
+# --- how a run goes, for the dashboard ---------------------------------------------------------------
+
+STUCK_SECONDS = 120  # a run whose validation figure has not improved for this long is stuck (unless good)
+GOOD_ACCURACY = 0.95  # ... and an accuracy this high has little left to improve
+ACCURACY_STEP, LOSS_STEP = 0.01, 0.01  # what counts as improving: +1 point of accuracy, or 1% less loss
+
+
+def _best(old: dict, new: dict) -> tuple[float | None, bool]:
+    """The best validation figure of a run so far, and whether ``new`` improved on it.
+
+    A new run (its epoch went back, or another measure) counts as progress: the participant changed something.
+    Training epochs that leave the figure where it was do not: a model that does not converge is stuck.
+    """
+    metric, best = new.get("metric"), old.get("best")
+    if metric is None or not math.isfinite(metric):
+        return best, False
+    fresh = (
+        best is None
+        or new.get("metric_name") != old.get("metric_name")
+        or (new.get("epoch") or 0) < (old.get("epoch") or 0)
+    )
+    if fresh:
+        return metric, True
+    if new.get("metric_name") == "val_accuracy":
+        return max(best, metric), metric >= best + ACCURACY_STEP
+    return min(best, metric), metric <= best * (1 - LOSS_STEP)
+
+
+def _good(progress: dict) -> bool:
+    metric = progress.get("best")
+    return progress.get("metric_name") == "val_accuracy" and metric is not None and metric >= GOOD_ACCURACY
 
 
 # --- what the pages read ------------------------------------------------------------------------------
@@ -434,8 +468,10 @@ class Store:
             if progress is not None:
                 before = c.execute(sa.select(members.c.progress).where(members.c.id == member.id)).scalar()
                 old = json.loads(before) if before else {}
+                progress = dict(progress)
+                progress["best"], improved = _best(old, progress)
                 values["progress"] = json.dumps(progress)
-                if progress.get("metric") != old.get("metric") or progress.get("epoch") != old.get("epoch"):
+                if improved:
                     values["progress_at"] = t
             c.execute(members.update().where(members.c.id == member.id).values(**values))
             # Keeps the room alive without a new version: the version tells views that the wall, a poll or a
@@ -460,7 +496,8 @@ class Store:
                         "metric": progress.get("metric"),
                         "metric_name": progress.get("metric_name"),
                         "diverged": bool(progress.get("diverged")),
-                        "stuck": bool(progress.get("diverged")) or (bool(progress) and idle > 120),
+                        "stuck": bool(progress.get("diverged"))
+                        or (bool(progress) and idle > STUCK_SECONDS and not _good(progress)),
                     }
                 )
         return out

@@ -248,6 +248,29 @@ def test_the_roster_shows_pages_progress_and_who_is_stuck(db, room):
     assert rows["Ada"]["stuck"] and rows["Bob"]["stuck"]  # Ada: no progress for 200 s; Bob: diverged
 
 
+def test_a_run_that_trains_on_without_improving_is_stuck_and_a_good_one_is_not(db, room):
+    room, key = room
+    t0 = time.time()
+    cy, _ = db.join(room.code, "Cy", now=t0)
+    di, _ = db.join(room.code, "Di", now=t0)
+    ed, _ = db.join(room.code, "Ed", now=t0)
+    for k in range(0, 31):  # five minutes of heartbeats, ten seconds apart
+        t = t0 + 10 * k
+        # Cy's network trains on and on at about 60%: epochs rise, the accuracy wobbles but never improves.
+        db.heartbeat(
+            cy, "playground", {"epoch": 100 * k, "metric": 0.6 + 0.004 * (k % 2), "metric_name": "val_accuracy"}, now=t
+        )
+        # Di's loss keeps falling: progress.
+        db.heartbeat(di, "overfitting", {"epoch": 50 * k, "metric": 1.0 * 0.95**k, "metric_name": "val_loss"}, now=t)
+        # Ed reached 100% early and stays there: nothing left to improve, not stuck.
+        db.heartbeat(ed, "playground", {"epoch": 40 * k, "metric": 1.0, "metric_name": "val_accuracy"}, now=t)
+    rows = {r["nickname"]: r for r in db.roster(room.code, key, now=t0 + 300)}
+    assert rows["Cy"]["stuck"] and not rows["Di"]["stuck"] and not rows["Ed"]["stuck"]
+    db.heartbeat(cy, "playground", {"epoch": 3, "metric": 0.55, "metric_name": "val_accuracy"}, now=t0 + 310)
+    rows = {r["nickname"]: r for r in db.roster(room.code, key, now=t0 + 320)}
+    assert not rows["Cy"]["stuck"]  # a new run (Reset, another network): Cy is trying something else
+
+
 def test_export_holds_the_room_without_secrets_and_ending_deletes_it(db, room):
     room, key = room
     ada, token = db.join(room.code, "Ada")
