@@ -327,6 +327,7 @@ def room_tools(s: room.Seat) -> None:
     def end() -> None:
         if room.act(lambda: store().end_room(s.code, s.token)):
             room.leave()
+            state["class.forget_cookie"] = True  # this browser no longer reopens the room as its instructor
 
     st.button("End the room", type="primary", disabled=not sure, icon=":material/logout:", on_click=end)
 
@@ -366,6 +367,7 @@ def participant(s: room.Seat) -> None:
 
 
 seat = room.seat()
+room.remember_instructor()  # a reload of the instructor's tab keeps the room (a cookie of this browser)
 with problems():
     if seat is None:
         lobby()

@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 import numpy as np
 import sqlalchemy as sa
 import streamlit as st
 
 from dlviz.classroom import share
-from dlviz.classroom.store import ClassError, Member, Room, Store, normal_code, prepare
+from dlviz.classroom.store import ROOM_HOURS, ClassError, Member, Room, Store, normal_code, prepare
 from dlviz.core import catalog
 from dlviz.core import settings as query
 
@@ -168,18 +168,66 @@ def leave() -> None:
         st.query_params.pop(param, None)
 
 
+INSTRUCTOR_COOKIE = "dlviz_instructor"  # "CODE:KEY" on the instructor's own browser, so a reload keeps the seat
+
+# Sets (or, with max_age 0, removes) the instructor's cookie in the browser: Streamlit reads cookies
+# (st.context.cookies, sent with each new session) but has no call that sets one.
+_cookie_setter = None
+
+
+def _set_cookie(value: str, max_age: int) -> None:
+    global _cookie_setter
+    if _cookie_setter is None:
+        _cookie_setter = st.components.v2.component(
+            "dlviz_instructor_cookie",
+            js="""export default function ({ data }) {
+                document.cookie = `${data.name}=${encodeURIComponent(data.value)}; max-age=${data.max_age}; ` +
+                                  "path=/; SameSite=Strict";
+            }""",
+        )
+    _cookie_setter(data={"name": INSTRUCTOR_COOKIE, "value": value, "max_age": max_age}, key="class.cookie_setter")
+
+
+def remember_instructor() -> None:
+    """On the instructor's page: keep their seat in a cookie of their browser for as long as a room lives, so
+    that reloading the projector's tab (or the laptop waking up) does not hand the room back to the lobby.
+    The private link's key never goes in the address, where a projected address bar would show it. Once a
+    session; after "End the room", the next run removes the cookie."""
+    s = seat()
+    if state.pop("class.forget_cookie", False):
+        _set_cookie("", 0)
+    elif s is not None and s.instructor and state.get("class.cookie_room") != s.code:
+        _set_cookie(f"{s.code}:{s.token}", ROOM_HOURS * 3600)
+        state["class.cookie_room"] = s.code
+
+
+def _cookie_key(code: str) -> str | None:
+    """The instructor's key for room ``code`` from this browser's cookie, if it holds one."""
+    try:
+        saved = st.context.cookies.get(INSTRUCTOR_COOKIE)
+    except Exception:  # no browser context (a test harness, a websocket client)
+        return None
+    if not isinstance(saved, str):
+        return None
+    saved_code, _, key = unquote(saved).partition(":")
+    return key if key and normal_code(saved_code) == code else None
+
+
 def arrive() -> None:
     """Take a room link's identity into the session (once), then keep the room in the address."""
     params = st.query_params
     code, me, key = (params.get(p) for p in (ROOM_PARAM, MEMBER_PARAM, KEY_PARAM))
     current = seat()
+    if code and not (me or key) and current is None and (saved := _cookie_key(normal_code(code))):
+        with problems(quiet=True):  # the instructor's own browser, reloaded (a stale cookie is ignored)
+            key = saved if store().is_owner(normal_code(code), saved) else None
     fresh = (
         code and (me or key) and (current is None or (current.code, current.token) != (normal_code(code), me or key))
     )
     if fresh:
         with problems(quiet=True):
             _sit(normal_code(code), me, key)
-    if key:
+    if KEY_PARAM in params:
         params.pop(KEY_PARAM)  # never left in the address: a projected address bar would show it
     keep_in_address()
 

@@ -103,3 +103,35 @@ def test_a_participant_cannot_use_instructor_controls(server, people, room):
     wait_idle(carol)
     expect(main_area(carol).get_by_role("tab", name="Dashboard")).to_have_count(0)
     expect(main_area(carol).locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_a_reload_keeps_the_instructor_and_ending_the_room_forgets_them(server, people):
+    """The projector's tab reloaded (or the laptop waking up) is still the instructor's: a cookie of that
+    browser holds the seat, never the address. After End the room, a reload is a stranger's again."""
+    from playwright.sync_api import expect
+
+    chromium = people[0].context.browser  # two more browser contexts of the one browser: a room of their own
+    contexts = [chromium.new_context(viewport={"width": 1400, "height": 900}) for _ in range(2)]
+    teacher, stranger = (c.new_page() for c in contexts)
+    try:
+        code, _ = start_room(teacher, server, "Reloaded")
+        main_area(teacher).get_by_role("button", name="I have saved it").click()
+        wait_idle(teacher)
+        teacher.reload()
+        main = main_area(teacher)
+        expect(main.get_by_role("tab", name="Dashboard")).to_be_visible(timeout=60_000)
+        assert "key=" not in teacher.url
+        stranger.goto(f"{server}/class?room={code}")  # the same address in another browser: no seat
+        expect(main_area(stranger).get_by_text("Your nickname")).to_be_visible(timeout=60_000)
+        expect(main_area(stranger).get_by_role("tab", name="Dashboard")).to_have_count(0)
+        main.get_by_role("tab", name="Room").click()
+        main.get_by_text("I have exported what I need").click()
+        main.get_by_role("button", name="End the room").click()
+        expect(main.get_by_text("Your nickname")).to_be_visible(timeout=60_000)
+        wait_idle(teacher)
+        teacher.goto(f"{server}/class?room={code}")
+        expect(main_area(teacher).get_by_role("tab", name="Dashboard")).to_have_count(0)
+        assert not [c for c in teacher.context.cookies() if c["name"] == "dlviz_instructor" and c["value"]]
+    finally:
+        for c in contexts:
+            c.close()
