@@ -651,7 +651,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--screen", action="store_true",
                         help="playground: only what a participant waits for, timed in the page (open, Play, Step, "
                         "a change, XOR to 95%%)")  # fmt: skip
+    parser.add_argument("--tfp", metavar="URL",
+                        help="playground --screen: also measure TensorFlow Playground (a local build served on "
+                        "loopback at URL) in the same run, and add its figures and the ratios (dlviz/tfp)")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.tfp is not None and not (args.target == "playground" and args.screen):
+        parser.error("--tfp goes with playground --screen")
     if args.target == "rerun":
         results = {}
         for gc in (True, False):
@@ -706,8 +711,17 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(results))
         return
     if args.screen:
+        if args.tfp is not None:
+            from dlviz.tools import tfp
+
+            try:
+                tfp_url = tfp.checked_url(args.tfp)  # before the minutes dlviz's figures take
+            except ValueError as error:
+                parser.error(str(error))
         results = bench_playground_screen()
         print(", ".join(f"{k} {v}" for k, v in results.items()))
+        if args.tfp is not None:
+            results = tfp.measure(tfp_url, results)
         print(json.dumps(results))
         return
     results = bench_engine()
