@@ -12,6 +12,7 @@ from dlviz.core.text import short_labels
 from dlviz.datalab import code, figures, prep, tables
 from dlviz.datalab import engine as lab
 from dlviz.datalab.engine import DataLabSettings, LabRun
+from dlviz.ui.datalab import clickable_chart
 
 NAME = "datalab"
 state = st.session_state
@@ -24,13 +25,35 @@ projector = ui.projector()
 
 side = st.sidebar
 side.header("Data")
-side.selectbox("Table", list(tables.SOURCES), format_func=lambda k: tables.SOURCES[k].title, key=field("source"))
+side.selectbox("Table", list(tables.SOURCES), format_func=tables.label, key=field("source"),
+               help="Boston, IMDB and Reuters are downloaded by Keras the first time; the others work offline.")  # fmt: skip
 source = state["dl.source"]
 
 
 @st.cache_data(show_spinner="Reading the table…", max_entries=16)
 def built_in(name: str) -> tables.Table:
     return tables.load(name)
+
+
+def uploaded(upload) -> tuple[tables.Table, str]:
+    """The uploaded CSV read once per file: kept in the session with its digest, so a rerun (every click)
+    neither hashes nor reads it again, and the same file uploaded again is not read again either."""
+    held = state.get("dl.parsed")  # (file id, digest, table or the reason it is refused)
+    if held is None or held[0] != upload.file_id:
+        data = upload.getvalue()
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        if held is not None and held[1] == digest:
+            held = (upload.file_id, *held[1:])
+        else:
+            try:
+                read: tables.Table | str = tables.read_csv(data, upload.name)
+            except tables.TableError as error:
+                read = str(error)
+            held = (upload.file_id, digest, read)
+        state["dl.parsed"] = held
+    if isinstance(held[2], str):
+        raise tables.TableError(held[2])
+    return held[2], held[1]
 
 
 def read_table() -> tuple[tables.Table | None, str]:
@@ -43,14 +66,18 @@ def read_table() -> tuple[tables.Table | None, str]:
     if upload is None:
         st.info("Upload a CSV in the sidebar: one row per example, one column per feature, and the column to "
                 "predict. Any separator, UTF-8 or Latin-1, with a header row or without.", icon=":material/upload:")  # fmt: skip
+        lab.warm_process()  # while the file is chosen: the process's first traced epoch costs the most
         return None, ""
-    data = upload.getvalue()
-    return tables.read_csv(data, upload.name), hashlib.sha256(data).hexdigest()[:16]
+    return uploaded(upload)
 
 
 table, table_id = None, ""
 try:
     table, table_id = read_table()
+except tables.OfflineError as error:
+    st.error(ui.plain(str(error)), icon=":material/wifi_off:")
+    st.button(f"Use {tables.SOURCES[error.instead].title} instead (works offline)", key="dl.offline",
+              icon=":material/swap_horiz:", on_click=ui.on_click("dl.source", error.instead))  # fmt: skip
 except tables.TableError as error:
     st.error(ui.plain(str(error)), icon=":material/table_chart:")
 if table is None:
@@ -143,6 +170,11 @@ if run_now is not None and getattr(run_now, "data", None) is not data:
     state["dl.reset"] = True  # a new table, target or split: a new network
 live = ui.LiveControls("dl", settings, lambda s: LabRun(s, data), speed=settings.speed)
 run: LabRun = live.run
+if run_now is not None and run_now is not run:
+    run_now.stale = True  # its warm-up, if still waiting for a turn, is not needed any more
+    state.pop("dl.cell_empty", None)  # an empty cell clicked in its confusion matrix
+if not live.running:
+    lab.warm_soon(run)  # trace the first epoch while the page is drawn: Step then trains at once
 live.controls()
 ui.sidebar_hint("the data, the network and the training")
 loss_col, metric_col = st.columns(2)
@@ -244,19 +276,40 @@ def show_results() -> None:
                  key="dl.residuals")  # fmt: skip
         return
     matrix = run.confusion(part)
+    k = len(data.classes)
+    cells = [(i, j) for i in range(k) for j in range(k) if matrix[i, j]]
     matrix_col, list_col = st.columns([1, 1])
-    height = 320 + 14 * len(data.classes)
-    ui.chart(matrix_col.empty(), charts.confusion_figure(matrix, short_labels(data.classes, 16), meant="true",
-                                                         read="predicted", projector=projector, height=height),
-             key="dl.confusion")  # fmt: skip
-    cells = [(i, j) for i in range(len(data.classes)) for j in range(len(data.classes)) if matrix[i, j]]
-    cell = list_col.selectbox("Show the rows", [None, *cells], key="dl.cell",
-                              format_func=lambda c: "choose a cell of the matrix" if c is None else
+    height = 320 + 14 * k
+    # Clicking a cell picks it as the selectbox below does (the fallback on a phone); choosing in the selectbox
+    # draws the matrix afresh (a new key: no click left selected in it), with that cell framed.
+    chart_key = f"dl.confusion.{state.get('dl.cell_view', 0)}"
+
+    def clicked() -> None:
+        cell = figures.clicked_cell((state.get(chart_key) or {}).get("selection"), k)
+        state["dl.cell"] = cell if cell in cells else None
+        state["dl.cell_empty"] = cell if cell is not None and cell not in cells else None
+
+    def chose() -> None:
+        state["dl.cell_view"] = state.get("dl.cell_view", 0) + 1
+        state["dl.cell_empty"] = None
+
+    if state.get("dl.cell") not in (None, *cells):
+        state["dl.cell"] = None  # the matrix changed (more training, the test rows): that cell is empty now
+    clickable_chart(matrix_col.empty(), figures.confusion_figure(matrix, short_labels(data.classes, 16),
+                    projector=projector, height=height, chosen=state.get("dl.cell") or state.get("dl.cell_empty")),
+                    chart_key, clicked)  # fmt: skip
+    cell = list_col.selectbox("Show the rows (or click a cell of the matrix)", [None, *cells], key="dl.cell",
+                              on_change=chose, format_func=lambda c: "choose a cell of the matrix" if c is None else
                               f"true {data.classes[c[0]]}, predicted {data.classes[c[1]]} ({matrix[c]})")  # fmt: skip
     if cell is not None:
         predicted = run.predicted(part)
         chosen = rows[(data.y(part) == cell[0]) & (predicted == cell[1])]
+        list_col.markdown(f"**{len(chosen)} rows**: true {ui.plain(str(data.classes[cell[0]]))}, predicted "
+                          f"{ui.plain(str(data.classes[cell[1]]))}" + (" (the first 200)" if len(chosen) > 200 else ""))  # fmt: skip
         list_col.dataframe(data.frame.iloc[chosen].head(200), height=260)
+    elif (empty := state.get("dl.cell_empty")) is not None and max(empty) < k:
+        list_col.caption(f"No rows are true {ui.plain(str(data.classes[empty[0]]))} and predicted "
+                         f"{ui.plain(str(data.classes[empty[1]]))}.")  # fmt: skip
     list_col.dataframe(lab.per_class(matrix, data.classes), hide_index=True,
                        column_config={"precision": st.column_config.NumberColumn(format="percent"),
                                       "recall": st.column_config.NumberColumn(format="percent")})  # fmt: skip
@@ -337,8 +390,9 @@ def show_save() -> None:
     st.markdown("**Download** the trained network, a program that loads it and predicts on new rows, and "
                 "the training program with its table.")  # fmt: skip
     a, b, c, d = st.columns(4)
+    # The model file and the table's CSV are written when their button is clicked, not on every rerun.
     if len(run.history):
-        a.download_button("model.keras", run.save(), file_name="model.keras", icon=":material/download:",
+        a.download_button("model.keras", run.save, file_name="model.keras", icon=":material/download:",
                           key="dl.save_model", on_click="ignore")  # fmt: skip
     else:
         a.caption("Train first to download the model.")
@@ -347,8 +401,8 @@ def show_save() -> None:
     c.download_button("train.py", code.program(settings, data, csv_name), file_name="train.py",
                       icon=":material/download:", key="dl.save_train", on_click="ignore")  # fmt: skip
     if source != "csv":
-        d.download_button(csv_name, lab.table_csv(table), file_name=csv_name, icon=":material/download:",
-                          key="dl.save_csv", on_click="ignore")  # fmt: skip
+        d.download_button(csv_name, lambda t=table: lab.table_csv(t), file_name=csv_name,
+                          icon=":material/download:", key="dl.save_csv", on_click="ignore")  # fmt: skip
     st.markdown("**Keep going** with a model saved here: load its `.keras` file (the same table and network).")
     upload = st.file_uploader("A .keras file saved by this page", type=["keras"], key="dl.model_upload",
                               help=f"Up to {lab.MAX_MODEL_MB} MB; loaded with Keras's safe mode (no code runs).")  # fmt: skip
@@ -359,6 +413,7 @@ def show_save() -> None:
             st.error(ui.plain(str(error)), icon=":material/error:")
             return
         state["dl.loaded"] = upload.file_id
+        run.stale = True
         state["dl.run"] = LabRun(settings, data, model)
         st.success("Loaded: Play or Step trains on from its weights.", icon=":material/upload_file:")
 

@@ -9,6 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import socket
+import threading
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +30,16 @@ IMDB_REVIEWS = 5_000  # of IMDB's 25,000 training reviews (25,000 x 1,000 floats
 
 class TableError(ValueError):
     """A table dlviz cannot use, with the reason in words."""
+
+
+class OfflineError(TableError):
+    """One of the course's data sets needs a download this server cannot make; ``instead`` names an offline
+    table for the same task."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.instead = OFFLINE_INSTEAD[name]
 
 
 @dataclass
@@ -101,6 +116,20 @@ SOURCES: dict[str, Source] = {
     "csv": Source("Your own CSV", "", "A table of your own: pick the column to predict.", "Yours."),
 }
 BUILT_IN = tuple(k for k in SOURCES if k != "csv")
+OFFLINE_INSTEAD = {"boston": "diabetes", "imdb": "breast_cancer", "reuters": "wine"}  # the same task, offline
+
+
+def label(name: str) -> str:
+    """A source's title for the table list, marked when it needs the internet (its file is not here yet)."""
+    title = SOURCES[name].title
+    return f"{title} · needs internet" if needs_download(name) else title
+
+
+def needs_download(name: str) -> bool:
+    """A course data set whose file Keras has not downloaded on this server yet."""
+    if SOURCES[name].offline or name not in _KERAS:
+        return False
+    return not (keras_folder() / _KERAS[name][0]).exists()
 
 
 def load(name: str) -> Table:
@@ -147,24 +176,85 @@ def keras_folder() -> Path:
     return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
 
 
-def keras_file(name: str, fetch: Callable[..., str] | None = None) -> Path:
-    """The data set's file in Keras's folder, downloaded by Keras first when it is not there yet."""
+CONNECT_TIMEOUT = 4.0  # seconds to reach the download server before calling it unreachable
+RETRY_SECONDS = 300.0  # a failed download is not tried again in this process for this long
+_unreachable: dict[str, tuple[float, str]] = {}  # download host -> (when it failed, why), for this process
+_unreachable_lock = threading.Lock()
+
+
+def reachable(host: str, port: int = 443, timeout: float = CONNECT_TIMEOUT) -> str | None:
+    """None when a connection to ``host`` (or to the HTTPS proxy urllib would use) opens within ``timeout``
+    seconds, name lookup included; else why not. ``urlretrieve``, which Keras downloads with, has no timeout:
+    on a machine without a network it can wait for minutes in the name lookup or the connect."""
+    proxy = urllib.request.getproxies().get("https")
+    if proxy and not urllib.request.proxy_bypass(host):
+        parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = parts.hostname or host, parts.port or 8080
+    outcome: dict[str, str] = {}
+
+    def connect() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            outcome["ok"] = ""
+        except OSError as error:  # "Temporary failure in name resolution", "Network is unreachable", "timed out"
+            outcome["error"] = error.strerror or str(error) or type(error).__name__
+
+    thread = threading.Thread(target=connect, name="dlviz-reachable", daemon=True)  # the lookup has no timeout
+    thread.start()
+    thread.join(timeout)
+    if "ok" in outcome:
+        return None
+    return outcome.get("error") or f"no answer within {timeout:g} s"
+
+
+def forget_failed_downloads() -> None:
+    """Try downloads again at once (the process otherwise remembers a failure for ``RETRY_SECONDS``)."""
+    with _unreachable_lock:
+        _unreachable.clear()
+
+
+def _offline(name: str, why: str, ago: float | None = None) -> OfflineError:
+    when = "" if ago is None else f", {ago:.0f} s ago; it is tried again {RETRY_SECONDS / 60:g} minutes after a failure"
+    return OfflineError(
+        f"{SOURCES[name].title} is downloaded by Keras the first time it is used, and this server could not "
+        f"download it ({why}{when}). Without internet, use one of the tables that ship with dlviz (Wine, "
+        "Breast cancer, Diabetes, Iris) or your own CSV.",
+        name,
+    )
+
+
+def _keras_download(fname: str, origin: str, file_hash: str, probe: Callable[[str], str | None] | None = None) -> str:
+    """Keras's own download (``keras.utils.get_file``), tried only when its server answers within seconds."""
+    why = (probe or reachable)(urllib.parse.urlsplit(origin).hostname or "")
+    if why is not None:
+        raise ConnectionError(why)
+    from tensorflow import keras
+
+    return keras.utils.get_file(fname, origin=origin, file_hash=file_hash)
+
+
+def keras_file(name: str, fetch: Callable[..., str] | None = None, *,
+               clock: Callable[[], float] = time.monotonic) -> Path:  # fmt: skip
+    """The data set's file in Keras's folder, downloaded by Keras first when it is not there yet.
+
+    Without internet this fails within ``CONNECT_TIMEOUT`` seconds, and the failure is remembered for
+    ``RETRY_SECONDS``: every data set from that server then fails at once, instead of on every rerun."""
     fname, origin, digest = _KERAS[name]
     path = keras_folder() / fname
     if path.exists():
         return path
-    if fetch is None:
-        from tensorflow import keras
-
-        fetch = keras.utils.get_file
+    host = urllib.parse.urlsplit(origin).hostname or ""
+    with _unreachable_lock:
+        failed = _unreachable.get(host)
+    if failed is not None and clock() - failed[0] < RETRY_SECONDS:
+        raise _offline(name, failed[1], clock() - failed[0])
     try:
-        return Path(fetch(fname, origin=origin, file_hash=digest))
+        return Path((fetch or _keras_download)(fname, origin=origin, file_hash=digest))
     except Exception as error:  # no internet (URLError, socket errors, a proxy's page failing the hash)
-        raise TableError(
-            f"{SOURCES[name].title} is downloaded by Keras the first time it is used, and this server could not "
-            f"download it ({type(error).__name__}). Without internet, use one of the tables that ship with "
-            "dlviz (Wine, Breast cancer, Diabetes, Iris) or your own CSV."
-        ) from None
+        why = str(error) if isinstance(error, ConnectionError) and str(error) else type(error).__name__
+        with _unreachable_lock:
+            _unreachable[host] = (clock(), why)
+        raise _offline(name, why) from None
 
 
 def _keras(name: str, fetch: Callable[..., str] | None = None) -> Table:

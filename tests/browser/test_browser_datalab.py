@@ -1,4 +1,4 @@
-"""The Data lab in a real browser: upload a CSV, train on it, read the results."""
+"""The Data lab in a real browser: upload a CSV, train on it, read the results, click a cell of the confusion matrix."""
 
 import re
 from pathlib import Path
@@ -15,7 +15,7 @@ def server():
         yield url
 
 
-def test_upload_a_csv_and_train_on_it(server, tmp_path: Path):
+def test_upload_a_csv_train_on_it_and_click_a_cell_of_the_confusion_matrix(server, tmp_path: Path):
     from playwright.sync_api import expect
 
     path = tmp_path / "missing-values.csv"
@@ -35,3 +35,29 @@ def test_upload_a_csv_and_train_on_it(server, tmp_path: Path):
         expect(main.get_by_text(re.compile(r"Test set, weights of epoch 40"))).to_be_visible(timeout=60_000)
         expect(main.locator('[data-testid="stException"]')).to_have_count(0)
         assert main.locator(".js-plotly-plot").count() >= 3  # the loss, the accuracy, the confusion matrix
+        wait_idle(page)
+        cell = page.evaluate(CELL_ON_SCREEN)
+        page.mouse.move(cell["x"], cell["y"])
+        page.mouse.click(cell["x"], cell["y"])
+        what = f"true {cell['true']}, predicted {cell['read']}"
+        listed = main.get_by_text(re.compile(rf"^{cell['count']} rows: {re.escape(what)}"))
+        expect(listed).to_be_visible(timeout=60_000)
+        # the selectbox (a phone's way to pick a cell) follows the click: its combobox's value, in the same rerun
+        picker = main.locator('[data-testid="stSelectbox"]').filter(has_text="Show the rows")
+        assert f"{what} ({cell['count']})" in picker.aria_snapshot()
+        expect(main.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+# The confusion matrix's clickable layer (the scatter trace "cells"): a cell with rows, a mistake if there is
+# one, scrolled into view, and where it is on the screen.
+CELL_ON_SCREEN = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => (g.data || []).some(t => t.name === 'cells'));
+  gd.scrollIntoView({block: 'center'});
+  const cells = gd.data.find(t => t.name === 'cells');
+  const full = cells.customdata.map((c, n) => n).filter(n => +cells.text[n] > 0);
+  const n = full.find(n => cells.customdata[n][0] !== cells.customdata[n][1]) ?? full[0];
+  const [i, j] = cells.customdata[n], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const box = gd.getBoundingClientRect();
+  return {x: box.left + xa._offset + xa.l2p(j), y: box.top + ya._offset + ya.l2p(i), count: +cells.text[n],
+          true: cells.y[n], read: cells.x[n]};
+}"""

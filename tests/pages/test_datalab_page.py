@@ -3,8 +3,10 @@ save and load."""
 
 import json
 
+import numpy as np
 import pytest
 from conftest import open_page as _open
+from conftest import programs
 from csv_corpus import corpus
 from streamlit.testing.v1 import AppTest
 
@@ -28,8 +30,8 @@ def test_the_default_table_loads_with_its_task_curves_scales_and_program():
     assert not at.exception
     assert chart_keys(at) == ["dl.loss", "dl.metric", "dl.scales"]
     assert "Predicting **cultivar** from **13 features**" in texts(at)
-    assert 'Dense(3, activation="softmax")' in texts(at) + at.get("code")[0].value
-    program = at.get("code")[0].value
+    program = programs(at)[0]
+    assert 'Dense(3, activation="softmax")' in texts(at) + program
     assert "pd.read_csv('wine.csv')" in program and "normalizer.adapt(x_train)" in program
     assert "Source and license" in " ".join(c.value for c in at.caption)
 
@@ -53,7 +55,7 @@ def test_regression_shows_predicted_against_actual_and_the_loss_choice():
     assert {"dl.predicted", "dl.residuals"} <= set(chart_keys(at))
     assert at.radio(key="dl.regression_loss").value == "mse"
     at.radio(key="dl.regression_loss").set_value("mae").run()
-    assert 'loss="mae"' in at.get("code")[0].value
+    assert 'loss="mae"' in programs(at)[0]
 
 
 def test_kfold_runs_k_networks_and_shows_their_mean():
@@ -134,3 +136,124 @@ def test_choosing_another_target_starts_a_new_network():
     at.selectbox(key=key).set_value("a").run()
     assert not at.exception and "Predicting **a**" in texts(at) and "**Epoch 0**" in texts(at)
     assert at.session_state["dl.run"].epoch == 0
+
+
+# --- the confusion matrix clicked --------------------------------------------------------------------------
+def confusion(at: AppTest):
+    return next(c for c in at.get("plotly_chart") if c.key.startswith("dl.confusion."))
+
+
+def click_cell(at: AppTest, cell: tuple[int, int]) -> AppTest:
+    """What the browser sends when a cell's point is clicked: the chart's new selection (AppTest cannot click a
+    chart, and a chart's selection cannot be set through session_state)."""
+    chart = confusion(at)
+    spec = json.loads(chart.proto.spec)
+    cells = next(t for t in spec["data"] if t.get("name") == "cells")
+    index = [tuple(c) for c in cells["customdata"]].index(cell)
+    point = {"curve_number": spec["data"].index(cells), "point_number": index, "point_index": index,
+             "x": cells["x"][index], "y": cells["y"][index], "customdata": list(cell)}  # fmt: skip
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = chart.proto.id
+    state.string_value = json.dumps({"selection": {"points": [point], "point_indices": [index], "box": [],
+                                                   "lasso": []}})  # fmt: skip
+    return at._run(states)
+
+
+def test_clicking_a_cell_of_the_confusion_matrix_lists_its_rows_and_the_selectbox_follows():
+    at = open_page(part="results", epochs="30")
+    at.button(key="dl.stepper").click().run()
+    run = at.session_state["dl.run"]
+    matrix = run.confusion("val")
+    assert json.loads(confusion(at).proto.spec)["data"][-1]["name"] == "cells"
+    full = [(i, j) for i, j in zip(*np.nonzero(matrix), strict=True)]
+    cell = max(full, key=lambda c: matrix[c])
+    click_cell(at, (int(cell[0]), int(cell[1])))
+    assert not at.exception
+    assert at.selectbox(key="dl.cell").value == cell
+    classes = run.data.classes
+    listed = f"**{matrix[cell]} rows**: true {classes[cell[0]]}, predicted {classes[cell[1]]}"
+    assert listed in texts(at).replace("\\", "")
+    assert len(at.dataframe[0].value) == matrix[cell]  # the rows listed, then the per-class table
+    shape = json.loads(confusion(at).proto.spec)["layout"]["shapes"][0]  # the clicked cell is framed
+    assert (shape["x0"], shape["y0"]) == (cell[1] - 0.5, cell[0] - 0.5)
+    # the selectbox, the phone's way, picks another cell: the matrix is drawn afresh with that one framed
+    at.selectbox(key="dl.cell").set_value(next(c for c in full if c != cell)).run()
+    chosen = at.selectbox(key="dl.cell").value
+    assert chosen != cell and confusion(at).key == "dl.confusion.1"
+    shape = json.loads(confusion(at).proto.spec)["layout"]["shapes"][0]
+    assert (shape["x0"], shape["y0"]) == (chosen[1] - 0.5, chosen[0] - 0.5)
+    empty = next((i, j) for i in range(len(classes)) for j in range(len(classes)) if not matrix[i, j])
+    click_cell(at, empty)
+    assert at.selectbox(key="dl.cell").value is None
+    assert any(f"No rows are true {classes[empty[0]]} and predicted {classes[empty[1]]}" in c.value.replace("\\", "")
+               for c in at.caption)  # fmt: skip
+
+
+# --- the course's data sets without internet --------------------------------------------------------------
+def test_without_internet_a_keras_data_set_says_so_fast_and_offers_an_offline_table(tmp_path, monkeypatch):
+    from dlviz.datalab import tables
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(tables, "_unreachable", {})
+    monkeypatch.setattr(tables, "reachable", lambda host, *a, **k: "Temporary failure in name resolution")
+    at = open_page(source="boston")
+    labels = at.selectbox(key="dl.source").options
+    assert [label for label in labels if "needs internet" in label] == [
+        s.title + " · needs internet" for s in tables.SOURCES.values() if not s.offline
+    ]
+    assert any("could not download it (Temporary failure in name resolution)" in e.value.replace("\\", "")
+               for e in at.error)  # fmt: skip
+    at.button(key="dl.offline").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="dl.source").value == "diabetes" and "Predicting **progression**" in texts(at)
+
+
+# --- save: the files written when asked for ---------------------------------------------------------------
+def test_the_model_and_table_downloads_are_written_only_when_clicked(monkeypatch):
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from dlviz.datalab import engine
+
+    saves, deferred = [], {}
+    save = engine.LabRun.save
+    monkeypatch.setattr(engine.LabRun, "save", lambda self: saves.append(1) or save(self))
+    add = MediaFileManager.add_deferred
+
+    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        deferred[file_name] = data_callable
+        return add(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    at = open_page(part="save", epochs="10")
+    at.button(key="dl.stepper").click().run()
+    at.button(key="dl.stepper").click().run()
+    assert not saves and set(deferred) == {"model.keras", "wine.csv"}  # two reruns, no model file written
+    buttons = {d.label: d.proto for d in at.get("download_button")}
+    assert buttons["model.keras"].deferred_file_id and buttons["wine.csv"].deferred_file_id
+    run = at.session_state["dl.run"]
+    model = deferred["model.keras"]()  # the click
+    assert saves == [1] and model.startswith(b"PK")
+    loaded = engine.load_model(model, run.data, run.settings)
+    np.testing.assert_allclose(loaded(run.data.x("val")), run.predict("val"), atol=1e-6)
+    assert deferred["wine.csv"]() == engine.table_csv(run.data.table)
+
+
+# --- the first epoch: the CSV read once, the epoch traced ahead -------------------------------------------
+def test_an_uploaded_csv_is_read_once_and_the_first_epoch_is_traced_before_step(monkeypatch):
+    from dlviz.datalab import tables
+
+    reads = []
+    read_csv = tables.read_csv
+    monkeypatch.setattr(tables, "read_csv", lambda data, name="": reads.append(name) or read_csv(data, name))
+    at = open_page(source="csv")
+    at.get("file_uploader")[0].upload("regression.csv", corpus()["regression.csv"], "text/csv").run()
+    run = at.session_state["dl.run"]
+    run.warming.join(120)
+    assert run.warmed and run.epoch == 0 and not len(run.history)
+    at.button(key="dl.stepper").click().run()
+    at.slider(key="dl.dropout").set_value(0.1).run()
+    assert not at.exception and "Predicting **" in texts(at)
+    at.get("file_uploader")[0].upload("again.csv", corpus()["regression.csv"], "text/csv").run()  # same bytes
+    assert reads == ["regression.csv"]
+    assert at.session_state["dl.run"] is not run and run.stale  # dropout: a new network, the old one left alone

@@ -311,9 +311,232 @@ def test_the_courses_data_sets_read_keras_files(tmp_path: Path, monkeypatch):
 
 def test_without_internet_the_courses_data_sets_say_so(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(tables, "_unreachable", {})
 
     def offline(*args, **kwargs):
         raise OSError("Name or service not known")
 
     with pytest.raises(tables.TableError, match="could not download it"):
         tables._keras("boston", fetch=offline)
+
+
+# --- the course's data sets on a machine without internet (nothing here opens a real connection) -------------
+def test_a_download_server_that_does_not_answer_is_given_up_on_within_the_timeout(monkeypatch):
+    import socket
+    import threading
+    import time
+
+    answer = threading.Event()
+
+    def hangs(address, timeout=None):
+        answer.wait(10)  # a name lookup or a connect that does not answer
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", hangs)
+    monkeypatch.setattr(tables.urllib.request, "getproxies", dict)
+    started = time.monotonic()
+    assert tables.reachable("storage.example", timeout=0.3) == "no answer within 0.3 s"
+    assert time.monotonic() - started < 1.5
+    answer.set()
+
+    def refused(address, timeout=None):
+        raise OSError(101, "Network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", refused)
+    assert tables.reachable("storage.example", timeout=0.3) == "Network is unreachable"
+
+
+def test_without_internet_keras_is_not_called_the_failure_is_remembered_and_an_offline_table_offered(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(tables, "_unreachable", {})
+    probes = []
+
+    def unreachable(host, *args, **kwargs):
+        probes.append(host)
+        return "Network is unreachable"
+
+    def download(*args, **kwargs):
+        raise AssertionError("Keras's download must not start when the server is unreachable")
+
+    from tensorflow import keras
+
+    monkeypatch.setattr(tables, "reachable", unreachable)
+    monkeypatch.setattr(keras.utils, "get_file", download)
+    with pytest.raises(tables.OfflineError, match="could not download it \\(Network is unreachable\\)") as error:
+        tables.load("boston")
+    assert error.value.instead == "diabetes" and tables.SOURCES[error.value.instead].offline
+    assert probes == ["storage.googleapis.com"]
+    for name, instead in (("imdb", "breast_cancer"), ("reuters", "wine")):  # the same server: not tried again
+        with pytest.raises(tables.OfflineError, match="s ago; it is tried again 5 minutes after") as error:
+            tables.load(name)
+        assert error.value.instead == instead and tables.SOURCES[instead].task == tables.SOURCES[name].task
+    assert probes == ["storage.googleapis.com"]
+    later = __import__("time").monotonic() + tables.RETRY_SECONDS + 1
+    with pytest.raises(tables.OfflineError):
+        tables.keras_file("boston", clock=lambda: later)  # five minutes on, it is tried again
+    assert len(probes) == 2
+
+
+def test_the_table_list_marks_the_sets_that_need_internet_until_they_are_downloaded(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    marked = {name for name in tables.SOURCES if "needs internet" in tables.label(name)}
+    assert marked == {"boston", "imdb", "reuters"} == {n for n, s in tables.SOURCES.items() if not s.offline}
+    keras_layout(tmp_path / "datasets")
+    assert [tables.label(name) for name in tables.SOURCES] == [s.title for s in tables.SOURCES.values()]
+
+
+# --- the clickable confusion matrix ----------------------------------------------------------------------
+def test_the_confusion_figure_has_one_clickable_point_per_cell():
+    import plotly.graph_objects as go
+
+    from dlviz.datalab import figures
+
+    matrix = np.array([[5, 1, 0], [2, 2, 0], [0, 0, 3]])
+    labels = ["a", "b", "<i>c</i>"]
+    fig = figures.confusion_figure(matrix, labels, chosen=(1, 0))
+    go.Figure(fig.to_dict())  # valid with plotly's validation on
+    cells = [t for t in fig.data if t.type == "scatter"]
+    assert len(cells) == 1 and fig.data[-1] is cells[0]  # on top of the heatmaps
+    cells = cells[0]
+    assert [tuple(c) for c in cells.customdata] == [(i, j) for i in range(3) for j in range(3)]
+    assert list(cells.text) == [str(v) for v in matrix.ravel()]
+    names = ["a", "b", "&lt;i&gt;c&lt;/i&gt;"]  # as the heatmaps name the categories: typed, not markup
+    assert list(cells.y) == [names[i] for i in range(3) for _ in range(3)]
+    assert list(cells.x) == names * 3 and set(fig.data[0].x) == set(names)
+    assert cells.hoverinfo != "skip" and cells.marker.opacity == 0  # invisible, yet it takes clicks
+    assert fig.layout.hoverdistance == -1  # a click anywhere in a cell reaches its point
+    frame = fig.layout.shapes[0]
+    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (-0.5, 0.5, 0.5, 1.5)  # row 1 (true b), column 0
+    assert not figures.confusion_figure(matrix, labels).layout.shapes
+
+
+@pytest.mark.parametrize(
+    "selection, cell",
+    [
+        ({"points": [{"curve_number": 3, "point_index": 5, "customdata": [1, 2]}], "point_indices": [5]}, (1, 2)),
+        ({"points": [{"customdata": [0, 0]}, {"customdata": [2, 1]}]}, (2, 1)),  # the last one clicked
+        ({"points": [], "point_indices": [], "box": [], "lasso": []}, None),  # clicked again: deselected
+        ({"points": [{"x": "a", "y": "b"}]}, None),  # a heatmap's point, no cell
+        ({"points": [{"customdata": [7, 0]}]}, None),  # outside this matrix
+        ({"points": [{"customdata": ["x", None]}]}, None),
+        (None, None),
+    ],
+)
+def test_a_chart_selection_maps_to_the_clicked_cell(selection, cell):
+    from dlviz.datalab import figures
+
+    assert figures.clicked_cell(selection, 3) == cell
+
+
+# --- K-fold in turns, the same figures -------------------------------------------------------------------
+def kfold_in_one_turn_per_fold(s: DataLabSettings, d: engine.Prepared) -> list:
+    """K-fold as it was before it took turns: each fold's epochs in one call (the reference figures)."""
+    rows = np.concatenate([d.split.train, d.split.val])
+    histories = []
+    for i, (train_rows, val_rows) in enumerate(prep.folds(rows, s.k)):
+        x = prep.encode(d.frame, d.plan, train_rows).x
+        model = engine.build_model(s, x.shape[1], d.task, d.n_outputs, x[train_rows])
+        trainer = engine.Trainer(
+            model, x[train_rows], engine.targets_for_loss(s, d, d.target.values[train_rows]), x[val_rows],
+            engine.targets_for_loss(s, d, d.target.values[val_rows]), batch_size=s.batch, seed=s.seed + i,
+            metric=engine.trainer_metric(s, d.task), shuffle=s.shuffle, jit_compile=False,
+        )  # fmt: skip
+        trainer.run(s.epochs)
+        histories.append(trainer.history)
+    return histories
+
+
+def test_kfold_trains_in_many_short_turns_and_gives_the_same_figures(monkeypatch):
+    import contextlib
+
+    from dlviz.core import pacing
+
+    s = replace(DEFAULT, source="iris", k=3, epochs=30, dropout=0.2, shuffle=True)
+    d = engine.prepare(tables.load("iris"), s)
+    expected = kfold_in_one_turn_per_fold(s, d)
+    turns, real_turn = [], pacing.turn
+
+    @contextlib.contextmanager
+    def counted():
+        with real_turn():
+            turns.append(1)
+            yield
+
+    monkeypatch.setattr(pacing, "turn", counted)
+    calls = []
+    run = engine.Trainer.run
+    monkeypatch.setattr(engine.Trainer, "run", lambda self, n: calls.append(n) or run(self, n))
+    result = engine.kfold(s, d)
+    assert [h.__dict__ for h in result.histories] == [h.__dict__ for h in expected]  # bit for bit
+    assert len(turns) == len(calls) >= 2 * s.k  # a fold's first turn is its first epoch alone (the trace)
+    assert max(calls) < s.epochs and sum(calls) == s.k * s.epochs
+
+
+# --- the first epoch traced ahead ---------------------------------------------------------------------------
+def test_warm_traces_the_epoch_ahead_and_training_stays_exactly_as_without_it(monkeypatch):
+    s = replace(DEFAULT, source="wine", dropout=0.3, batchnorm=True, l2=0.001, shuffle=True, early_stopping=False)
+    d = engine.prepare(tables.load("wine"), s)
+    warmed, plain = LabRun(s, d), LabRun(s, d)
+    before = [v.numpy().copy() for v in warmed.model.variables]
+    seen, run_epochs = [], engine.Trainer.run
+
+    def watched(trainer, n):
+        out = run_epochs(trainer, n)
+        seen.append((warmed.epoch, len(warmed.history), len(out)))  # what the page would read meanwhile
+        return out
+
+    monkeypatch.setattr(engine.Trainer, "run", watched)
+    assert warmed.warm() and warmed.warmed and not warmed.warm()  # once
+    monkeypatch.undo()
+    assert seen == [(0, 0, 1)]  # the epoch ran, and the run never showed it
+    assert warmed.epoch == 0 and not len(warmed.history)
+    for a, b in zip(before, warmed.model.variables, strict=True):
+        np.testing.assert_array_equal(a, b.numpy())
+    assert int(warmed.model.optimizer.iterations.numpy()) == 0
+    n = len(d.split.train)
+    traced = warmed.trainer._own.epoch_fn(min(s.batch, n), n)
+    assert traced.experimental_get_tracing_count() == 1
+    for run in (warmed, plain):
+        run.train(3)
+        run.train(2)
+    assert traced.experimental_get_tracing_count() == 1  # Step used the traced epoch
+    assert warmed.history.__dict__ == plain.history.__dict__  # bit for bit
+    for a, b in zip(warmed.model.variables, plain.model.variables, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert not warmed.warm()  # trained: nothing to warm
+
+
+def test_warm_soon_warms_in_a_training_turn_and_a_stale_run_is_left_alone(monkeypatch):
+    import contextlib
+
+    from dlviz.core import pacing
+
+    held = []
+
+    @contextlib.contextmanager
+    def turn():
+        held.append(1)
+        yield
+
+    monkeypatch.setattr(pacing, "turn", turn)
+    s = replace(DEFAULT, epochs=5)
+    d = engine.prepare(tables.load("iris"), s)
+    run = LabRun(s, d)
+    thread = engine.warm_soon(run)
+    thread.join(60)
+    assert run.warmed and held == [1] and engine.warm_soon(run) is None
+    stale = LabRun(s, d)
+    stale.stale = True
+    assert engine.warm_soon(stale) is None and not stale.warm() and not stale.warmed
+
+
+def test_the_process_warms_once_from_the_servers_warm_up_or_the_page(monkeypatch):
+    monkeypatch.setattr(engine, "_process_warm", False)
+    assert engine.warm_process() and engine._process_warm  # traced once in this process
+    assert not engine.warm_process()
+    calls = []
+    monkeypatch.setattr(engine, "warm_process", lambda: calls.append(1))
+    engine.warm()  # what tfconfig.warm_up calls on each topic's engine
+    assert calls == [1]
