@@ -1,6 +1,7 @@
 """The Overfitting page headless (AppTest)."""
 
 from conftest import open_page as _open
+from conftest import programs
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/overfitting.py"
@@ -26,7 +27,7 @@ def texts(at: AppTest) -> str:
 
 
 def code(at: AppTest) -> str:
-    return at.get("code")[0].value
+    return programs(at)[0]
 
 
 def test_page_loads_with_both_runs_their_curves_the_diagram_and_the_code():
