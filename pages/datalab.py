@@ -61,8 +61,10 @@ def read_table() -> tuple[tables.Table | None, str]:
     if source != "csv":
         return built_in(source), source
     upload = side.file_uploader("Your CSV", type=["csv", "tsv", "txt"], key="dl.upload",
-                                help=f"Up to {st.get_option('server.maxUploadSize')} MB and {tables.MAX_ROWS:,} rows; "
-                                     "commas, semicolons or tabs; a header row or none.")  # fmt: skip
+                                help=f"Up to {st.get_option('server.maxUploadSize')} MB, {tables.MAX_ROWS:,} rows "
+                                     f"(more are cut), {tables.MAX_COLUMNS} columns, {prep.MAX_FEATURES:,} features "
+                                     f"after one-hot encoding and {prep.MAX_CLASSES} classes; commas, semicolons or "
+                                     "tabs; a header row or none.")  # fmt: skip
     if upload is None:
         st.info("Upload a CSV in the sidebar: one row per example, one column per feature, and the column to "
                 "predict. Any separator, UTF-8 or Latin-1, with a header row or without.", icon=":material/upload:")  # fmt: skip
@@ -163,6 +165,8 @@ st.markdown(f"Predicting **{ui.plain(str(target))}** from **{data.encoded.x.shap
             f"{prep.TASKS[data.task]}{n_classes}" + (" (detected)" if settings.task == "detect" else "") +
             f". Chollet's table gives the last layer `{last.replace('k', str(data.n_outputs))}`, the loss "
             f"`{lab.loss_name(settings, data.task)}` and the metric `{lab.metric_name(data.task)}`.")  # fmt: skip
+with st.expander("Chollet's table: the last layer and the loss for each task", icon=":material/table_rows:"):
+    st.dataframe(lab.chollet_table(data.task), hide_index=True)
 
 # --- the run --------------------------------------------------------------------------------------------
 run_now = state.get("dl.run")

@@ -56,6 +56,12 @@ LAST_LAYER = {
 }
 
 
+def chollet_table(task: str) -> list[dict]:
+    """Chollet's table (Deep Learning with Python, chapter 4) as rows, the one for ``task`` marked."""
+    return [{"task": prep.TASKS[t], "last layer": last, "loss": loss, "metric": metric, "here": "◀" if t == task else ""}
+            for t, (last, loss, metric) in LAST_LAYER.items()]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DataLabSettings:
     source: str = choice("wine", tables.SOURCES)

@@ -257,3 +257,11 @@ def test_an_uploaded_csv_is_read_once_and_the_first_epoch_is_traced_before_step(
     at.get("file_uploader")[0].upload("again.csv", corpus()["regression.csv"], "text/csv").run()  # same bytes
     assert reads == ["regression.csv"]
     assert at.session_state["dl.run"] is not run and run.stale  # dropout: a new network, the old one left alone
+
+
+def test_chollets_table_is_shown_whole_with_the_tasks_row_marked():
+    at = open_page(source="diabetes")
+    (table,) = [d for d in at.dataframe if list(d.value.columns) == ["task", "last layer", "loss", "metric", "here"]]
+    rows = table.value.to_dict("records")
+    assert len(rows) == 3 and [r["here"] for r in rows] == ["", "", "◀"]  # binary, multi-class, regression
+    assert rows[0]["loss"] == "binary_crossentropy" and "softmax" in rows[1]["last layer"]
