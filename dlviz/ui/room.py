@@ -41,6 +41,7 @@ SHARED_LOOK_SECONDS = 0.4
 HEARTBEAT_SECONDS = 10.0  # how often it tells the dashboard where it is
 JOIN_ATTEMPTS = 12  # codes one session may try: with 32**6 codes, guessing one is hopeless
 DB_ERRORS = (sa.exc.SQLAlchemyError, OSError)
+PENDING = "class.pending"  # a room link that arrived while the database was down: kept, and tried again
 DOWN = (
     "Class mode cannot reach its database right now; it tries again on its own. "
     "Everything else on this page works as usual."
@@ -218,6 +219,9 @@ def arrive() -> None:
     params = st.query_params
     code, me, key = (params.get(p) for p in (ROOM_PARAM, MEMBER_PARAM, KEY_PARAM))
     current = seat()
+    pending = state.get(PENDING)
+    if current is None and pending and not code:  # the address was tidied while the database was down: try again
+        code, me = pending.get(ROOM_PARAM), pending.get(MEMBER_PARAM)
     if code and not (me or key) and current is None and (saved := _cookie_key(normal_code(code))):
         with problems(quiet=True):  # the instructor's own browser, reloaded (a stale cookie is ignored)
             key = saved if store().is_owner(normal_code(code), saved) else None
@@ -225,8 +229,17 @@ def arrive() -> None:
         code and (me or key) and (current is None or (current.code, current.token) != (normal_code(code), me or key))
     )
     if fresh:
-        with problems(quiet=True):
+        try:
             _sit(normal_code(code), me, key)
+            state.pop(PENDING, None)
+        except (ClassError, ValueError) as err:
+            state.pop(PENDING, None)
+            st.warning(str(err), icon=":material/block:")
+        except (Unavailable, *DB_ERRORS):
+            # The seat cannot be checked now: keep the participant's link in the address (a reload later still
+            # finds the room) and try again on the next run. The instructor's key never stays in the address.
+            state[PENDING] = {ROOM_PARAM: code, **({MEMBER_PARAM: me} if me else {})}
+            st.caption(DOWN)
     if KEY_PARAM in params:
         params.pop(KEY_PARAM)  # never left in the address: a projected address bar would show it
     keep_in_address()
@@ -250,7 +263,7 @@ def address_params() -> dict[str, str]:
     """What the address keeps for class mode: the room, and a participant's token (never the instructor's)."""
     s = seat()
     if s is None:
-        return {}
+        return dict(state.get(PENDING) or {})
     return {ROOM_PARAM: s.code} if s.instructor else {ROOM_PARAM: s.code, MEMBER_PARAM: s.token}
 
 

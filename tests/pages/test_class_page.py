@@ -328,3 +328,29 @@ def test_challenges_post_reaching_runs_to_the_leaderboard(class_folder):
     assert not instructor.exception
     alice = join(code, "alice")
     assert "Spiral, 90% with the fewest weights" in texts(alice)
+
+
+def test_with_the_database_down_the_class_parts_say_so_and_everything_else_works(class_folder, monkeypatch):
+    """A PostgreSQL nobody answers on: the Class page says so plainly, starting a room changes nothing, and a
+    participant's Playground (a room in its address) trains as usual."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port with nothing listening: the connection is refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("DLVIZ_DATABASE_URL", f"postgresql+psycopg://dlviz@127.0.0.1:{port}/dlviz?connect_timeout=3")
+    at = app()
+    assert not at.exception, at.exception
+    next(t for t in at.text_input if t.label == "Workshop name").input("Down")
+    button(at, "Start a room").click().run()
+    assert not at.exception, at.exception
+    shown = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.caption)
+    assert "cannot reach its database" in shown and "class.seat" not in at.session_state
+    assert "Traceback" not in shown
+    play = app("pages/playground.py", room="ABCDEF", me="a-participants-token")
+    assert not play.exception, play.exception
+    next(b for b in play.button if b.label == "Step").click().run()
+    assert not play.exception and "**Epoch 1**" in " ".join(m.value for m in play.markdown)
+    assert any("cannot reach its database" in c.value for c in play.caption)  # said again: it keeps trying
+    # Nothing lost: the participant's link stays in the address for when the database is back.
+    assert play.query_params["room"] == "ABCDEF" and play.query_params["me"] == "a-participants-token"
