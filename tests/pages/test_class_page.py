@@ -132,14 +132,19 @@ def test_joining_refuses_a_wrong_code_hostile_nicknames_and_endless_guessing(cla
     assert "class.seat" not in at.session_state  # even the right code, once the tries are used up
 
 
-def test_a_push_reaches_a_participant_as_a_banner_and_keeps_their_own_work(class_folder):
+def room_with_alices_own_network() -> tuple[AppTest, AppTest, object]:
+    """A room, and Alice in it with a network of her own on the Playground (one hidden layer of 4)."""
     instructor, code, _ = start_room()
     alice = join(code, "alice")
-    # Alice builds her own network on the Playground.
     alice.switch_page("pages/playground.py").run()
     alice.sidebar.number_input(key="pg.depth").set_value(1).run()
     own = alice.session_state["playground"]
     assert own.layers == (4,)
+    return instructor, alice, own
+
+
+def test_a_push_reaches_a_participant_as_a_banner_and_keeps_their_own_work(class_folder):
+    instructor, alice, own = room_with_alices_own_network()
     # The instructor opens XOR with one hidden layer of 2 and sends it.
     instructor.query_params["data"] = "xor"
     instructor.switch_page("pages/playground.py").run()
@@ -160,11 +165,7 @@ def test_a_push_reaches_a_participant_as_a_banner_and_keeps_their_own_work(class
 
 
 def test_back_to_my_own_work_stays_on_every_page_the_instructor_sent(class_folder):
-    instructor, code, _ = start_room()
-    alice = join(code, "alice")
-    alice.switch_page("pages/playground.py").run()
-    alice.sidebar.number_input(key="pg.depth").set_value(1).run()
-    own = alice.session_state["playground"]
+    instructor, alice, own = room_with_alices_own_network()
     instructor.switch_page("pages/playground.py").run()
     button(instructor, "Send this page to the room", instructor.sidebar).click().run()
     alice.run()
