@@ -12,9 +12,10 @@ import streamlit as st
 
 from dlviz import ui
 from dlviz.classroom import figures, share
-from dlviz.classroom.store import PRESETS, ROOM_HOURS, Challenge
-from dlviz.core import datasets
+from dlviz.classroom.store import CHALLENGE_PAGES, PRESETS, ROOM_HOURS, Challenge, challenge_data
+from dlviz.core import catalog
 from dlviz.ui import room
+from dlviz.ui.confusion import pick_cell
 from dlviz.ui.room import problems, store
 
 REFRESH_SECONDS = 2.0  # the instructor's dashboard (who is where, for how long) is redrawn this often
@@ -83,13 +84,10 @@ def wall_at(code: str, version: int, hidden: bool) -> list[dict]:
 
 
 # The wall's pictures go out as data URLs: st.image would decode and encode each PNG again on every redraw
-# (about 1.3 ms apiece); a data URL is sent as it is, and an unchanged one only as a reference.
-@st.cache_data(show_spinner=False, max_entries=512)
-def drawing_sheet(ids: tuple[int, ...], projector: bool, _group: list[dict]) -> str:
-    """One group of the wall's drawings as a picture, drawn once for every session that shows it."""
-    pictures = [np.frombuffer(d["pixels"], np.uint8).reshape(28, 28) / 255.0 for d in _group]
-    return data_url(figures.drawing_sheet(pictures, [f"{d['nickname'][:10]} · {d['label']}" for d in _group],
-                                          [d["label"] != d["read"] for d in _group], projector=projector))  # fmt: skip
+# (about 1.3 ms apiece); a data URL is sent as it is. Each drawing is encoded once for every session.
+@st.cache_data(show_spinner=False, max_entries=4096)
+def drawing(item_id: int, _pixels: bytes) -> str:
+    return data_url(figures.drawing_png(np.frombuffer(_pixels, np.uint8).reshape(28, 28) / 255.0))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -117,17 +115,20 @@ def show_wall(s: room.Seat) -> None:
         matrix, accuracy = share.confusion(drawings)
         st.subheader(f"Drawings: {len(drawings)}, the network read {accuracy:.0%} of them as meant")
         matrix_col, cell_col = st.columns([1, 1])
-        ui.chart(matrix_col.empty(), figures.confusion_figure(matrix, projector=projector), key="class.confusion")
-        cells = [(m, r) for m in range(10) for r in range(10) if matrix[m, r]]
-        cell = cell_col.selectbox("Show the drawings", [None, *cells], key="class.cell",
-                                  format_func=lambda c: "all, grouped by what the network read" if c is None else
-                                  f"meant {c[0]}, read as {c[1]} ({matrix[c]})")  # fmt: skip
+        cell, empty = pick_cell(matrix_col, cell_col, matrix, [str(d) for d in range(10)], key="class",
+                                prompt="Show the drawings (or click a cell of the matrix)",
+                                nothing="all, grouped by what the network read", projector=projector,
+                                describe=lambda c: f"meant {c[0]}, read as {c[1]} ({matrix[c]})")  # fmt: skip
+        if empty is not None:
+            cell_col.caption(f"Nobody's {empty[0]} was read as {empty[1]}.")
         chosen = [d for d in drawings if cell is None or (d["label"], d["read"]) == cell]
         for read in sorted({d["read"] for d in chosen}):
             group = [d for d in chosen if d["read"] == read][-24:]
             cell_col.markdown(f"**Read as {read}**")
-            cell_col.image(drawing_sheet(tuple(d["id"] for d in group), projector, group))
-        cell_col.caption("Each drawing's caption: who sent it and the digit they meant; misreads in red.")
+            cell_col.html(figures.drawing_grid([drawing(d["id"], d["pixels"]) for d in group],
+                                               [d["nickname"] for d in group], [d["label"] for d in group],
+                                               [d["label"] != d["read"] for d in group], projector=projector))  # fmt: skip
+        cell_col.caption("Under each drawing: who sent it and the digit they meant; misreads in red.")
     if networks:
         st.subheader(f"Networks: {len(networks)}")
         cols = st.columns(4)
@@ -190,7 +191,8 @@ def show_challenge(s: room.Seat) -> None:
         return
     st.markdown(f"**{ui.plain(challenge.name)}**: {challenge.describe()}.")
     if not s.instructor:
-        st.caption("Train on the **Playground** with this data set: a run that reaches the target is posted here.")
+        st.caption(f"Train on **{CHALLENGE_PAGES.get(challenge.page, challenge.page)}** with this data set: the "
+                   "first run that reaches the target is posted here.")  # fmt: skip
     board = shop.leaderboard(s.code, challenge)
     if not board:
         st.caption("Nobody has reached the target yet.")
@@ -203,8 +205,9 @@ def show_challenge(s: room.Seat) -> None:
     st.dataframe(
         table, hide_index=True, width="stretch", column_config={metric: st.column_config.NumberColumn(format=fmt)}
     )
+    page = next((p for p in catalog.every_page() if p.name == challenge.page), catalog.by_path("pages/playground.py"))
     st.button(f"Open the winner's network ({board[0]['nickname'][:24]})", icon=":material/emoji_events:",
-              key="class.open_winner", on_click=room.open_view, args=("pages/playground.py", board[0]["query"]))  # fmt: skip
+              key="class.open_winner", on_click=room.open_view, args=(page.path, board[0]["query"]))  # fmt: skip
 
 
 # --- the instructor's room ----------------------------------------------------------------------------
@@ -283,22 +286,52 @@ def poll_form(s: room.Seat) -> None:
     room.message()
 
 
+def chosen_challenge() -> Challenge:
+    """The challenge the form shows, read from its widgets' state (a click reads what was just typed)."""
+    preset = PRESETS.get(state.get("class.preset"))
+    if preset is not None:
+        return preset
+    page = state.get("class.ch_page", "playground")
+    sets = challenge_data(page)
+    data = state.get(f"class.ch_data.{page}", next(iter(sets)))
+    regression = sets.get(data, ("", False))[1]
+    metric = "val_loss" if regression else state.get("class.ch_metric", "val_accuracy")
+    target = state.get("class.ch_target", 0.9) if metric == "val_accuracy" else state.get(
+        f"class.ch_loss.{page}.{data}", LOSS_TARGET)  # fmt: skip
+    return Challenge(state.get("class.ch_name", "Our challenge"), page=page, data=data, metric=metric,
+                     target=float(target), tiebreak=state.get("class.ch_tie", "weights"))  # fmt: skip
+
+
+LOSS_TARGET = 0.1
+
+
 def challenge_form(s: room.Seat) -> None:
+    if st.selectbox("Preset", [*PRESETS, "Your own"], key="class.preset") not in PRESETS:
+        page_col, data_col, name_col = st.columns(3)
+        page = page_col.selectbox("Page", list(CHALLENGE_PAGES), format_func=CHALLENGE_PAGES.get, key="class.ch_page")
+        sets = challenge_data(page)
+        data = data_col.selectbox("Data set", list(sets), format_func=lambda k: sets[k][0],
+                                  key=f"class.ch_data.{page}")  # fmt: skip
+        name_col.text_input("Name", value="Our challenge", max_chars=80, key="class.ch_name")
+        measure_col, target_col, tie_col = st.columns(3)
+        regression = sets[data][1]
+        metric = measure_col.radio("Measure", ["val_loss"] if regression else ["val_accuracy", "val_loss"],
+                                   format_func={"val_accuracy": "validation accuracy, at least",
+                                                "val_loss": "validation loss, at most"}.get, key="class.ch_metric",
+                                   help="A regression has no accuracy: its challenge is a loss to get under.")  # fmt: skip
+        if metric == "val_accuracy":
+            target_col.slider("Target", 0.5, 1.0, 0.9, 0.01, format="%.2f", key="class.ch_target")
+        else:
+            target_col.number_input("Target", 0.0001, 100.0, LOSS_TARGET, format="%.4g",
+                                    key=f"class.ch_loss.{page}.{data}")  # fmt: skip
+        tie_col.selectbox("Ties go to", ["weights", "epochs"], format_func=lambda t: f"fewest {t}", key="class.ch_tie")
+    st.caption(f"Reach {chosen_challenge().describe()}.")
+
     def set_it() -> None:
-        chosen = PRESETS.get(state["class.preset"]) or Challenge(
-            state.get("class.ch_name", ""), data=state["class.ch_data"], target=float(state["class.ch_target"]),
-            tiebreak=state["class.ch_tie"])  # fmt: skip
+        chosen = chosen_challenge()
         room.act(lambda: store().set_challenge(s.code, s.token, chosen), f"Set: {chosen.name}.")
 
-    with st.form("class.new_challenge"):
-        st.selectbox("Preset", [*PRESETS, "Your own"], key="class.preset")
-        name_col, data_col, target_col, tie_col = st.columns(4)
-        name_col.text_input("Name (your own)", value="Our challenge", max_chars=80, key="class.ch_name")
-        data_col.selectbox("Data set", [k for k, d in datasets.DATASETS.items() if not d.regression and not d.drawn],
-                           format_func=lambda k: datasets.DATASETS[k].label, key="class.ch_data")  # fmt: skip
-        target_col.slider("Validation accuracy at least", 0.5, 1.0, 0.9, 0.01, format="%.2f", key="class.ch_target")
-        tie_col.selectbox("Ties go to", ["weights", "epochs"], format_func=lambda t: f"fewest {t}", key="class.ch_tie")
-        st.form_submit_button("Set the challenge", icon=":material/flag:", on_click=set_it)
+    st.button("Set the challenge", icon=":material/flag:", type="primary", on_click=set_it)
     room.message()
 
 

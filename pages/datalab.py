@@ -12,7 +12,7 @@ from dlviz.core.text import short_labels
 from dlviz.datalab import code, figures, prep, tables
 from dlviz.datalab import engine as lab
 from dlviz.datalab.engine import DataLabSettings, LabRun
-from dlviz.ui.datalab import clickable_chart
+from dlviz.ui.confusion import pick_cell
 
 NAME = "datalab"
 state = st.session_state
@@ -281,37 +281,18 @@ def show_results() -> None:
         return
     matrix = run.confusion(part)
     k = len(data.classes)
-    cells = [(i, j) for i in range(k) for j in range(k) if matrix[i, j]]
     matrix_col, list_col = st.columns([1, 1])
-    height = 320 + 14 * k
-    # Clicking a cell picks it as the selectbox below does (the fallback on a phone); choosing in the selectbox
-    # draws the matrix afresh (a new key: no click left selected in it), with that cell framed.
-    chart_key = f"dl.confusion.{state.get('dl.cell_view', 0)}"
-
-    def clicked() -> None:
-        cell = figures.clicked_cell((state.get(chart_key) or {}).get("selection"), k)
-        state["dl.cell"] = cell if cell in cells else None
-        state["dl.cell_empty"] = cell if cell is not None and cell not in cells else None
-
-    def chose() -> None:
-        state["dl.cell_view"] = state.get("dl.cell_view", 0) + 1
-        state["dl.cell_empty"] = None
-
-    if state.get("dl.cell") not in (None, *cells):
-        state["dl.cell"] = None  # the matrix changed (more training, the test rows): that cell is empty now
-    clickable_chart(matrix_col.empty(), figures.confusion_figure(matrix, short_labels(data.classes, 16),
-                    projector=projector, height=height, chosen=state.get("dl.cell") or state.get("dl.cell_empty")),
-                    chart_key, clicked)  # fmt: skip
-    cell = list_col.selectbox("Show the rows (or click a cell of the matrix)", [None, *cells], key="dl.cell",
-                              on_change=chose, format_func=lambda c: "choose a cell of the matrix" if c is None else
-                              f"true {data.classes[c[0]]}, predicted {data.classes[c[1]]} ({matrix[c]})")  # fmt: skip
+    cell, empty = pick_cell(matrix_col, list_col, matrix, short_labels(data.classes, 16), key="dl",
+                            prompt="Show the rows (or click a cell of the matrix)", meant="true", read="predicted",
+                            describe=lambda c: f"true {data.classes[c[0]]}, predicted {data.classes[c[1]]} "
+                            f"({matrix[c]})", projector=projector, height=320 + 14 * k)  # fmt: skip
     if cell is not None:
         predicted = run.predicted(part)
         chosen = rows[(data.y(part) == cell[0]) & (predicted == cell[1])]
         list_col.markdown(f"**{len(chosen)} rows**: true {ui.plain(str(data.classes[cell[0]]))}, predicted "
                           f"{ui.plain(str(data.classes[cell[1]]))}" + (" (the first 200)" if len(chosen) > 200 else ""))  # fmt: skip
         list_col.dataframe(data.frame.iloc[chosen].head(200), height=260)
-    elif (empty := state.get("dl.cell_empty")) is not None and max(empty) < k:
+    elif empty is not None:
         list_col.caption(f"No rows are true {ui.plain(str(data.classes[empty[0]]))} and predicted "
                          f"{ui.plain(str(data.classes[empty[1]]))}.")  # fmt: skip
     list_col.dataframe(lab.per_class(matrix, data.classes), hide_index=True,

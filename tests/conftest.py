@@ -57,6 +57,30 @@ def programs(at) -> list[str]:
     return [c.value for c in at.code]
 
 
+def chart(at, prefix: str):
+    """The page's Plotly chart whose key starts with ``prefix``."""
+    return next(c for c in at.get("plotly_chart") if c.key and c.key.startswith(prefix))
+
+
+def click_cell(at, prefix: str, cell: tuple[int, int]):
+    """What the browser sends when a cell of a clickable confusion matrix is clicked: the chart's new
+    selection (AppTest cannot click a chart, and a chart's selection cannot be set through session_state)."""
+    import json
+
+    figure = chart(at, prefix)
+    spec = json.loads(figure.proto.spec)
+    cells = next(t for t in spec["data"] if t.get("name") == "cells")
+    index = [tuple(c) for c in cells["customdata"]].index(tuple(cell))
+    point = {"curve_number": spec["data"].index(cells), "point_number": index, "point_index": index,
+             "x": cells["x"][index], "y": cells["y"][index], "customdata": list(cell)}  # fmt: skip
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = figure.proto.id
+    state.string_value = json.dumps({"selection": {"points": [point], "point_indices": [index], "box": [],
+                                                   "lasso": []}})  # fmt: skip
+    return at._run(states)
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A real PostgreSQL server (Debian's package) on a free loopback port, for the whole run."""

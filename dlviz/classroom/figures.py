@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import numpy as np
@@ -56,37 +57,37 @@ def poll_figure(answers: list[str], counts: list[int], *, projector: bool = Fals
     return theme.figure([trace], layout, projector, height=60 + 50 * len(answers))
 
 
-def drawing_sheet(pictures, captions: list[str], highlight: list[bool], *, columns: int = 6,
-                  projector: bool = False) -> bytes:  # fmt: skip
-    """The wall's drawings as one PNG: ink on white tiles in a grid, a caption under each, misreads in red.
+def drawing_png(pixels) -> bytes:
+    """One drawing as a 28 x 28 grey PNG, dark ink on white (about 300 bytes): the browser scales it up."""
+    from PIL import Image
 
-    One picture instead of a Plotly grid of heatmaps: the wall is redrawn whenever someone sends, for every
-    session showing it; a sheet of 24 costs about 5 ms, and each is drawn once (the page caches it by the
-    drawings it holds), where the Plotly grid cost about 9 ms to build and 4 ms to send on every redraw.
-    Captions are drawn as plain text, whatever a nickname holds.
-    """
-    from PIL import Image, ImageDraw, ImageFont
-
-    tile, font_px = (84, 17) if projector else (64, 13)
-    gap, line = 8, font_px + 6
-    n = len(pictures)
-    columns = max(1, min(columns, n or 1))
-    rows = max(1, -(-n // columns))
-    width, height = columns * (tile + gap) + gap, rows * (tile + line + gap) + gap
-    sheet = Image.new("RGB", (width, height), "white")
-    pen = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default(size=font_px)
-    for i, (picture, caption, wrong) in enumerate(zip(pictures, captions, highlight, strict=True)):
-        r, c = divmod(i, columns)
-        x, y = gap + c * (tile + gap), gap + r * (tile + line + gap)
-        ink = np.clip(np.nan_to_num(np.asarray(picture, np.float32)), 0, 1)
-        img = Image.fromarray((255 - ink * 255).astype(np.uint8)).resize((tile, tile), Image.Resampling.BILINEAR)
-        sheet.paste(img.convert("RGB"), (x, y))
-        colour = theme.VERMILLION if wrong else "#BBBBBB"
-        pen.rectangle([x - 1, y - 1, x + tile, y + tile], outline=colour, width=3 if wrong else 1)
-        text = caption if pen.textlength(caption, font=font) <= tile + gap else caption[: max(1, tile // 8)] + "…"
-        pen.text((x + tile / 2, y + tile + 3), text, fill=theme.VERMILLION if wrong else theme.INK, font=font,
-                 anchor="ma")  # fmt: skip
+    ink = np.clip(np.nan_to_num(np.asarray(pixels, np.float32)), 0, 1)
     out = io.BytesIO()
-    sheet.save(out, format="PNG", compress_level=1)  # fast: the wall redraws as sends arrive
+    Image.fromarray((255 - ink * 255).astype(np.uint8), mode="L").save(out, format="PNG")
     return out.getvalue()
+
+
+def drawing_grid(pictures: list[str], nicknames: list[str], labels: list[int], wrong: list[bool], *,
+                 projector: bool = False) -> str:  # fmt: skip
+    """The wall's drawings as HTML: each picture (an image URL) in a tile, under it who sent it and the digit
+    they meant, misreads framed and captioned in red.
+
+    The captions are text for the browser to set, escaped, so a nickname shows exactly as typed in any
+    script the reader's fonts have (emoji, Arabic joined right to left in its own ``<bdi>``), where a
+    caption drawn into the picture showed only what one bundled font holds. Long names are cut by CSS,
+    with the whole name on hover."""
+    tile, font = (84, 16) if projector else (64, 13)
+    cells = []
+    for src, nick, label, bad in zip(pictures, nicknames, labels, wrong, strict=True):
+        colour = theme.VERMILLION if bad else "#BBBBBB"
+        name = html.escape(str(nick), quote=True)
+        note = f"meant {int(label)}" + (", misread" if bad else "")
+        cells.append(
+            f'<figure style="margin:0;width:{tile}px" title="{name}: {note}">'
+            f'<img src="{html.escape(src, quote=True)}" alt="{note}" width="{tile}" height="{tile}" '
+            f'style="display:block;border:{3 if bad else 1}px solid {colour};box-sizing:border-box">'
+            f'<figcaption style="font-size:{font}px;line-height:1.3;text-align:center;white-space:nowrap;'
+            f'overflow:hidden;text-overflow:ellipsis;color:{theme.VERMILLION if bad else theme.INK}">'
+            f"<bdi>{name}</bdi> · {int(label)}</figcaption></figure>"
+        )
+    return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(cells)}</div>'

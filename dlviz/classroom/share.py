@@ -41,11 +41,23 @@ def summary(title: str, settings: Any) -> str:
     return f"{title}: {parts[part]}" if part in parts else title
 
 
+def own_run(run: Any) -> Any:
+    """The network a participant tunes: on Overfitting & dropout the regularized one (the baseline is the
+    page's reference), elsewhere the run itself."""
+    own = getattr(run, "regularized", None)
+    return run if own is None else own
+
+
+def data_of(settings: Any) -> str | None:
+    """The data set a page's settings train on (the Playground's ``data``, Overfitting's ``task``)."""
+    return getattr(settings, "data", None) or getattr(settings, "task", None)
+
+
 def progress(run: Any) -> dict | None:
     """A live run's state for the dashboard: epoch, the validation metric (accuracy, else loss), diverged."""
     if run is None or not hasattr(run, "history"):
         return None
-    h = run.history
+    h = own_run(run).history
     name, values = ("val_accuracy", h.val_accuracy) if len(h.val_accuracy) else ("val_loss", h.val_loss)
     metric = float(values[-1]) if len(values) else None
     if metric is not None and not np.isfinite(metric):

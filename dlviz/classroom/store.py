@@ -16,6 +16,7 @@ import hmac
 import io
 import json
 import math
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -170,12 +171,31 @@ def normal_code(code: object) -> str | None:
 # --- engines -----------------------------------------------------------------------------------------
 
 
-def make_engine(url: str) -> sa.Engine:
-    """An engine for ``url`` with the settings ``prepare`` needs (the tests and tools use this)."""
+SQLITE_WAIT_SECONDS = 15.0  # a SQLite writer waits this long for the lock (DLVIZ_SQLITE_WAIT), then gives up
+HEARTBEAT_WAIT_SECONDS = 2.0  # a heartbeat waits at most this long: it only says where someone is
+
+
+def sqlite_wait() -> float:
+    """How long a SQLite writer waits for another's lock before the class parts say the database is busy:
+    ``DLVIZ_SQLITE_WAIT`` seconds (0.1 to 600), else 15. Readers never wait (WAL)."""
+    try:
+        wait = float(os.environ.get("DLVIZ_SQLITE_WAIT", SQLITE_WAIT_SECONDS))
+    except ValueError:
+        return SQLITE_WAIT_SECONDS
+    return min(600.0, max(0.1, wait)) if math.isfinite(wait) else SQLITE_WAIT_SECONDS
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """``create_engine``'s keywords for ``url`` (the page's ``st.connection`` passes the same)."""
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
-    return prepare(sa.create_engine(url, **kwargs))
+        kwargs["connect_args"] = {"timeout": sqlite_wait(), "check_same_thread": False}
+    return kwargs
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for ``url`` with the settings ``prepare`` needs (the tests and tools use this)."""
+    return prepare(sa.create_engine(url, **engine_options(url)))
 
 
 def prepare(engine: sa.Engine) -> sa.Engine:
@@ -186,7 +206,7 @@ def prepare(engine: sa.Engine) -> sa.Engine:
         def _connect(dbapi_connection, _record):
             dbapi_connection.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout = 15000")
+            cursor.execute(f"PRAGMA busy_timeout = {round(sqlite_wait() * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer (kept in the file)
             cursor.close()
@@ -196,7 +216,10 @@ def prepare(engine: sa.Engine) -> sa.Engine:
             if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
                 return  # a read (Store.reader): each statement on its own
             # A writer takes the lock when it starts, so two transactions never both read and then
-            # both try to write (which SQLite answers with an immediate "database is locked").
+            # both try to write (which SQLite answers with an immediate "database is locked"). A writer
+            # that may wait less (a heartbeat) says so in its execution options.
+            wait = connection.get_execution_options().get("dlviz_wait", sqlite_wait())
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {round(min(wait, sqlite_wait()) * 1000)}")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         engine._dlviz_prepared = True
@@ -298,12 +321,44 @@ class Challenge:
         sign = ">=" if self.metric == "val_accuracy" else "<="
         value = f"{self.target:.0%}" if self.metric == "val_accuracy" else f"{self.target:g}"
         fewest = "fewest weights" if self.tiebreak == "weights" else "fewest epochs"
-        return f"{what} {sign} {value} on {self.data}; ties go to the {fewest}"
+        where = CHALLENGE_PAGES.get(self.page, self.page)
+        return f"{what} {sign} {value} on {self.data} ({where}); ties go to the {fewest}"
 
     def reached(self, value: float | None) -> bool:
         if value is None or not np.isfinite(value):
             return False
         return value >= self.target if self.metric == "val_accuracy" else value <= self.target
+
+    def first_reached(self, values) -> tuple[int, float] | None:
+        """(the epoch that first reached the target, the best value so far) from a run's validation figures,
+        one per epoch; None when no epoch reached it. Epochs count from 1, as Keras prints them.
+
+        A run is judged on its whole history, not on where it happens to be when the page looks: a
+        Playground trains hundreds of epochs a second, so "fewest epochs" has to be the first epoch that
+        reached the target, not the epoch the heartbeat caught."""
+        v = np.asarray(values, np.float64)
+        v = np.where(np.isfinite(v), v, -np.inf if self.metric == "val_accuracy" else np.inf)
+        hits = np.flatnonzero(v >= self.target if self.metric == "val_accuracy" else v <= self.target)
+        if not hits.size:
+            return None
+        return int(hits[0]) + 1, float(v.max() if self.metric == "val_accuracy" else v.min())
+
+
+# The pages a challenge can be set on, as their settings name them.
+CHALLENGE_PAGES = {"playground": "Playground", "overfitting": "Overfitting & dropout"}
+
+
+def challenge_data(page: str) -> dict[str, tuple[str, bool]]:
+    """A page's data sets a challenge can name: key -> (label, regression)."""
+    if page == "playground":
+        from dlviz.core.datasets import DATASETS
+
+        return {k: (d.label, d.regression) for k, d in DATASETS.items() if not d.drawn}
+    if page == "overfitting":
+        from dlviz.overfitting.engine import TASKS
+
+        return {k: (label, k == "curve") for k, label in TASKS.items()}
+    return {}
 
 
 PRESETS = {
@@ -337,6 +392,9 @@ class Store:
         # Reads run outside a transaction: one statement, no BEGIN and ROLLBACK around it (on PostgreSQL two
         # round trips fewer for each of the room's one-second looks; on SQLite no write lock for a read).
         self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Heartbeats come every few seconds from every page: with SQLite locked, each gives up soon and the
+        # page tries again later, rather than holding the participant's page for the whole busy timeout.
+        self.beats = engine.execution_options(dlviz_wait=HEARTBEAT_WAIT_SECONDS)
 
     @property
     def kind(self) -> str:
@@ -464,7 +522,7 @@ class Store:
         """Where a member is and how their run goes (for the instructor's dashboard)."""
         t = _now(now)
         values: dict[str, Any] = {"seen": t, "page": str(page)[:80]}
-        with self.engine.begin() as c:
+        with self.beats.begin() as c:
             if progress is not None:
                 before = c.execute(sa.select(members.c.progress).where(members.c.id == member.id)).scalar()
                 old = json.loads(before) if before else {}
@@ -678,6 +736,12 @@ class Store:
         name = text.clean(challenge.name, text.TITLE_CHARS, "challenge's name")
         if challenge.metric not in ("val_accuracy", "val_loss") or challenge.tiebreak not in ("weights", "epochs"):
             raise ClassError("Unknown challenge measure.")
+        sets = challenge_data(challenge.page)
+        if challenge.data not in sets:
+            raise ClassError("Choose a page and one of its data sets for the challenge.")
+        if sets[challenge.data][1] and challenge.metric == "val_accuracy":
+            raise ClassError(f"{sets[challenge.data][0]} is a regression: it has no accuracy. Set a validation "
+                             "loss to reach instead.")  # fmt: skip
         if not np.isfinite(challenge.target) or not 0 < challenge.target <= (
             1 if challenge.metric == "val_accuracy" else 100
         ):

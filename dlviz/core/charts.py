@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import itertools
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
@@ -508,8 +509,16 @@ def image_grid(
 
 
 def confusion_figure(matrix: np.ndarray, labels: list[str], *, projector: bool = False, meant: str = "meant",
-                     read: str = "read as", height: int = 420) -> go.Figure:  # fmt: skip
-    """True class (rows) against the prediction (columns): right answers in blue, mistakes in orange."""
+                     read: str = "read as", height: int = 420, clickable: bool = False,
+                     chosen: tuple[int, int] | None = None) -> go.Figure:  # fmt: skip
+    """True class (rows) against the prediction (columns): right answers in blue, mistakes in orange.
+
+    ``clickable``: each cell can be clicked (``clicked_cell`` reads which), and the ``chosen`` one is framed.
+    Streamlit reports no clicks on heatmap traces (streamlit/streamlit#8760), so an invisible scatter trace
+    lies on top with one point per cell, its customdata the cell's (row, column): a click selects the
+    nearest point (``hoverdistance`` -1: the cell under the pointer), which Streamlit does report. The
+    points carry the count's hover text, so hovering reads as before; their ``hoverinfo`` is not "skip",
+    which would also stop their clicks."""
     size = theme.sizes(projector)
     counts = np.asarray(matrix, np.int64)
     k = counts.shape[0]
@@ -535,4 +544,42 @@ def confusion_figure(matrix: np.ndarray, labels: list[str], *, projector: bool =
         yaxis=dict(title=dict(text=meant), type="category", autorange="reversed", showgrid=False, scaleanchor="x"),
         margin=dict(t=70),
     )
+    if clickable:
+        rows, cols = np.divmod(np.arange(k * k), k)
+        invisible = dict(marker=dict(opacity=0))
+        traces[-1] = {**traces[-1], "hoverinfo": "skip", "hovertemplate": None}
+        traces.append(dict(
+            type="scatter", mode="markers", name="cells", showlegend=False,
+            x=[names[j] for j in cols], y=[names[i] for i in rows],
+            customdata=[[int(i), int(j)] for i, j in zip(rows, cols, strict=True)],
+            text=[str(int(counts[i, j])) for i, j in zip(rows, cols, strict=True)],
+            marker=dict(symbol="square", size=size.marker, opacity=0, color=theme.INK),
+            selected=invisible, unselected=invisible,
+            hovertemplate=f"{meant} %{{y}}, {read} %{{x}}: %{{text}}<extra></extra>",
+        ))  # fmt: skip
+        layout["hoverdistance"] = -1
+        for axis in ("xaxis", "yaxis"):  # a click that moves a pixel must not pan the matrix (a phone's tap does)
+            layout[axis]["fixedrange"] = True
+        if chosen is not None and all(0 <= c < k for c in chosen):
+            i, j = chosen
+            layout["shapes"] = [dict(type="rect", xref="x", yref="y", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5,
+                                     y1=i + 0.5, line=dict(color=theme.INK, width=3), fillcolor="rgba(0,0,0,0)",
+                                     layer="above")]  # fmt: skip
     return theme.figure(traces, layout, projector, height=height)
+
+
+def clicked_cell(selection: Mapping | None, k: int) -> tuple[int, int] | None:
+    """The cell a click on a clickable ``confusion_figure`` chose, from the chart's selection as Streamlit
+    reports it (``{"points": [{"customdata": [i, j], ...}], ...}``); None when nothing usable is selected."""
+    points = (selection or {}).get("points") or []
+    for point in reversed(list(points)):
+        data = point.get("customdata") if isinstance(point, Mapping) else None
+        if not isinstance(data, list | tuple) or len(data) < 2:
+            continue
+        try:
+            i, j = int(data[0]), int(data[1])
+        except (TypeError, ValueError):
+            continue
+        if 0 <= i < k and 0 <= j < k:
+            return i, j
+    return None

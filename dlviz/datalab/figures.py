@@ -3,8 +3,6 @@ and the confusion matrix with a cell to click."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import plotly.graph_objects as go
 
@@ -95,53 +93,10 @@ def residuals_figure(actual: np.ndarray, predicted: np.ndarray, *, target: str, 
 
 def confusion_figure(matrix: np.ndarray, labels: list[str], *, projector: bool = False, height: int = 420,
                      chosen: tuple[int, int] | None = None) -> go.Figure:  # fmt: skip
-    """The shared confusion matrix (true class in rows, predicted in columns) made clickable, with the chosen
-    cell framed.
-
-    Streamlit reports no clicks on heatmap traces (streamlit/streamlit#8760), so an invisible scatter trace
-    lies on top with one point per cell, its customdata the cell's (true, predicted) class numbers: a click
-    selects the nearest point (``hoverdistance`` -1: the cell under the pointer), which Streamlit does
-    report. The points carry the count's hover text, so hovering reads as before; their ``hoverinfo`` is
-    not "skip", which would also stop their clicks."""
-    base = charts.confusion_figure(matrix, labels, meant="true", read="predicted", projector=projector,
-                                   height=height)  # fmt: skip
-    counts = np.asarray(matrix, np.int64)
-    k = counts.shape[0]
-    names = [chart_text(name) for name in labels]  # as charts.confusion_figure names the categories
-    rows, cols = np.divmod(np.arange(k * k), k)
-    invisible = dict(marker=dict(opacity=0))
-    cells = dict(
-        type="scatter", mode="markers", name="cells", showlegend=False,
-        x=[names[j] for j in cols], y=[names[i] for i in rows],
-        customdata=[[int(i), int(j)] for i, j in zip(rows, cols, strict=True)],
-        text=[str(int(counts[i, j])) for i, j in zip(rows, cols, strict=True)],
-        marker=dict(symbol="square", size=theme.sizes(projector).marker, opacity=0, color=theme.INK),
-        selected=invisible, unselected=invisible,
-        hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>",
-    )  # fmt: skip
-    layout = base.layout.to_plotly_json()
-    layout["hoverdistance"] = -1
-    for axis in ("xaxis", "yaxis"):  # a click that moves a pixel must not pan the matrix (a phone's tap does)
-        layout[axis] = {**layout.get(axis, {}), "fixedrange": True}
-    if chosen is not None and all(0 <= c < k for c in chosen):
-        i, j = chosen
-        layout["shapes"] = [dict(type="rect", xref="x", yref="y", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
-                                 line=dict(color=theme.INK, width=3), fillcolor="rgba(0,0,0,0)", layer="above")]  # fmt: skip
-    return go.Figure(data=[*(t.to_plotly_json() for t in base.data), cells], layout=layout, _validate=False)
+    """The shared confusion matrix (true class in rows, predicted in columns), its cells clickable, the chosen
+    one framed."""
+    return charts.confusion_figure(matrix, labels, meant="true", read="predicted", projector=projector,
+                                   height=height, clickable=True, chosen=chosen)  # fmt: skip
 
 
-def clicked_cell(selection: Mapping | None, k: int) -> tuple[int, int] | None:
-    """The cell a click on ``confusion_figure`` chose, from the chart's selection as Streamlit reports it
-    (``{"points": [{"customdata": [i, j], ...}], ...}``); None when nothing usable is selected."""
-    points = (selection or {}).get("points") or []
-    for point in reversed(list(points)):
-        data = point.get("customdata") if isinstance(point, Mapping) else None
-        if not isinstance(data, list | tuple) or len(data) < 2:
-            continue
-        try:
-            i, j = int(data[0]), int(data[1])
-        except (TypeError, ValueError):
-            continue
-        if 0 <= i < k and 0 <= j < k:
-            return i, j
-    return None
+clicked_cell = charts.clicked_cell

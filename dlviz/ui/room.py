@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from dlviz.classroom import share
-from dlviz.classroom.store import ROOM_HOURS, ClassError, Member, Room, Store, normal_code, prepare
+from dlviz.classroom.store import ROOM_HOURS, ClassError, Member, Room, Store, engine_options, normal_code, prepare
 from dlviz.core import catalog
 from dlviz.core import settings as query
 
@@ -38,6 +38,7 @@ INSTRUCTOR_POLL_SECONDS = 0.5
 # second cost one query every 0.4 s instead of thirty a second. The database stays the only truth (replicas
 # agree within this), and a push still shows within about 1.4 s.
 SHARED_LOOK_SECONDS = 0.4
+BEAT_FAILED = "failed"
 HEARTBEAT_SECONDS = 10.0  # how often it tells the dashboard where it is
 JOIN_ATTEMPTS = 12  # codes one session may try: with 32**6 codes, guessing one is hopeless
 DB_ERRORS = (sa.exc.SQLAlchemyError, OSError)
@@ -75,10 +76,7 @@ def database_kind(url: str | None = None) -> str:
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> Store:
     """One store per process (its engine pools connections for every session); not kept when it fails."""
-    kwargs: dict = {"pool_pre_ping": True}
-    if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
-    connection = st.connection(CONNECTION, type="sql", url=url, **kwargs)
+    connection = st.connection(CONNECTION, type="sql", url=url, **engine_options(url))
     return Store(prepare(connection.engine))
 
 
@@ -479,27 +477,41 @@ def _heartbeat(shop: Store, s: Seat, path: str) -> None:
     progress = share.progress(run)
     beat = (path, None if progress is None else (progress["epoch"], progress["metric"]))
     last = state.get("class.beat")
-    if last and last[0] == beat and time.monotonic() - last[1] < HEARTBEAT_SECONDS:
+    if last and last[0] in (beat, BEAT_FAILED) and time.monotonic() - last[1] < HEARTBEAT_SECONDS:
+        if last[0] == BEAT_FAILED:
+            st.caption(DOWN)
         return
-    shop.heartbeat(s.member, info.title if info else "", progress)
+    try:
+        shop.heartbeat(s.member, info.title if info else "", progress)
+    except DB_ERRORS:
+        # SQLite locked past the heartbeat's short wait, or the database gone: say so, and try again in a
+        # while rather than on every look (the look at the room, a read, goes on: pushes still arrive).
+        state["class.beat"] = (BEAT_FAILED, time.monotonic())
+        st.caption(DOWN)
+        return
     state["class.beat"] = (beat, time.monotonic())
     if progress and info is not None:
-        _post_if_reached(shop, s, info, run, progress)
+        _post_if_reached(shop, s, info, run)
 
 
-def _post_if_reached(shop: Store, s: Seat, info: catalog.PageInfo, run, progress: dict) -> None:
-    """A run that reaches the room's challenge goes on its leaderboard (once per run and challenge)."""
+def _post_if_reached(shop: Store, s: Seat, info: catalog.PageInfo, run) -> None:
+    """A run that reaches the room's challenge goes on its leaderboard (once per run and challenge), with
+    the first epoch that reached the target and its best validation figure."""
     challenge = shop.challenge(s.code)
-    if challenge is None or challenge.page != info.name or getattr(run.settings, "data", None) != challenge.data:
+    if challenge is None or challenge.page != info.name or share.data_of(run.settings) != challenge.data:
         return
-    score = progress["metric"] if progress["metric_name"] == challenge.metric else None
     posted = (challenge.id, id(run))
-    if not challenge.reached(score) or state.get("class.posted") == posted:
+    if state.get("class.posted") == posted:
+        return
+    own = share.own_run(run)
+    hit = challenge.first_reached(getattr(own.history, challenge.metric, ()))
+    if hit is None:
         return
     from dlviz.core.settings import to_query
 
-    weights = int(run.model.count_params()) if hasattr(run, "model") else 0
-    if shop.post_entry(s.member, challenge, score, weights, progress["epoch"], to_query(run.settings)):
+    epochs, score = hit
+    weights = int(own.model.count_params()) if hasattr(own, "model") else 0
+    if shop.post_entry(s.member, challenge, score, weights, epochs, to_query(run.settings)):
         state["class.posted"] = posted
         st.toast(f"Your run reached the challenge ({challenge.describe()}): it is on the leaderboard.", icon="🏆")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import chart, click_cell
 from streamlit.testing.v1 import AppTest
 
 from dlviz.classroom.store import PRESETS, Store, make_engine
@@ -229,6 +230,33 @@ def test_digits_reach_the_wall_with_the_rooms_confusion_matrix(class_folder):
     assert matrix[7][7] == 1 and matrix[1][7] == 1
 
 
+def test_the_walls_matrix_is_clickable_and_its_captions_show_names_as_typed(class_folder):
+    instructor, code, _ = start_room()
+    nickname = "عليّ 💥 <b>"
+    alice = join(code, nickname)
+    store = Store(make_engine(f"sqlite:///{class_folder / 'class.sqlite'}"))
+    member = store.member(code, alice.session_state["class.seat"].token)
+    ink = np.zeros((28, 28))
+    ink[5:8, 6:22] = 255
+    store.send_digit(member, ink, 7, 7)
+    store.send_digit(member, ink, 1, 7)
+    instructor.session_state["class.tab"] = "Wall"
+    instructor.run()
+    grids = [h.value for h in instructor.html]
+    assert len(grids) == 1 and "عليّ 💥 &lt;b&gt;" in grids[0]  # text for the browser to set, not markup
+    assert grids[0].count("<img") == 2
+    click_cell(instructor, "class.confusion.", (1, 7))
+    assert not instructor.exception
+    assert instructor.selectbox(key="class.cell").value == (1, 7)
+    (grid,) = [h.value for h in instructor.html]
+    assert grid.count("<img") == 1 and "meant 1, misread" in grid
+    shape = json.loads(chart(instructor, "class.confusion.").proto.spec)["layout"]["shapes"][0]
+    assert (shape["x0"], shape["y0"]) == (6.5, 0.5)  # the clicked cell is framed
+    click_cell(instructor, "class.confusion.", (0, 0))
+    assert instructor.selectbox(key="class.cell").value is None
+    assert "Nobody's 0 was read as 0." in texts(instructor)
+
+
 def test_export_and_end_the_room(class_folder):
     instructor, code, _ = start_room()
     join(code, "alice")
@@ -246,9 +274,9 @@ def test_a_run_that_reaches_the_challenge_goes_on_the_leaderboard_and_anyone_can
     instructor, code, _ = start_room()
     instructor.session_state["class.tab"] = "Challenge"
     instructor.run()
-    instructor.selectbox(key="class.preset").set_value("Your own")
+    instructor.selectbox(key="class.preset").set_value("Your own").run()
     instructor.text_input(key="class.ch_name").input("Circles at 50%")
-    instructor.selectbox(key="class.ch_data").set_value("circle")
+    instructor.selectbox(key="class.ch_data.playground").set_value("circle")
     instructor.slider(key="class.ch_target").set_value(0.5)
     button(instructor, "Set the challenge").click().run()
     assert "Set: Circles at 50%." in texts(instructor)
@@ -291,6 +319,40 @@ def test_a_trained_network_goes_to_the_wall_and_opens_for_a_classmate(class_fold
     assert any("Playground" in t.value for t in bob.title)
 
 
+def test_a_challenge_on_overfitting_scores_the_regularized_networks_validation_loss(class_folder):
+    instructor, code, _ = start_room()
+    instructor.session_state["class.tab"] = "Challenge"
+    instructor.run()
+    instructor.selectbox(key="class.preset").set_value("Your own").run()
+    instructor.selectbox(key="class.ch_page").set_value("overfitting").run()
+    instructor.selectbox(key="class.ch_data.overfitting").set_value("curve").run()
+    assert [r.options for r in instructor.radio if r.key == "class.ch_metric"] == [["validation loss, at most"]]
+    instructor.number_input(key="class.ch_loss.overfitting.curve").set_value(50.0)
+    button(instructor, "Set the challenge").click().run()
+    assert "Set: Our challenge." in texts(instructor)
+    alice = join(code, "alice")
+    assert "Train on **Overfitting & dropout** with this data set" in texts(alice)
+    alice.switch_page("pages/overfitting.py").run()
+    alice.sidebar.selectbox(key="of.task").set_value("curve").run()
+    for _ in range(10):
+        button(alice, "Step").click().run()
+        alice.run()  # the room strip reads the run the page trained in the run before
+        if "class.posted" in alice.session_state:
+            break
+    assert "class.posted" in alice.session_state
+    race = alice.session_state["of.run"]
+    instructor.run()
+    board = instructor.dataframe[0].value
+    assert board["nickname"].tolist() == ["alice"] and board["epochs"][0] == 1  # the first epoch under 50
+    assert board["validation loss"][0] == pytest.approx(min(race.regularized.history.val_loss))
+    assert board["weights"][0] == race.regularized.model.count_params()
+    bob = join(code, "bob")
+    button(bob, "Open the winner's network (alice)").click().run()
+    assert not bob.exception
+    assert bob.session_state["overfitting"].task == "curve"
+    assert any("Overfitting" in t.value for t in bob.title)
+
+
 def test_an_overfitting_race_goes_to_the_wall_with_both_losses_and_opens_on_overfitting(class_folder):
     instructor, code, _ = start_room()
     alice = join(code, "alice")
@@ -329,6 +391,38 @@ def test_challenges_post_reaching_runs_to_the_leaderboard(class_folder):
     assert not instructor.exception
     alice = join(code, "alice")
     assert "Spiral, 90% with the fewest weights" in texts(alice)
+
+
+def test_with_sqlite_locked_past_its_wait_the_class_parts_say_so_and_nothing_is_half_written(class_folder, monkeypatch):
+    """Another program holds SQLite's write lock longer than a writer waits (DLVIZ_SQLITE_WAIT, 0.5 s here):
+    a vote says the database cannot be reached and writes nothing, the room is still read and shown, the
+    Playground trains, and once the lock is gone the same vote counts."""
+    import sqlite3
+
+    monkeypatch.setenv("DLVIZ_SQLITE_WAIT", "0.5")
+    instructor, code, _ = start_room()
+    store = Store(make_engine(f"sqlite:///{class_folder / 'class.sqlite'}"))
+    poll_id = store.open_poll(code, instructor.session_state["class.seat"].token, "Converges?", ["Yes", "No"])
+    alice = join(code, "alice")
+    holder = sqlite3.connect(class_folder / "class.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a writer that does not let go
+    try:
+        alice.radio(key=f"class.vote.{poll_id}").set_value(1).run()
+        assert not alice.exception, alice.exception
+        assert any("cannot reach its database" in e.value for e in alice.error)
+        assert store.poll(code).counts == [0, 0]  # read while locked: nothing was half-written
+        instructor.run()
+        assert not instructor.exception and code in texts(instructor)  # readers never wait
+        alice.switch_page("pages/playground.py").run()
+        button(alice, "Step").click().run()
+        assert not alice.exception and "**Epoch 1**" in " ".join(m.value for m in alice.markdown)
+        assert any("cannot reach its database" in c.value for c in alice.caption)  # the heartbeat said so
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    alice.switch_page(CLASS).run()
+    alice.radio(key=f"class.vote.{poll_id}").set_value(0).run()
+    assert not alice.error and store.poll(code).counts == [1, 0]
 
 
 def test_with_the_database_down_the_class_parts_say_so_and_everything_else_works(class_folder, monkeypatch):

@@ -5,8 +5,9 @@ import json
 
 import numpy as np
 import pytest
+from conftest import chart, programs
+from conftest import click_cell as click_chart_cell
 from conftest import open_page as _open
-from conftest import programs
 from csv_corpus import corpus
 from streamlit.testing.v1 import AppTest
 
@@ -114,8 +115,8 @@ def test_long_or_marked_up_names_show_on_every_part_as_typed(name, part):
     assert not at.exception, at.exception
     page = texts(at)
     assert "<script>" not in page and "<i>" not in page and "**y**" not in page.replace("\\*\\*y\\*\\*", "")
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
+    for figure in at.get("plotly_chart"):
+        spec = json.loads(figure.proto.spec)
         assert "<b " not in json.dumps(spec) and "<i>" not in json.dumps(spec)
 
 
@@ -140,24 +141,11 @@ def test_choosing_another_target_starts_a_new_network():
 
 # --- the confusion matrix clicked --------------------------------------------------------------------------
 def confusion(at: AppTest):
-    return next(c for c in at.get("plotly_chart") if c.key.startswith("dl.confusion."))
+    return chart(at, "dl.confusion.")
 
 
 def click_cell(at: AppTest, cell: tuple[int, int]) -> AppTest:
-    """What the browser sends when a cell's point is clicked: the chart's new selection (AppTest cannot click a
-    chart, and a chart's selection cannot be set through session_state)."""
-    chart = confusion(at)
-    spec = json.loads(chart.proto.spec)
-    cells = next(t for t in spec["data"] if t.get("name") == "cells")
-    index = [tuple(c) for c in cells["customdata"]].index(cell)
-    point = {"curve_number": spec["data"].index(cells), "point_number": index, "point_index": index,
-             "x": cells["x"][index], "y": cells["y"][index], "customdata": list(cell)}  # fmt: skip
-    states = at._tree.get_widget_states()
-    state = states.widgets.add()
-    state.id = chart.proto.id
-    state.string_value = json.dumps({"selection": {"points": [point], "point_indices": [index], "box": [],
-                                                   "lasso": []}})  # fmt: skip
-    return at._run(states)
+    return click_chart_cell(at, "dl.confusion.", cell)
 
 
 def test_clicking_a_cell_of_the_confusion_matrix_lists_its_rows_and_the_selectbox_follows():

@@ -101,29 +101,56 @@ def test_poll_labels_show_markup_as_typed():
     assert fig.data[0].y[0] == "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href='x'&gt;link&lt;/a&gt;"
 
 
-def test_a_drawing_sheet_is_a_grid_of_ink_on_white_with_misreads_marked():
+def test_a_drawing_is_a_small_png_of_dark_ink_on_white():
     import io
 
     from PIL import Image
 
     from dlviz.classroom import figures
-    from dlviz.core import theme
 
     seven = np.zeros((28, 28))
     seven[4:8, 4:24] = 1.0
-    names = ["ada · 7", "bob · 7", "💥<script> · 7", "a" * 40 + " · 7"]  # plain text, however long
-    png = figures.drawing_sheet([seven] * 4, names, [False, True, False, False], columns=3)
-    sheet = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-    tile, gap, line = 64, 8, 13 + 6
-    assert sheet.shape == (2 * (tile + line + gap) + gap, 3 * (tile + gap) + gap, 3)  # 2 rows of 3
-    ink = sheet[gap + 10, gap + 32]  # inside the first tile's bar: dark ink
-    paper = sheet[gap + 50, gap + 32]  # below it: white
-    assert ink.max() < 60 and paper.min() > 200
-    red = np.array(Image.new("RGB", (1, 1), theme.VERMILLION).getpixel((0, 0)))
-    frame = sheet[gap - 1 : gap + tile + 1, 2 * gap + tile - 1]  # the second tile's left edge: a red frame
-    assert np.abs(frame - red).sum(axis=1).min() < 30
-    first = sheet[gap - 1 : gap + tile + 1, gap - 1]
-    assert np.abs(first - red).sum(axis=1).min() > 100  # a drawing read as meant has a grey frame
+    seven[0, 0] = np.nan  # whatever a client sent, the picture is made
+    png = figures.drawing_png(seven)
+    picture = np.asarray(Image.open(io.BytesIO(png)))
+    assert picture.shape == (28, 28) and len(png) < 600
+    assert picture[5, 10] < 10 and picture[20, 10] > 245 and picture[0, 0] > 245
+
+
+def test_the_wall_grid_shows_nicknames_as_typed_in_text_with_misreads_in_red():
+    from html.parser import HTMLParser
+
+    from dlviz.classroom import figures
+    from dlviz.core import theme
+
+    names = ["ada", "💥<script>alert(1)</script>", "مرحبا", "a" * 40 + '" onload="x']
+    grid = figures.drawing_grid(["data:image/png;base64,AAAA"] * 4, names, [7, 7, 1, 3], [False, True, False, False])
+
+    class Read(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.attrs, self.bdi, self.inside = [], [], [], False
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.attrs.append(dict(attrs))
+            self.inside = tag == "bdi"
+
+        def handle_endtag(self, tag):
+            self.inside = False
+
+        def handle_data(self, data):
+            if self.inside:
+                self.bdi.append(data)
+
+    read = Read()
+    read.feed(grid)
+    assert "script" not in read.tags  # the nickname is text, not markup
+    assert read.bdi == names  # every name exactly as typed, each in its own bidi isolate
+    assert all("onload" not in a for a in read.attrs)  # a quote in a name does not open an attribute
+    images = [a for t, a in zip(read.tags, read.attrs, strict=True) if t == "img"]
+    assert [i["alt"] for i in images] == ["meant 7", "meant 7, misread", "meant 1", "meant 3"]
+    assert theme.VERMILLION in images[1]["style"] and theme.VERMILLION not in images[0]["style"]
 
 
 def test_an_overfitting_race_is_described_with_its_regularizers_and_the_baseline_beside_it():

@@ -235,6 +235,32 @@ def test_the_leaderboard_keeps_each_members_best_run_and_breaks_ties(db, room):
     assert db.leaderboard(room.code) == [] and not db.post_entry(ada, challenge, 0.99, 1, 1, {})  # the old one ended
 
 
+def test_a_challenge_names_a_page_and_one_of_its_data_sets_and_a_measure_it_has(db, room):
+    room, key = room
+    with pytest.raises(cs.ClassError, match="page"):
+        db.set_challenge(room.code, key, cs.Challenge("Nowhere", page="digits", data="spiral"))
+    with pytest.raises(cs.ClassError, match="page"):
+        db.set_challenge(room.code, key, cs.Challenge("Not there", page="overfitting", data="spiral"))
+    with pytest.raises(cs.ClassError, match="regression"):
+        db.set_challenge(room.code, key, cs.Challenge("No accuracy", data="bump", metric="val_accuracy"))
+    db.set_challenge(room.code, key, cs.Challenge("Curve", page="overfitting", data="curve", metric="val_loss",
+                                                  target=0.05, tiebreak="epochs"))  # fmt: skip
+    challenge = db.challenge(room.code)
+    assert (challenge.page, challenge.data, challenge.metric) == ("overfitting", "curve", "val_loss")
+    assert challenge.describe() == (
+        "validation loss <= 0.05 on curve (Overfitting & dropout); ties go to the fewest epochs"
+    )
+
+
+def test_a_run_is_judged_on_the_first_epoch_that_reached_the_target_and_its_best_figure():
+    accuracy = cs.Challenge("A", target=0.9)
+    assert accuracy.first_reached([0.5, 0.8, 0.91, 0.95, 0.85]) == (3, 0.95)
+    assert accuracy.first_reached([0.5, float("nan"), 0.89]) is None
+    assert accuracy.first_reached([]) is None
+    loss = cs.Challenge("L", metric="val_loss", target=0.1)
+    assert loss.first_reached([0.5, float("nan"), 0.09, 0.05, float("inf")]) == (3, 0.05)
+
+
 def test_the_roster_shows_pages_progress_and_who_is_stuck(db, room):
     room, key = room
     t0 = time.time()
@@ -391,3 +417,34 @@ def test_hostile_nicknames_are_stored_as_plain_text_or_refused_with_a_sentence(d
 def test_codes_cannot_be_guessed_by_trying():
     assert len(cs.CODE_ALPHABET) ** cs.CODE_LENGTH > 10**9
     assert cs.normal_code("abc") is None and cs.normal_code("ABCDE0") is None and cs.normal_code(5) is None
+
+
+@pytest.mark.parametrize("value, wait", [("3", 3.0), ("0", 0.1), ("1e9", 600.0), ("nan", 15.0), ("soon", 15.0),
+                                         ("", 15.0)])  # fmt: skip
+def test_the_sqlite_wait_is_read_from_the_environment_within_bounds(monkeypatch, value, wait):
+    monkeypatch.setenv("DLVIZ_SQLITE_WAIT", value)
+    assert cs.sqlite_wait() == wait
+
+
+def test_with_sqlite_locked_a_heartbeat_gives_up_and_reads_go_on(tmp_path, monkeypatch):
+    import sqlite3
+
+    monkeypatch.setenv("DLVIZ_SQLITE_WAIT", "0.3")
+    path = tmp_path / "class.sqlite"
+    db = cs.Store(cs.make_engine(f"sqlite:///{path}"))
+    room, key = db.create_room("Locked")
+    ada, _ = db.join(room.code, "Ada")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            db.heartbeat(ada, "Playground", {"epoch": 3, "metric": 0.5, "metric_name": "val_accuracy"})
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            db.send_digit(ada, np.zeros((28, 28)), 1, 1)
+        assert db.room(room.code).code == room.code and db.wall(room.code) == []  # readers never wait
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    db.heartbeat(ada, "Playground", {"epoch": 3, "metric": 0.5, "metric_name": "val_accuracy"})
+    assert db.roster(room.code, key)[0]["epoch"] == 3
+    db.engine.dispose()
