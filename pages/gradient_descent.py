@@ -97,6 +97,22 @@ ui.save_settings(NAME, settings)
 
 
 # --- one dimension ----------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False, max_entries=128)
+def curve_figures(s: DescentSettings, step: int, projector: bool):
+    """The curve with the ball at ``step``, and the loss against step: built once for every session that
+    shows the same view (a room that follows the instructor opens it all at once). Shared, never changed."""
+    curve, path = descent.run(s)
+    grid = np.linspace(*curve.domain, 400)
+    above = path.y - descent.minimum_value(curve)
+    return (
+        figures.descent_figure(grid, curve.f(grid), path.x, path.y, step, curve.df, title=curve.label, animate=True,
+                               projector=projector),
+        charts.curves_figure({"y − its minimum": descent.chartable(np.maximum(above[1:], 1e-16))},
+                             title="Loss against step", y_title="y − minimum", log_y=True, x_title="step",
+                             projector=projector),
+    )  # fmt: skip
+
+
 def one_dimension(s: DescentSettings) -> None:
     curve, path = descent.run(s)
     if curve.curvature is not None and s.optimizer == "gd":
@@ -115,17 +131,12 @@ def one_dimension(s: DescentSettings) -> None:
                  "Pick a smaller learning rate.", icon=":material/warning:")  # fmt: skip
 
     step = st.slider("Show step", 0, path.steps, value=path.steps, key=f"gd.step.{path.steps}")
-    grid = np.linspace(*curve.domain, 400)
     x_now = float(path.x[step])
     slope = float(curve.df(x_now)) if np.isfinite(x_now) else float("nan")
     figure_col, loss_col = st.columns([3, 2])
-    ui.chart(figure_col.empty(), figures.descent_figure(
-        grid, curve.f(grid), path.x, path.y, step, curve.df, title=curve.label, animate=True, projector=projector),
-        key="gd.chart.curve")  # fmt: skip
-    above = path.y - descent.minimum_value(curve)
-    ui.chart(loss_col.empty(), charts.curves_figure(
-        {"y − its minimum": descent.chartable(np.maximum(above[1:], 1e-16))}, title="Loss against step", y_title="y − minimum",
-        log_y=True, x_title="step", projector=projector), key="gd.chart.loss")  # fmt: skip
+    descent_chart, loss_chart = curve_figures(s, step, projector)
+    ui.chart(figure_col.empty(), descent_chart, key="gd.chart.curve")
+    ui.chart(loss_col.empty(), loss_chart, key="gd.chart.loss")
     figure_col.markdown(f"Step **{step}**: x = {num(x_now, 6)}, y = {num(path.y[step], 6)}, slope dy/dx = {num(slope)}")
 
     if s.optimizer == "gd":
