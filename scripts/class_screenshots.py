@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "docs" / "screenshots"
 NAMES = ["ada", "bo", "chen", "dara", "eli", "fatima", "gus", "hana", "ivo", "jun", "kofi", "lena", "mo", "nia",
-         "omar", "pia", "quinn", "rui", "sam", "tove"]  # fmt: skip
+         "عمر", "pia", "quinn", "rui", "sam 🦊", "tove"]  # fmt: skip
 NETWORKS = [("circle", (4,)), ("xor", (4, 2)), ("spiral", (8, 8, 6)), ("gauss", ())]
 
 
@@ -101,6 +101,18 @@ def main() -> None:
         wait_drawn(projector)
         projector.mouse.wheel(0, 330)
         shot(projector, "class-dashboard-projector.png")
+        main.get_by_role("tab", name="Challenge").click()
+        main.get_by_text("Preset").first.wait_for(timeout=60_000)
+        main.get_by_test_id("stSelectbox").first.click()
+        projector.get_by_role("option", name="Your own").click()
+        main.get_by_text("Ties go to", exact=True).wait_for(timeout=60_000)
+        main.get_by_test_id("stSelectbox").nth(1).click()  # the page (the preset is the first)
+        projector.get_by_role("option", name="Overfitting & dropout").click()
+        main.get_by_text("Overfitting & dropout)").first.wait_for(timeout=60_000)
+        wait_drawn(projector)
+        projector.mouse.wheel(0, 330)
+        wait_drawn(projector)
+        shot(projector, "class-challenge-projector.png")
 
     wall, mobile = Image.open(OUT / "class-wall-projector.png"), Image.open(OUT / "class-phone.png")
     height = mobile.height

@@ -76,7 +76,7 @@ def drawing_grid(pictures: list[str], nicknames: list[str], labels: list[int], w
     script the reader's fonts have (emoji, Arabic joined right to left in its own ``<bdi>``), where a
     caption drawn into the picture showed only what one bundled font holds. Long names are cut by CSS,
     with the whole name on hover."""
-    tile, font = (84, 16) if projector else (64, 13)
+    tile, font = (96, 19) if projector else (64, 13)
     cells = []
     for src, nick, label, bad in zip(pictures, nicknames, labels, wrong, strict=True):
         colour = theme.VERMILLION if bad else "#BBBBBB"
