@@ -260,13 +260,20 @@ def show_results() -> None:
     part = "val"
     test_col, note_col = st.columns([1, 3], vertical_alignment="center")
     test_col.button("Evaluate on the test set", icon=":material/fact_check:", key="dl.evaluate",
-                    on_click=lambda: state["dl.run"].evaluate_test())  # fmt: skip
+                    disabled=run.test is not None, on_click=lambda: state["dl.run"].evaluate_test(),
+                    help="Once per run, at the end: every choice made after looking at it would be tuned on "
+                         "it, and its figure would no longer say how the network does on data it never "
+                         "saw.")  # fmt: skip
     if run.test is None:
-        note_col.caption("Below: the validation rows. Evaluate the test set once you are done tuning.")
+        note_col.caption("Below: the validation rows. Tune on them (that is what they are for, and it leaks them "
+                         "into your choices); evaluate the test set once, when you are done.")  # fmt: skip
     else:
         t = run.test
         figure = f"MAE {t['mae']:.4g}" if is_regression else f"accuracy {t['accuracy']:.1%}"
-        note_col.success(f"Test set, weights of epoch {t['epoch']}: loss {t['loss']:.4g}, {figure}.",
+        later = f" (this run has trained on to epoch {run.epoch}; the test set is not evaluated again)" if (
+            run.epoch > t["epoch"]) else ""  # fmt: skip
+        note_col.success(f"Test set, evaluated once, weights of epoch {t['epoch']}: loss {t['loss']:.4g}, "
+                         f"{figure}{later}. Reset or new settings start a run that may look once more.",
                          icon=":material/fact_check:")  # fmt: skip
         part = st.radio("Rows", ["val", "test"], format_func={"val": "validation", "test": "test"}.get,
                         horizontal=True, key="dl.rows")  # fmt: skip

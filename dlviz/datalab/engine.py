@@ -355,8 +355,12 @@ class LabRun(TrainerRun):
         return {k: float(v) for k, v in values.items() if k in ("loss", "accuracy", "mae")}
 
     def evaluate_test(self) -> dict:
-        """The test set, evaluated once: kept with the epoch it was evaluated at."""
-        self.test = {**self.evaluate("test"), "epoch": self.restored_epoch or self.epoch}
+        """The test set, evaluated once per run: kept with the epoch it was evaluated at, and asked again it
+        answers the same. Evaluating again after more training would turn the test set into a second
+        validation set, which the choices made next would be tuned on; a new run (Reset, other settings)
+        may look once more."""
+        if self.test is None:
+            self.test = {**self.evaluate("test"), "epoch": self.restored_epoch or self.epoch}
         return self.test
 
     def confusion(self, part: str = "test") -> np.ndarray:

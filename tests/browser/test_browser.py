@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from dlviz.tools.serve import browser, main_area, read_epoch, streamlit_server
+from dlviz.tools.serve import browser, main_area, read_epoch, streamlit_server, wait_drawn
 
 
 @pytest.fixture(scope="module")
@@ -94,11 +94,13 @@ def test_clicks_on_the_plane_add_points_and_step_trains_on_them(server, page):
     page.goto(server + "/playground?data=own")
     main = main_area(page)
     expect(main.get_by_text("click on the plane to add points")).to_be_visible(timeout=120_000)
+    wait_drawn(page)
     plane = main.locator(".js-plotly-plot .nsewdrag").first
     box = plane.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)
     expect(main.get_by_text("1 of 60 points added")).to_be_visible(timeout=60_000)
     main.get_by_text("adds class 1").click()
+    wait_drawn(page)
     plane = main.locator(".js-plotly-plot .nsewdrag").nth(1)  # the boundary, now after the network
     box = plane.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.75)
@@ -121,6 +123,7 @@ def test_a_click_on_an_edge_of_the_diagram_picks_its_weight(server, page):
     expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
     main.get_by_text("Edit a weight").click()
     expect(main.get_by_text("Click an edge or a node")).to_be_visible(timeout=60_000)
+    wait_drawn(page)  # the diagram drawn again as a clickable one: a click on the old one is lost
     target = next(t for t in figures.weight_targets([2, 4, 2, 1]) if (t.layer, t.i, t.j) == (1, 2, 0))
     # Where the target is on screen, from the diagram's own axes (Plotly's data-to-pixel mapping).
     x, y = page.evaluate(

@@ -78,9 +78,10 @@ def test_a_drawing_sent_from_digits_reaches_the_instructors_wall(server, people,
     main.get_by_role("tab", name="Wall").click()
     expect(main).to_contain_text("Drawings: 1, the network read", timeout=30_000)
     expect(main).to_contain_text("Read as 7", timeout=30_000)
-    sheet = main.get_by_role("tabpanel", name="Wall").locator('[data-testid="stImage"] img').first
-    expect(sheet).to_be_visible()  # the drawings of one reading, as one picture
-    assert sheet.evaluate("i => i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/png')")
+    tile = main.get_by_role("tabpanel", name="Wall").locator("figure").first
+    expect(tile.locator("img")).to_be_visible()  # the drawing, with who sent it and what they meant below
+    assert tile.locator("img").evaluate("i => i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/png')")
+    expect(tile.locator("figcaption")).to_have_text("bob · 7")
 
     # The wall stays open on the projector: the next drawing appears on it by itself.
     draw(bob, [[(80, 60), (200, 60)], [(140, 60), (140, 250)]])  # a T: whatever it reads, it is sent

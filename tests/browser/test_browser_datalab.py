@@ -32,7 +32,10 @@ def test_upload_a_csv_train_on_it_and_click_a_cell_of_the_confusion_matrix(serve
         expect(main.get_by_text(re.compile(r"Epoch 40 ·"))).to_be_visible(timeout=60_000)
         expect(main.get_by_role("button", name="Evaluate on the test set")).to_be_visible(timeout=60_000)
         main.get_by_role("button", name="Evaluate on the test set").click()
-        expect(main.get_by_text(re.compile(r"Test set, weights of epoch 40"))).to_be_visible(timeout=60_000)
+        expect(main.get_by_text(re.compile(r"Test set, evaluated once, weights of epoch 40"))).to_be_visible(
+            timeout=60_000
+        )
+        expect(main.get_by_role("button", name="Evaluate on the test set")).to_be_disabled()  # once per run
         expect(main.locator('[data-testid="stException"]')).to_have_count(0)
         assert main.locator(".js-plotly-plot").count() >= 3  # the loss, the accuracy, the confusion matrix
         wait_idle(page)

@@ -43,7 +43,12 @@ def test_step_trains_and_results_show_a_confusion_matrix_then_the_test_set_once(
     assert "**Epoch 1** of 30" in texts(at)
     assert "dl.confusion" in chart_keys(at)
     at.button(key="dl.evaluate").click().run()
-    assert any("Test set, weights of epoch 1" in s.value for s in at.success)
+    assert any("Test set, evaluated once, weights of epoch 1" in s.value for s in at.success)
+    assert at.button(key="dl.evaluate").disabled  # once per run
+    first = at.session_state["dl.run"].test
+    at.button(key="dl.stepper").click().run()
+    assert at.session_state["dl.run"].test == first and at.session_state["dl.run"].evaluate_test() == first
+    assert any("has trained on to epoch 2; the test set is not evaluated again" in s.value for s in at.success)
     cells = at.selectbox(key="dl.cell").options
     assert len(cells) > 1
     at.selectbox(key="dl.cell").select_index(1).run()
