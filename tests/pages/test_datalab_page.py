@@ -88,6 +88,19 @@ def test_save_offers_the_model_and_loading_it_back_keeps_going():
     assert labels == ["model.keras", "predict.py", "train.py", "wine.csv"]
     at.get("file_uploader")[-1].upload("model.keras", b"not a model").run()
     assert any("not a .keras file" in e.value.replace("\\", "") for e in at.error)
+    for _ in range(2):
+        at.button(key="dl.stepper").click().run()
+    saved = at.session_state["dl.run"]
+    model_file = saved.save()  # what the model.keras button downloads
+    fresh = open_page(part="save", epochs="10")  # another session (another day), the same table and network
+    fresh.get("file_uploader")[-1].upload("model.keras", model_file).run()
+    assert not fresh.exception and not fresh.error
+    assert any("Loaded: Play or Step trains on from its weights." in s.value for s in fresh.success)
+    loaded = fresh.session_state["dl.run"]
+    for mine, theirs in zip(loaded.model.get_weights(), saved.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    fresh.button(key="dl.stepper").click().run()
+    assert not fresh.exception and fresh.session_state["dl.run"] is loaded and len(loaded.history) == 1
 
 
 def test_hostile_settings_fall_back_with_a_notice():
