@@ -12,7 +12,7 @@ import streamlit as st
 
 from dlviz import ui
 from dlviz.classroom import figures, share
-from dlviz.classroom.store import CHALLENGE_PAGES, PRESETS, ROOM_HOURS, Challenge, challenge_data
+from dlviz.classroom.store import CHALLENGE_PAGES, PRESETS, ROOM_HOURS, Challenge
 from dlviz.core import catalog
 from dlviz.ui import room
 from dlviz.ui.confusion import pick_cell
@@ -292,7 +292,7 @@ def chosen_challenge() -> Challenge:
     if preset is not None:
         return preset
     page = state.get("class.ch_page", "playground")
-    sets = challenge_data(page)
+    sets = room.challenge_data(page)
     data = state.get(f"class.ch_data.{page}", next(iter(sets)))
     regression = sets.get(data, ("", False))[1]
     metric = "val_loss" if regression else state.get("class.ch_metric", "val_accuracy")
@@ -309,7 +309,7 @@ def challenge_form(s: room.Seat) -> None:
     if st.selectbox("Preset", [*PRESETS, "Your own"], key="class.preset") not in PRESETS:
         page_col, data_col, name_col = st.columns(3)
         page = page_col.selectbox("Page", list(CHALLENGE_PAGES), format_func=CHALLENGE_PAGES.get, key="class.ch_page")
-        sets = challenge_data(page)
+        sets = room.challenge_data(page)
         data = data_col.selectbox("Data set", list(sets), format_func=lambda k: sets[k][0],
                                   key=f"class.ch_data.{page}")  # fmt: skip
         name_col.text_input("Name", value="Our challenge", max_chars=80, key="class.ch_name")
@@ -329,7 +329,7 @@ def challenge_form(s: room.Seat) -> None:
 
     def set_it() -> None:
         chosen = chosen_challenge()
-        room.act(lambda: store().set_challenge(s.code, s.token, chosen), f"Set: {chosen.name}.")
+        room.act(lambda: room.set_challenge(s, chosen), f"Set: {chosen.name}.")
 
     st.button("Set the challenge", icon=":material/flag:", type="primary", on_click=set_it)
     room.message()

@@ -348,19 +348,6 @@ class Challenge:
 CHALLENGE_PAGES = {"playground": "Playground", "overfitting": "Overfitting & dropout"}
 
 
-def challenge_data(page: str) -> dict[str, tuple[str, bool]]:
-    """A page's data sets a challenge can name: key -> (label, regression)."""
-    if page == "playground":
-        from dlviz.core.datasets import DATASETS
-
-        return {k: (d.label, d.regression) for k, d in DATASETS.items() if not d.drawn}
-    if page == "overfitting":
-        from dlviz.overfitting.engine import TASKS
-
-        return {k: (label, k == "curve") for k, label in TASKS.items()}
-    return {}
-
-
 PRESETS = {
     "Spiral, 90% with the fewest weights": Challenge("Spiral, 90% with the fewest weights", data="spiral"),
     "XOR, 95% with the fewest weights": Challenge("XOR, 95% with the fewest weights", data="xor", target=0.95),
@@ -731,12 +718,16 @@ class Store:
 
     # challenges --------------------------------------------------------------------------------------
 
-    def set_challenge(self, code: str, token: str, challenge: Challenge) -> int:
+    def set_challenge(self, code: str, token: str, challenge: Challenge,
+                      data_sets: dict[str, tuple[str, bool]]) -> int:  # fmt: skip
+        """Set the room's challenge. ``data_sets``: the data sets of ``challenge.page`` a challenge may name,
+        key -> (label, regression), as the page's topic lists them (the caller asks it; a topic never
+        imports another)."""
         room = self._owned(code, token)
         name = text.clean(challenge.name, text.TITLE_CHARS, "challenge's name")
         if challenge.metric not in ("val_accuracy", "val_loss") or challenge.tiebreak not in ("weights", "epochs"):
             raise ClassError("Unknown challenge measure.")
-        sets = challenge_data(challenge.page)
+        sets = data_sets if challenge.page in CHALLENGE_PAGES else {}
         if challenge.data not in sets:
             raise ClassError("Choose a page and one of its data sets for the challenge.")
         if sets[challenge.data][1] and challenge.metric == "val_accuracy":

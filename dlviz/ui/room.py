@@ -516,6 +516,24 @@ def _post_if_reached(shop: Store, s: Seat, info: catalog.PageInfo, run) -> None:
         st.toast(f"Your run reached the challenge ({challenge.describe()}): it is on the leaderboard.", icon="🏆")
 
 
+def challenge_data(page: str) -> dict[str, tuple[str, bool]]:
+    """A page's data sets a challenge can name: key -> (label, regression)."""
+    if page == "playground":
+        from dlviz.core.datasets import DATASETS
+
+        return {k: (d.label, d.regression) for k, d in DATASETS.items() if not d.drawn}
+    if page == "overfitting":
+        from dlviz.overfitting.engine import TASKS
+
+        return {k: (label, k == "curve") for k, label in TASKS.items()}
+    return {}
+
+
+def set_challenge(s: Seat, challenge) -> None:
+    """The instructor sets the room's challenge (checked against its page's data sets)."""
+    store().set_challenge(s.code, s.token, challenge, challenge_data(challenge.page))
+
+
 # --- send buttons on the pages --------------------------------------------------------------------------
 
 

@@ -23,6 +23,14 @@ HOSTILE = [
 ]
 
 
+# What the pages' topics list (``dlviz.ui.room.challenge_data`` asks them): key -> (label, regression).
+SETS = {
+    "playground": {"spiral": ("Spiral", False), "xor": ("XOR", False), "circle": ("Circles", False),
+                   "bump": ("Gaussian bumps (regression)", True)},
+    "overfitting": {"moons": ("Moons", False), "circle": ("Circles", False), "curve": ("A noisy curve", True)},
+}  # fmt: skip
+
+
 @pytest.fixture
 def db(class_db):
     engine = cs.make_engine(class_db)
@@ -69,7 +77,7 @@ def test_only_the_instructor_may_steer_the_room(db, room):
         with pytest.raises(cs.NotAllowed):
             db.open_poll(room.code, forged, "Converge?", ["yes", "no"])
         with pytest.raises(cs.NotAllowed):
-            db.set_challenge(room.code, forged, cs.PRESETS["XOR, 95% with the fewest weights"])
+            db.set_challenge(room.code, forged, cs.PRESETS["XOR, 95% with the fewest weights"], SETS["playground"])
         with pytest.raises(cs.NotAllowed):
             db.clear_wall(room.code, forged)
         with pytest.raises(cs.NotAllowed):
@@ -220,7 +228,7 @@ def test_the_leaderboard_keeps_each_members_best_run_and_breaks_ties(db, room):
     room, key = room
     ada, _ = db.join(room.code, "Ada")
     bob, _ = db.join(room.code, "Bob")
-    cid = db.set_challenge(room.code, key, cs.PRESETS["Spiral, 90% with the fewest weights"])
+    cid = db.set_challenge(room.code, key, cs.PRESETS["Spiral, 90% with the fewest weights"], SETS["playground"])
     challenge = db.challenge(room.code)
     assert challenge.id == cid and challenge.data == "spiral" and "fewest weights" in challenge.describe()
     assert not db.post_entry(ada, challenge, 0.85, 20, 100, {})  # below the target: not posted
@@ -231,20 +239,26 @@ def test_the_leaderboard_keeps_each_members_best_run_and_breaks_ties(db, room):
     board = db.leaderboard(room.code)
     assert [(r["nickname"], r["weights"]) for r in board] == [("Ada", 40), ("Bob", 50)]
     assert board[0]["query"] == {"layers": "4,4"}
-    db.set_challenge(room.code, key, cs.Challenge("Fast", data="circle", target=0.98, tiebreak="epochs"))
+    db.set_challenge(
+        room.code, key, cs.Challenge("Fast", data="circle", target=0.98, tiebreak="epochs"), SETS["playground"]
+    )
     assert db.leaderboard(room.code) == [] and not db.post_entry(ada, challenge, 0.99, 1, 1, {})  # the old one ended
 
 
 def test_a_challenge_names_a_page_and_one_of_its_data_sets_and_a_measure_it_has(db, room):
     room, key = room
     with pytest.raises(cs.ClassError, match="page"):
-        db.set_challenge(room.code, key, cs.Challenge("Nowhere", page="digits", data="spiral"))
+        db.set_challenge(room.code, key, cs.Challenge("Nowhere", page="digits", data="spiral"), SETS["playground"])
     with pytest.raises(cs.ClassError, match="page"):
-        db.set_challenge(room.code, key, cs.Challenge("Not there", page="overfitting", data="spiral"))
+        db.set_challenge(
+            room.code, key, cs.Challenge("Not there", page="overfitting", data="spiral"), SETS["overfitting"]
+        )
     with pytest.raises(cs.ClassError, match="regression"):
-        db.set_challenge(room.code, key, cs.Challenge("No accuracy", data="bump", metric="val_accuracy"))
+        db.set_challenge(
+            room.code, key, cs.Challenge("No accuracy", data="bump", metric="val_accuracy"), SETS["playground"]
+        )
     db.set_challenge(room.code, key, cs.Challenge("Curve", page="overfitting", data="curve", metric="val_loss",
-                                                  target=0.05, tiebreak="epochs"))  # fmt: skip
+                                                  target=0.05, tiebreak="epochs"), SETS["overfitting"])  # fmt: skip
     challenge = db.challenge(room.code)
     assert (challenge.page, challenge.data, challenge.metric) == ("overfitting", "curve", "val_loss")
     assert challenge.describe() == (
