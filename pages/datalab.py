@@ -3,16 +3,14 @@
 import hashlib
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from dlviz import ui
 from dlviz.core import charts, models, pacing
-from dlviz.core.text import short_labels
-from dlviz.datalab import code, figures, prep, tables
+from dlviz.datalab import code, prep, tables
 from dlviz.datalab import engine as lab
 from dlviz.datalab.engine import DataLabSettings, LabRun
-from dlviz.ui.confusion import pick_cell
+from dlviz.ui import datalab as parts
 
 NAME = "datalab"
 state = st.session_state
@@ -216,205 +214,11 @@ def draw(cycle: int) -> None:
     numbers.markdown(describe())
 
 
-# --- the parts ------------------------------------------------------------------------------------------
-def show_data() -> None:
-    info = tables.SOURCES[source]
-    st.markdown(f"**{ui.plain(table.name)}**: {ui.plain(info.about) if source != 'csv' else 'your own table.'}")
-    if source != "csv":
-        st.caption(f"Source and license: {info.origin}")
-    n = len(data.frame)
-    st.markdown(f"**{n:,} rows** with a usable target: {len(data.split.train):,} to train on, "
-                f"{len(data.split.val):,} to validate (tune on these), {len(data.split.test):,} for the test. "
-                "The test set is evaluated once, at the end: choosing settings by their test figures would tune "
-                "the network to the test rows too, and the figure would no longer say how it does on new data.")  # fmt: skip
-    st.dataframe(table.frame.head(200), height=240)
-    plan = data.plan
-    rows = [{"column": c, "becomes": "a number, standardized"} for c in plan.numbers]
-    rows += [{"column": c, "becomes": f"{int(table.frame[c].nunique())} one-hot columns"} for c in plan.categories]
-    rows += [{"column": c, "becomes": f"dropped: {why}"} for c, why in plan.dropped.items()]
-    st.markdown("**What each column becomes**")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, height=min(400, 38 + 35 * len(rows)))
-    st.caption(
-        f"Task rule: {prep.TASK_RULE} Here it says {prep.TASKS[data.detected]}; the sidebar's Task overrides it."
-    )
-    x = data.x("train")
-    before = x.std(axis=0)
-    after = None
-    if settings.normalize:
-        normalizer = run.model.layers[0]
-        after = np.asarray(normalizer(x)).std(axis=0)
-    ui.chart(st.empty(), figures.scales_figure(data.encoded.columns, before, after, projector=projector),
-             key="dl.scales")  # fmt: skip
-    if not settings.normalize:
-        st.warning("No Normalization layer: the features reach the network at their own scales. Turn it on in the "
-                   "sidebar to give each one mean 0 and spread 1.", icon=":material/straighten:")  # fmt: skip
-
-
-def show_results() -> None:
-    if live.running:
-        st.info("Results are drawn when training stops: press Pause, or let it finish.")
-        return
-    if not len(run.history):
-        st.info("Train the network first (Play or Step).")
-        return
-    part = "val"
-    test_col, note_col = st.columns([1, 3], vertical_alignment="center")
-    test_col.button("Evaluate on the test set", icon=":material/fact_check:", key="dl.evaluate",
-                    disabled=run.test is not None, on_click=lambda: state["dl.run"].evaluate_test(),
-                    help="Once per run, at the end: every choice made after looking at it would be tuned on "
-                         "it, and its figure would no longer say how the network does on data it never "
-                         "saw.")  # fmt: skip
-    if run.test is None:
-        note_col.caption("Below: the validation rows. Tune on them (that is what they are for, and it leaks them "
-                         "into your choices); evaluate the test set once, when you are done.")  # fmt: skip
-    else:
-        t = run.test
-        figure = f"MAE {t['mae']:.4g}" if is_regression else f"accuracy {t['accuracy']:.1%}"
-        later = f" (this run has trained on to epoch {run.epoch}; the test set is not evaluated again)" if (
-            run.epoch > t["epoch"]) else ""  # fmt: skip
-        note_col.success(f"Test set, evaluated once, weights of epoch {t['epoch']}: loss {t['loss']:.4g}, "
-                         f"{figure}{later}. Reset or new settings start a run that may look once more.",
-                         icon=":material/fact_check:")  # fmt: skip
-        part = st.radio("Rows", ["val", "test"], format_func={"val": "validation", "test": "test"}.get,
-                        horizontal=True, key="dl.rows")  # fmt: skip
-    rows = getattr(data.split, part)
-    if is_regression:
-        actual, predicted = data.y(part), run.predicted(part)
-        left, right = st.columns(2)
-        ui.chart(left.empty(), figures.predicted_figure(actual, predicted, target=str(target), projector=projector),
-                 key="dl.predicted")  # fmt: skip
-        ui.chart(right.empty(), figures.residuals_figure(actual, predicted, target=str(target), projector=projector),
-                 key="dl.residuals")  # fmt: skip
-        return
-    matrix = run.confusion(part)
-    k = len(data.classes)
-    matrix_col, list_col = st.columns([1, 1])
-    cell, empty = pick_cell(matrix_col, list_col, matrix, short_labels(data.classes, 16), key="dl",
-                            prompt="Show the rows (or click a cell of the matrix)", meant="true", read="predicted",
-                            describe=lambda c: f"true {data.classes[c[0]]}, predicted {data.classes[c[1]]} "
-                            f"({matrix[c]})", projector=projector, height=320 + 14 * k)  # fmt: skip
-    if cell is not None:
-        predicted = run.predicted(part)
-        chosen = rows[(data.y(part) == cell[0]) & (predicted == cell[1])]
-        list_col.markdown(f"**{len(chosen)} rows**: true {ui.plain(str(data.classes[cell[0]]))}, predicted "
-                          f"{ui.plain(str(data.classes[cell[1]]))}" + (" (the first 200)" if len(chosen) > 200 else ""))  # fmt: skip
-        list_col.dataframe(data.frame.iloc[chosen].head(200), height=260)
-    elif empty is not None:
-        list_col.caption(f"No rows are true {ui.plain(str(data.classes[empty[0]]))} and predicted "
-                         f"{ui.plain(str(data.classes[empty[1]]))}.")  # fmt: skip
-    list_col.dataframe(lab.per_class(matrix, data.classes), hide_index=True,
-                       column_config={"precision": st.column_config.NumberColumn(format="percent"),
-                                      "recall": st.column_config.NumberColumn(format="percent")})  # fmt: skip
-    list_col.caption("Precision: of the rows predicted as a class, the share that are. Recall: of the rows of a "
-                     "class, the share found.")  # fmt: skip
-
-
-def show_kfold() -> None:
-    st.markdown("K-fold validation (Chollet's chapter 4) for small tables: the rows outside the test set in *k* "
-                "parts; each part validates a network trained from scratch on the others, and the mean of the k "
-                "figures is steadier than one validation split.")  # fmt: skip
-    k_col, go_col = st.columns([2, 1], vertical_alignment="bottom")
-    k_col.slider("k (folds)", 2, 10, key=field("k"))
-    key = (table_id, target, settings)
-    go_col.button(f"Run K-fold ({settings.epochs} epochs each)", icon=":material/view_week:", key="dl.kfold_go",
-                  on_click=ui.on_click("dl.kfold_now", True))  # fmt: skip
-    if state.pop("dl.kfold_now", False):
-        bar = st.progress(0.0, text="fold 1…")
-        result = lab.kfold(settings, data, progress=lambda i, k: bar.progress(i / k, text=f"fold {i} of {k} done"))
-        bar.empty()
-        state["dl.kfold"] = (key, result)
-    held = state.get("dl.kfold")
-    if held is None or held[0] != key:
-        st.caption("Press Run K-fold: it trains k networks one after another (early stopping is not used).")
-        return
-    result = held[1]
-    curves = [h.val_accuracy for h in result.histories]
-    fig = figures.kfold_figure(curves, result.mean_curve("val_accuracy"), y_title=metric_title,
-                               fraction=not is_regression, projector=projector)  # fmt: skip
-    ui.chart(st.empty(), fig, key="dl.kfold")
-    name = lab.metric_name(data.task)
-    finals = np.array([f[name] for f in result.final])
-    st.dataframe(pd.DataFrame({"fold": range(1, result.k + 1), "validation loss": [f["loss"] for f in result.final],
-                               f"validation {name}": finals}), hide_index=True)  # fmt: skip
-    shown = (lambda v: f"{v:.4g}") if is_regression else (lambda v: f"{v:.1%}")
-    st.markdown(f"Mean validation {name}: **{shown(finals.mean())}** (spread {shown(finals.std())} across folds).")
-
-
-def show_sees() -> None:
-    x = data.x("train")[: settings.batch]
-    cols = short_labels(data.encoded.columns, 20)
-    st.markdown(f"**One batch**, as the network receives it: a tensor of shape `({len(x)}, {x.shape[1]})`, "
-                "float32 (samples x features).")  # fmt: skip
-    st.dataframe(pd.DataFrame(x[:, :60], columns=cols[:60]), height=220)
-    y = data.y("train")[: settings.batch]
-    if data.task == "multiclass":
-        hot = prep.one_hot(y, len(data.classes))
-        shape = f"({len(y)}, {len(data.classes)})"
-        st.markdown(f"**Its targets, one-hot**: `{shape}`" + (" (sparse categorical cross-entropy takes the class "
-                    "numbers instead)" if settings.class_loss == "sparse" else ""))  # fmt: skip
-        st.dataframe(pd.DataFrame(hot.astype(int), columns=short_labels(data.classes, 16)), height=200)
-    else:
-        st.markdown(f"**Its targets**: `({len(y)},)`" + (f", 0 = {ui.plain(str(data.classes[0]))}, "
-                                                        f"1 = {ui.plain(str(data.classes[1]))}"
-                                                        if data.classes else ""))  # fmt: skip
-        st.dataframe(pd.DataFrame({str(target): y}), height=200)
-    row = data.split.train[0]
-    raw = data.frame.iloc[[row]]
-    st.markdown("**One row** as read, as numbers, and after the Normalization layer")
-    st.dataframe(raw, hide_index=True)
-    encoded = data.encoded.x[[row]]
-    shown = {"as numbers": encoded[0]}
-    if settings.normalize:
-        shown["normalized"] = np.asarray(run.model.layers[0](encoded))[0]
-    st.dataframe(pd.DataFrame(shown, index=cols).T.iloc[:, :60])
-    st.markdown("**The network** (`model.summary()`): each layer's weights and parameters")
-    summary = lab.summary_rows(run.model)
-    st.dataframe(pd.DataFrame(summary), hide_index=True)
-    total = sum(r["parameters"] for r in summary)
-    trained = sum(r["trained"] for r in summary)
-    st.caption(f"{total:,} parameters, {trained:,} of them trained (the Normalization layer's mean and variance, "
-               "and batch normalization's moving averages, are not trained by gradients).")  # fmt: skip
-
-
-def show_save() -> None:
-    stem = "table" if source == "csv" else source
-    csv_name = getattr(state.get("dl.upload"), "name", None) or f"{stem}.csv"
-    st.markdown("**Download** the trained network, a program that loads it and predicts on new rows, and "
-                "the training program with its table.")  # fmt: skip
-    a, b, c, d = st.columns(4)
-    # The model file and the table's CSV are written when their button is clicked, not on every rerun.
-    if len(run.history):
-        a.download_button("model.keras", run.save, file_name="model.keras", icon=":material/download:",
-                          key="dl.save_model", on_click="ignore")  # fmt: skip
-    else:
-        a.caption("Train first to download the model.")
-    b.download_button("predict.py", code.predict_program(settings, data), file_name="predict.py",
-                      icon=":material/download:", key="dl.save_predict", on_click="ignore")  # fmt: skip
-    c.download_button("train.py", code.program(settings, data, csv_name), file_name="train.py",
-                      icon=":material/download:", key="dl.save_train", on_click="ignore")  # fmt: skip
-    if source != "csv":
-        d.download_button(csv_name, lambda t=table: lab.table_csv(t), file_name=csv_name,
-                          icon=":material/download:", key="dl.save_csv", on_click="ignore")  # fmt: skip
-    st.markdown("**Keep going** with a model saved here: load its `.keras` file (the same table and network).")
-    upload = st.file_uploader("A .keras file saved by this page", type=["keras"], key="dl.model_upload",
-                              help=f"Up to {lab.MAX_MODEL_MB} MB; loaded with Keras's safe mode (no code runs).")  # fmt: skip
-    if upload is not None and state.get("dl.loaded") != upload.file_id:
-        try:
-            model = lab.load_model(upload.getvalue(), data, settings)
-        except lab.ModelFileError as error:
-            st.error(ui.plain(str(error)), icon=":material/error:")
-            return
-        state["dl.loaded"] = upload.file_id
-        run.stale = True
-        state["dl.run"] = LabRun(settings, data, model)
-        st.success("Loaded: Play or Step trains on from its weights.", icon=":material/upload_file:")
-
-
 tabs, part = ui.part_tabs("dl", {k: v for k, v in lab.PARTS.items()}, saved.part)
 settings = ui.read_settings(DataLabSettings, "dl", saved, part=part)
 ui.save_settings(NAME, settings)
-ui.show_open(tabs, {"data": show_data, "results": show_results, "kfold": show_kfold, "sees": show_sees,
-                    "save": show_save})  # fmt: skip
+view = parts.View(source, table, table_id, target, data, settings, live, field, projector)
+ui.show_open(tabs, {name: (lambda show=show: show(view)) for name, show in parts.PARTS.items()})
 csv_name = getattr(state.get("dl.upload"), "name", None) or f"{'table' if source == 'csv' else source}.csv"
 ui.code_panel(code.program(settings, data, csv_name), title="Keras code (reads the table's CSV with pandas)")
 live.play(draw, diverged=f"Pick a smaller learning rate than {settings.lr:g} (or turn the Normalization layer on) "
