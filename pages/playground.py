@@ -4,6 +4,7 @@ import streamlit as st
 
 from dlviz import ui
 from dlviz.core import charts, datasets, models, pacing
+from dlviz.core.plane import plane_view
 from dlviz.core.settings import replace
 from dlviz.playground import code, figures
 from dlviz.playground.engine import (
@@ -144,10 +145,10 @@ def draw(cycle: int) -> None:
         key=f"{weight_key or 'pg.net'}.{cycle}", clicks=bool(weight_key) and not live.running)  # fmt: skip
     split = run.split
     clicks = bool(pick_key) and not live.running
-    ui.chart(boundary_chart, charts.boundary_figure(
+    ui.plane(boundary_chart, plane_view(
         snap.axis, snap.output, split.x_train, split.y_train, split.x_val, split.y_val,
         regression=s.regression, discrete=s.discrete, projector=projector, clickable=clicks),
-        key=f"{pick_key or 'pg.boundary'}.{cycle}", clicks=clicks)  # fmt: skip
+        key=f"{pick_key or 'pg.boundary'}.{cycle}")  # fmt: skip
     losses = {"training loss": h.loss, "validation loss": h.val_loss}
     ui.chart(loss_chart, charts.curves_figure(losses, title="Loss", y_title="loss", projector=projector),
              key=f"pg.loss.{cycle}")  # fmt: skip

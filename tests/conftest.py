@@ -81,6 +81,29 @@ def click_cell(at, prefix: str, cell: tuple[int, int]):
     return at._run(states)
 
 
+def planes(at) -> list[dict]:
+    """The data each of the page's canvas planes (``dlviz.ui.plane``) was drawn from."""
+    import json
+
+    return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "dlviz_plane"]
+
+
+def click_plane(at, x: float, y: float):
+    """What the browser sends when the plane is clicked at (x, y): the component's "click" trigger, which
+    lasts the one rerun it causes (AppTest cannot click a canvas). The trigger's widget id is Streamlit's
+    own derivation from the element's id."""
+    import json
+
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == "dlviz_plane"]
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = _make_trigger_id(element.proto.id, "events")
+    state.json_trigger_value = json.dumps([{"event": "click", "value": [x, y]}])
+    return at._run(states)
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A real PostgreSQL server (Debian's package) on a free loopback port, for the whole run."""

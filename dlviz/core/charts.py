@@ -79,15 +79,14 @@ def boundary_figure(
     regression: bool = False,
     discrete: bool = False,
     projector: bool = False,
-    clickable: bool = False,
 ) -> go.Figure:
     """The model's output over the input plane with the data points on top.
 
     ``values[i, j]`` is the output at x = axis[j], y = axis[i]: the probability
     of class 1 for classification, the prediction in [-1, 1] for regression.
     With three or more classes ``values`` is (rows, columns, classes) of
-    probabilities, drawn as class regions (``class_regions``). ``clickable`` lays an invisible grid of
-    click targets over the plane (``click_targets``), so that a click anywhere reports where it fell.
+    probabilities, drawn as class regions (``class_regions``). (The Playground draws its plane on a canvas,
+    ``dlviz.core.plane``; Overfitting's maps keep this.)
     """
     size = theme.sizes(projector)
     axis = np.asarray(axis, dtype=np.float32)
@@ -120,24 +119,7 @@ def boundary_figure(
         *_point_traces(x_train, y_train, x_val, y_val, regression, size, classes),
         *_point_legend(size, regression, with_validation=len(x_val if x_val is not None else []) > 0),
     ]
-    if clickable:
-        traces.append(click_targets(extent))
-        layout["clickmode"] = "event+select"
     return theme.figure(traces, layout, projector, height=420)
-
-
-CLICK_GRID = 41  # click targets per side: 0.3 apart on the -6..6 plane, a few pixels apart on any screen
-
-
-def click_targets(extent: list[float], n: int = CLICK_GRID) -> dict:
-    """Invisible markers on a grid: Plotly reports clicks on points of a trace, not on a heatmap's cells
-    (streamlit issue 8760), and picks the marker nearest the pointer. ``hoverinfo="none"`` keeps the click
-    events that "skip" would switch off, without a hover label."""
-    axis = np.linspace(extent[0], extent[1], n, dtype=np.float32)
-    xx, yy = np.meshgrid(axis, axis)
-    return dict(type="scatter", x=xx.ravel(), y=yy.ravel(), mode="markers", name="click", showlegend=False,
-                hoverinfo="none", marker=dict(size=6, opacity=0), selected=dict(marker=dict(opacity=0)),
-                unselected=dict(marker=dict(opacity=0)))  # fmt: skip
 
 
 REGION_SHADES = 4  # how sure the network is, in steps, within each class's region

@@ -97,11 +97,13 @@ new MutationObserver(() => {
   const s = window.__screen, now = performance.now();
   const main = document.querySelector('[data-testid="stMain"]');
   if (s.click !== null && s.epoch === null && main && /Epoch [1-9]\d* ·/.test(main.textContent)) s.epoch = now;
-  if (s.firstChart === null && document.querySelector('[data-testid="stMain"] .js-plotly-plot .main-svg')) {
+  if (s.firstChart === null && document.querySelector(
+        '[data-testid="stMain"] .js-plotly-plot .main-svg, [data-testid="stMain"] .dlviz-plane[data-drawn]')) {
     s.firstChart = now;
   }
   if (s.click !== null && now > s.click) s.last = now;
-}).observe(document, {subtree: true, childList: true, characterData: true});
+}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
+                      attributeFilter: ["data-drawn"]});  // the Playground's plane marks each redraw of its canvas
 """
 
 
@@ -257,7 +259,8 @@ new MutationObserver(() => {
     requestAnimationFrame(() => setTimeout(() => { pen.painted = performance.now(); }));
   }
   if (pen.bars === undefined && main && main.querySelector(".barlayer .point")) pen.bars = performance.now();
-}).observe(document, {subtree: true, childList: true, characterData: true});
+}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
+                      attributeFilter: ["data-drawn"]});  // the Playground's plane marks each redraw of its canvas
 """
 
 

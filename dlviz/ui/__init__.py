@@ -12,6 +12,7 @@ from dlviz.ui.patches import (
     quick_canvas_patch,
     use_navigation,
 )
+from dlviz.ui.plane import plane
 from dlviz.ui.widgets import (
     NARROW_PX,
     PROJECTOR_KEY,
@@ -57,6 +58,7 @@ __all__ = [
     "page_start",
     "part_tabs",
     "plain",
+    "plane",
     "play_controls",
     "projector",
     "projector_toggle",

@@ -1,8 +1,8 @@
 """The Playground's hands-on edits: points added by clicking on the plane, a weight set by clicking the diagram.
 
-A click on a Plotly chart drawn with ``clicks`` reruns the page and leaves the point it picked under the
-chart's key; each chart key carries a count of the clicks handled, so a handled click is never handled again
-and the next chart starts with no selection.
+A click on the plane (a canvas, ``dlviz.ui.plane``) or on a Plotly chart drawn with ``clicks`` (the diagram)
+reruns the page and leaves where it fell under the element's key; each key carries a count of the clicks
+handled, so a handled click is never handled again and the next element starts with no selection.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import math
 import numpy as np
 import streamlit as st
 
-from dlviz.core import charts, datasets
+from dlviz.core import datasets
+from dlviz.core.plane import plane_view
 from dlviz.playground import figures
 from dlviz.playground.engine import GRID, MAX_ADDED, PlaygroundSettings, with_point, without_point
-from dlviz.ui.widgets import chart, clicked, projector
+from dlviz.ui.plane import plane, plane_click
+from dlviz.ui.widgets import clicked, projector
 
 state = st.session_state
 
@@ -44,7 +46,7 @@ def own_points(where, settings: PlaygroundSettings) -> tuple[PlaygroundSettings,
     where.radio("A click on the plane", pens, horizontal=True, key="pg.pen",
                 format_func=lambda p: "erases" if p == "erase" else f"adds class {p}")  # fmt: skip
     key = _pick_key("pick")
-    if (point := clicked(f"{key}.0")) is not None:
+    if (point := plane_click(f"{key}.0")) is not None:
         pen = state["pg.pen"]
         settings = without_point(settings, *point) if pen == "erase" else with_point(settings, *point, pen)
         state["pg.added"] = settings.added
@@ -62,9 +64,8 @@ def empty_plane(where, key: str) -> None:
     """ "Your own points" before the first point: the empty plane, taking clicks."""
     where.info("Your own data set: click on the plane to add points, then press Play.", icon=":material/touch_app:")
     axis = datasets.grid(GRID)[0]
-    figure = charts.boundary_figure(axis, np.full((GRID, GRID), 0.5), None, None, None, None, projector=projector(),
-                                    clickable=True)  # fmt: skip
-    chart(where.empty(), figure, key=f"{key}.0", clicks=True)
+    view = plane_view(axis, np.full((GRID, GRID), 0.5), None, None, None, None, projector=projector(), clickable=True)
+    plane(where.empty(), view, key=f"{key}.0")
 
 
 def weight_editor(where, run) -> str | None:

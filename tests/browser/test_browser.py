@@ -19,6 +19,30 @@ def page():
         yield p
 
 
+# The plane's canvas holds the boundary's colours (not only white) and some points' class colours.
+PLANE_PAINTED = """() => {
+  const c = document.querySelector('[data-testid="stMain"] .dlviz-plane canvas.plot');
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let coloured = 0;
+  for (let i = 0; i < d.length; i += 4 * 97) if (Math.abs(d[i] - d[i + 2]) > 40) coloured++;
+  return coloured > 50;
+}"""
+
+
+def plane_point(page, x: float, y: float) -> tuple[float, float]:
+    """Where the plane's point (x, y) is on screen: its canvas spans -6..6 on both axes inside its margins
+    (the component's layout: the plot's left margin is 2.6 fonts, its top 6 px)."""
+    return page.evaluate(
+        """([x, y]) => {
+            const c = document.querySelector('[data-testid="stMain"] .dlviz-plane canvas.plot');
+            const box = c.getBoundingClientRect(), font = parseFloat(getComputedStyle(c.parentElement).fontSize);
+            const left = Math.round(font * 2.6), side = box.width - left - 12;
+            return [box.left + left + (x + 6) / 12 * side, box.top + 6 + (6 - y) / 12 * side];
+        }""",
+        [x, y],
+    )
+
+
 def test_play_makes_the_epoch_counter_rise_without_errors(server, page):
     from playwright.sync_api import expect
 
@@ -34,7 +58,9 @@ def test_play_makes_the_epoch_counter_rise_without_errors(server, page):
     expect(main.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
     expect(main.locator('[data-testid="stException"]')).to_have_count(0)
     expect(main.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
-    expect(main.locator(".js-plotly-plot")).to_have_count(4)
+    expect(main.locator(".js-plotly-plot")).to_have_count(3)  # the network, the loss, the accuracy
+    expect(main.locator(".dlviz-plane[data-drawn]")).to_have_count(1)  # the boundary, drawn on its canvas
+    assert page.evaluate(PLANE_PAINTED), "the plane's canvas has the boundary's colours and the points"
 
 
 def test_phone_sized_window_shows_the_page(server):
@@ -95,17 +121,14 @@ def test_clicks_on_the_plane_add_points_and_step_trains_on_them(server, page):
     main = main_area(page)
     expect(main.get_by_text("click on the plane to add points")).to_be_visible(timeout=120_000)
     wait_drawn(page)
-    plane = main.locator(".js-plotly-plot .nsewdrag").first
-    box = plane.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)
+    page.mouse.click(*plane_point(page, -3.0, 3.0))
     expect(main.get_by_text("1 of 60 points added")).to_be_visible(timeout=60_000)
     main.get_by_text("adds class 1").click()
     wait_drawn(page)
-    plane = main.locator(".js-plotly-plot .nsewdrag").nth(1)  # the boundary, now after the network
-    box = plane.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.75)
+    page.mouse.click(*plane_point(page, 3.0, -3.0))
     expect(main.get_by_text("2 of 60 points added")).to_be_visible(timeout=60_000)
-    assert re.search(r"added=-?\d+(%2C|,)\d+", page.url)
+    added = re.search(r"added=([-\d%C,]+)", page.url).group(1).replace("%2C", ",")
+    assert [int(v) for v in added.split(",")] == [-30, 30, 0, 30, -30, 1]  # where the clicks fell, in tenths
     main.get_by_role("button", name="Step").click()
     expect(main.get_by_text(re.compile(r"Epoch 1 ·"))).to_be_visible(timeout=60_000)
     main.get_by_role("button", name="Step").click()

@@ -5,8 +5,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import programs
+from conftest import click_plane, planes, programs
 from streamlit.testing.v1 import AppTest
+
+from dlviz.core import theme
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYGROUND = "pages/playground.py"
@@ -57,7 +59,7 @@ def test_home_page_introduces_every_page():
 def test_playground_loads_with_charts_and_code():
     at = open_playground()
     assert epoch(at) == 0
-    assert len(charts(at)) == 4  # network, boundary, loss, accuracy
+    assert len(charts(at)) == 3 and len(planes(at)) == 1  # network, loss, accuracy; the boundary on a canvas
     code = programs(at)
     assert any("keras.Sequential" in c and "from tensorflow import keras" in c for c in code)
 
@@ -166,7 +168,7 @@ def test_hostile_links_fall_back_to_defaults_with_a_notice(params):
     assert "not understood" in warnings
     assert "<script>" not in warnings  # shown escaped, as text
     assert "](" not in warnings
-    assert epoch(at) == 0 and len(charts(at)) == 4
+    assert epoch(at) == 0 and len(charts(at)) == 3 and len(planes(at)) == 1
 
 
 def test_a_shared_link_opens_that_configuration():
@@ -192,7 +194,7 @@ def test_settings_and_training_survive_a_page_switch():
 
 def test_regression_mode_has_no_accuracy_chart():
     at = open_playground(data="bump")
-    assert len(charts(at)) == 3
+    assert len(charts(at)) == 2 and len(planes(at)) == 1  # the network and the loss; the plane
     button(at, "Step").click().run()
     assert not at.exception and epoch(at) == 1
 
@@ -226,8 +228,11 @@ def test_a_multiclass_set_trains_a_softmax_and_draws_class_regions():
     at.slider(key="pg.classes").set_value(4).run()
     button(at, "Step").click().run()
     assert not at.exception and epoch(at) == 1
-    boundary = next(c for c in charts(at) if c["data"][0].get("colorbar", {}).get("ticktext"))
-    assert boundary["data"][0]["colorbar"]["ticktext"] == ["0", "1", "2", "3"]
+    (plane,) = planes(at)
+    assert [label for _, label in plane["bar"]["ticks"]] == ["0", "1", "2", "3"]
+    assert plane["bar"]["title"] == "most likely class" and {p[2] for p in plane["points"]} == set(
+        theme.class_colours(4)
+    )
     assert any('Dense(4, activation="softmax")' in c and "classes=4" in c for c in programs(at))
     assert at.query_params["classes"] == "4" and at.query_params["data"] == "pinwheel"
     at.selectbox(key="pg.data").set_value("xor").run()  # back to two classes: no Classes slider
@@ -257,11 +262,8 @@ def test_the_glass_box_shows_one_points_step_and_applies_it():
 
 
 def click(at: AppTest, x: float, y: float) -> None:
-    """What a click on the Playground's plane leaves in the session: the chart's selection of one point."""
-    at.session_state[f"pg.pick.{at.session_state['pg.picks'] if 'pg.picks' in at.session_state else 0}.0"] = {
-        "selection": {"points": [{"x": x, "y": y}], "point_indices": [0], "box": [], "lasso": []}
-    }
-    at.run()
+    """A click on the Playground's plane at (x, y)."""
+    click_plane(at, x, y)
     assert not at.exception, at.exception
 
 

@@ -1,0 +1,149 @@
+"""The input plane drawn on a canvas: the network's output as a picture, the data points on top.
+
+TensorFlow Playground draws its boundary into a canvas (``heatmap.ts``); so does the Playground here
+(``dlviz.ui.plane``), fed by ``plane_view``: one small PNG of the output in the boundary's colours, the
+points as short arrays, and the legend and colour bar as text. A Plotly chart of the same (``charts.
+boundary_figure``, which the other pages keep) costs the browser about 50 ms to update whatever it holds,
+on every epoch a participant steps or plays through.
+
+No streamlit here: arrays in, a JSON-able dict out.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+
+from dlviz.core import theme
+from dlviz.core.charts import DISCRETE_SHADES, REGION_SHADES
+
+OPACITY = 0.7  # the output under the points, lighter than the node pictures (as the Plotly boundary draws it)
+
+
+def _rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], np.float64)
+
+
+def colour_table() -> np.ndarray:
+    """The boundary's diverging scale (theme.DIVERGING) as 256 RGB rows."""
+    stops = np.array([s for s, _ in theme.DIVERGING])
+    rgb = np.array([_rgb(c) for _, c in theme.DIVERGING])
+    at = np.linspace(0, 1, 256)
+    return np.stack([np.interp(at, stops, rgb[:, k]) for k in range(3)], axis=-1)
+
+
+_TABLE = colour_table()
+
+
+def boundary_image(values: np.ndarray, *, regression: bool = False, discrete: bool = False,
+                   opacity: float = OPACITY) -> np.ndarray:  # fmt: skip
+    """The network's output over the plane as an RGB picture, row 0 at the top (the largest x₂).
+
+    ``values`` is the (n, n) grid ``charts.boundary_figure`` takes (row i at y = axis[i]): the probability
+    of class 1, or a regression's prediction in about -1..1; or (n, n, k) probabilities of k classes, drawn
+    as the most likely class in its colour, paler where the network is less sure. The colours are those of
+    the Plotly boundary, mixed into white by ``opacity``.
+    """
+    grid = np.asarray(values, np.float64)
+    if grid.ndim == 3 and grid.shape[-1] > 2:
+        p = np.nan_to_num(grid, nan=0.0)
+        k = p.shape[-1]
+        sure = np.clip((p.max(axis=-1) - 1 / k) / (1 - 1 / k), 0, 1)
+        shade = np.full(sure.shape, REGION_SHADES - 1) if discrete else np.minimum(sure * REGION_SHADES,
+                                                                                  REGION_SHADES - 1)  # fmt: skip
+        amount = 0.15 + 0.75 * (shade.astype(int) + 1) / REGION_SHADES  # as charts.class_regions shades them
+        colours = np.array([_rgb(c) for c in theme.class_colours(k)])
+        rgb = 255 + (colours[p.argmax(axis=-1)] - 255) * amount[..., None]
+    elif grid.ndim == 2:
+        if regression:
+            level = np.clip(grid, -1, 1) / 2 + 0.5
+        elif discrete:
+            level = np.where(np.nan_to_num(grid, nan=0.5) > 0.5, DISCRETE_SHADES[1], DISCRETE_SHADES[0])
+        else:
+            level = np.clip(grid, 0, 1)
+        rgb = _TABLE[(np.nan_to_num(level, nan=0.5) * 255).round().astype(int)]
+    else:
+        raise ValueError("A boundary is a 2-D grid of outputs, or of class probabilities.")
+    rgb = 255 + (rgb - 255) * opacity
+    return rgb[::-1].round().astype(np.uint8)
+
+
+def png_url(rgb: np.ndarray) -> str:
+    """An RGB array as a PNG data URL (a 100 x 100 boundary: about 10 KB, 1 ms)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(out, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{int(round(v)):02X}" for v in rgb)
+
+
+def _points(xy, targets) -> tuple[np.ndarray, np.ndarray]:
+    if xy is None or targets is None:
+        return np.zeros((0, 2), np.float32), np.zeros(0)
+    return np.asarray(xy, np.float32).reshape(-1, 2), np.asarray(targets, np.float64).ravel()
+
+
+def _colours(targets: np.ndarray, regression: bool, classes: int) -> list[str]:
+    if regression:
+        level = np.clip(np.nan_to_num(targets), -1, 1) / 2 + 0.5
+        return [_hex(_TABLE[i]) for i in (level * 255).round().astype(int)]
+    palette = theme.class_colours(classes)
+    index = (targets > 0.5).astype(int) if classes <= 2 else np.clip(np.rint(targets), 0, classes - 1).astype(int)
+    return [palette[i] for i in index]
+
+
+def plane_view(axis: np.ndarray, values: np.ndarray, x_train, y_train, x_val, y_val, *, regression: bool = False,
+               discrete: bool = False, projector: bool = False, clickable: bool = False) -> dict:  # fmt: skip
+    """Everything the plane's canvas draws, as JSON-able data.
+
+    ``points``: [x₁, x₂, colour, role] per point, role 0 for training (a filled dot with a white edge) and 1
+    for validation (a ring in the class colour; a diamond in a regression, whose colours are its targets).
+    ``bar``: the colour bar under the plane, its gradient stops and labelled ticks (0 to 1 along the bar).
+    """
+    axis = np.asarray(axis, np.float32)
+    surface = np.asarray(values, np.float64)
+    classes = surface.shape[-1] if surface.ndim == 3 else 2
+    size = theme.sizes(projector)
+    points = []
+    for role, (xy, targets) in enumerate((_points(x_train, y_train), _points(x_val, y_val))):
+        keep = np.isfinite(xy).all(axis=1)
+        xy, targets = xy[keep], targets[keep]
+        for (x, y), colour in zip(xy.round(3).tolist(), _colours(targets, regression, classes), strict=True):
+            points.append([x, y, colour, role])
+    if classes > 2:
+        colours = theme.class_colours(classes)
+        stops = [[c / classes, theme.blend(colour, 0.9)] for c, colour in enumerate(colours)]
+        stops += [[(c + 1) / classes, theme.blend(colour, 0.9)] for c, colour in enumerate(colours)]
+        bar = dict(title="most likely class", stops=sorted(stops), discrete=True,
+                   ticks=[[(c + 0.5) / classes, str(c)] for c in range(classes)])  # fmt: skip
+    elif regression:
+        bar = dict(title="prediction", stops=[[s, c] for s, c in theme.DIVERGING],
+                   ticks=[[(t + 1) / 2, f"{t:g}"] for t in (-1.0, -0.5, 0.0, 0.5, 1.0)])  # fmt: skip
+    elif discrete:
+        shades = [_hex(_TABLE[round(s * 255)]) for s in DISCRETE_SHADES]
+        bar = dict(title="predicted class", stops=[[0, shades[0]], [0.5, shades[0]], [0.5, shades[1]],
+                                                    [1, shades[1]]], ticks=[[0.25, "0"], [0.75, "1"]], discrete=True)  # fmt: skip
+    else:
+        bar = dict(title="P(class 1)", stops=[[s, c] for s, c in theme.DIVERGING],
+                   ticks=[[t, f"{t:g}"] for t in (0.0, 0.25, 0.5, 0.75, 1.0)])  # fmt: skip
+    bar["opacity"] = OPACITY
+    legend = [["training", 0]] + ([["validation", 1]] if any(p[3] == 1 for p in points) else [])
+    return {
+        "image": png_url(boundary_image(surface, regression=regression, discrete=discrete)),
+        "extent": [float(axis[0]), float(axis[-1])],
+        "points": points,
+        "regression": bool(regression),
+        "bar": bar,
+        "legend": legend,
+        "font": size.font,
+        "marker": size.marker,
+        "ink": theme.INK,
+        "grey": theme.GREY,
+        "clickable": bool(clickable),
+    }

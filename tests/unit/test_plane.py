@@ -1,0 +1,81 @@
+"""The Playground's plane as canvas data (dlviz.core.plane): the boundary picture and the points."""
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dlviz.core import charts, datasets, plane, theme
+
+
+def rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+
+
+def decoded(url: str) -> np.ndarray:
+    assert url.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")).astype(int)
+
+
+def test_the_boundary_picture_has_the_largest_x2_on_top_in_the_boundarys_colours():
+    axis, _ = datasets.grid(20)
+    values = np.zeros((20, 20))
+    values[10:] = 1.0  # class 1 where x2 > 0 (rows run from the lowest y)
+    image = plane.boundary_image(values)
+    assert image.shape == (20, 20, 3) and image.dtype == np.uint8
+    sure_one, sure_zero = (
+        255 + (rgb(c) - 255) * plane.OPACITY for c in (theme.DIVERGING[-1][1], theme.DIVERGING[0][1])
+    )
+    assert np.abs(image[0, 0] - sure_one).max() <= 1  # top row: x2 = 6, class 1's blue
+    assert np.abs(image[-1, 0] - sure_zero).max() <= 1  # bottom row: class 0's orange
+    unsure = plane.boundary_image(np.full((4, 4), np.nan))  # no output yet: the scale's middle
+    assert np.abs(unsure[0, 0] - (255 + (rgb(theme.DIVERGING[2][1]) - 255) * plane.OPACITY)).max() <= 1
+
+
+def test_discrete_regression_and_class_regions_are_drawn_as_the_plotly_boundary_draws_them():
+    values = np.array([[0.2, 0.8]])
+    discrete = plane.boundary_image(values, discrete=True)
+    table = plane.colour_table()
+    for col, shade in enumerate(charts.DISCRETE_SHADES):
+        expected = 255 + (table[round(shade * 255)] - 255) * plane.OPACITY
+        assert np.abs(discrete[0, col] - expected).max() <= 1
+    regression = plane.boundary_image(np.array([[-1.0, 1.0]]), regression=True)
+    assert np.abs(regression[0, 0] - plane.boundary_image(np.array([[0.0]]))[0, 0]).max() <= 1
+    probabilities = np.zeros((2, 2, 3))
+    probabilities[..., 2] = 1.0  # every cell sure of class 2
+    regions = plane.boundary_image(probabilities)
+    surest = 255 + (rgb(theme.class_colours(3)[2]) - 255) * 0.9 * plane.OPACITY
+    assert np.abs(regions[0, 0] - surest).max() <= 1
+    with pytest.raises(ValueError, match="2-D grid"):
+        plane.boundary_image(np.zeros(5))
+
+
+def test_a_plane_view_is_json_with_its_points_roles_and_colours():
+    axis, _ = datasets.grid(10)
+    x_train = np.array([[1.0, 2.0], [-3.0, 4.5], [np.nan, 0.0]])
+    view = plane.plane_view(axis, np.full((10, 10), 0.5), x_train, np.array([0, 1, 1]),
+                            np.array([[0.5, 0.5]]), np.array([1]), clickable=True)  # fmt: skip
+    json.dumps(view)  # what the component is sent
+    assert view["extent"] == [-6.0, 6.0] and view["clickable"] is True
+    red, blue = theme.class_colours(2)
+    assert view["points"] == [[1.0, 2.0, red, 0], [-3.0, 4.5, blue, 0], [0.5, 0.5, blue, 1]]  # no NaN point
+    assert view["legend"] == [["training", 0], ["validation", 1]]
+    assert decoded(view["image"]).shape == (10, 10, 3)
+    assert view["bar"]["title"] == "P(class 1)" and view["bar"]["ticks"][0] == [0.0, "0"]
+    assert view["font"] == theme.NORMAL.font
+    big = plane.plane_view(axis, np.zeros((10, 10)), None, None, None, None, projector=True)
+    assert big["points"] == [] and big["legend"] == [["training", 0]] and big["font"] == theme.PROJECTOR.font
+
+
+def test_regression_points_take_their_targets_colour_and_classes_theirs():
+    axis, _ = datasets.grid(4)
+    xy = np.array([[0.0, 0.0], [1.0, 1.0]])
+    view = plane.plane_view(axis, np.zeros((4, 4)), xy, np.array([-1.0, 1.0]), None, None, regression=True)
+    assert [p[2] for p in view["points"]] == [theme.DIVERGING[0][1].upper(), theme.DIVERGING[-1][1].upper()]
+    assert view["bar"]["title"] == "prediction" and view["regression"] is True
+    multi = plane.plane_view(axis, np.full((4, 4, 4), 0.25), xy, np.array([3, 0]), None, None)
+    assert [p[2] for p in multi["points"]] == [theme.class_colours(4)[3], theme.class_colours(4)[0]]
+    assert [label for _, label in multi["bar"]["ticks"]] == ["0", "1", "2", "3"]
