@@ -137,12 +137,12 @@ def draw(cycle: int) -> None:
     snap = run.snapshot()
     projector = ui.projector()
     outputs, n_outputs = models.output_layer(s.regression, s.n_classes)
-    ui.chart(network_chart, figures.network_figure(
+    ui.diagram(network_chart, figures.network_view(
         [datasets.FEATURES[k].label for k in s.features], [*s.layers, n_outputs], snap.weights, snap.node_images,
         activations=[*s.activations, outputs], projector=projector,
         node_values=None if glass is None or live.running else [glass.x, *(d.outputs for d in glass.layers)],
         editable=bool(weight_key) and not live.running, biases=snap.biases),
-        key=f"{weight_key or 'pg.net'}.{cycle}", clicks=bool(weight_key) and not live.running)  # fmt: skip
+        key=f"{weight_key or 'pg.net'}.{cycle}")  # fmt: skip
     split = run.split
     clicks = bool(pick_key) and not live.running
     ui.plane(boundary_chart, plane_view(

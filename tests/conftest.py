@@ -81,27 +81,36 @@ def click_cell(at, prefix: str, cell: tuple[int, int]):
     return at._run(states)
 
 
-def planes(at) -> list[dict]:
-    """The data each of the page's canvas planes (``dlviz.ui.plane``) was drawn from."""
+def views(at, component: str) -> list[dict]:
+    """The data each of the page's canvas components ``component`` ("dlviz_plane", "dlviz_diagram") was drawn
+    from."""
     import json
 
-    return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "dlviz_plane"]
+    return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == component]
 
 
-def click_plane(at, x: float, y: float):
-    """What the browser sends when the plane is clicked at (x, y): the component's "click" trigger, which
-    lasts the one rerun it causes (AppTest cannot click a canvas). The trigger's widget id is Streamlit's
-    own derivation from the element's id."""
+def planes(at) -> list[dict]:
+    return views(at, "dlviz_plane")
+
+
+def trigger(at, component: str, event: str, value):
+    """What the browser sends when the canvas component ``component`` fires ``event`` (a click on the plane, a
+    pick on the diagram): a trigger value, which lasts the one rerun it causes (AppTest cannot click a
+    canvas). The trigger's widget id is Streamlit's own derivation from the element's id."""
     import json
 
     from streamlit.components.v2.bidi_component.main import _make_trigger_id
 
-    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == "dlviz_plane"]
+    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == component]
     states = at._tree.get_widget_states()
     state = states.widgets.add()
     state.id = _make_trigger_id(element.proto.id, "events")
-    state.json_trigger_value = json.dumps([{"event": "click", "value": [x, y]}])
+    state.json_trigger_value = json.dumps([{"event": event, "value": value}])
     return at._run(states)
+
+
+def click_plane(at, x: float, y: float):
+    return trigger(at, "dlviz_plane", "click", [x, y])
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The only part of dlviz that imports streamlit: widgets, the live controller and the workarounds."""
 
 from dlviz.ui import room
+from dlviz.ui.diagram import diagram
 from dlviz.ui.glassbox import glass_box
 from dlviz.ui.live import LiveControls, on_click, play_controls
 from dlviz.ui.patches import (
@@ -49,6 +50,7 @@ __all__ = [
     "clicked",
     "code_panel",
     "data_seed",
+    "diagram",
     "fields",
     "glass_box",
     "initial",

@@ -14,10 +14,10 @@ import streamlit as st
 
 from dlviz.core import datasets
 from dlviz.core.plane import plane_view
-from dlviz.playground import figures
 from dlviz.playground.engine import GRID, MAX_ADDED, PlaygroundSettings, with_point, without_point
+from dlviz.ui.diagram import diagram_pick
 from dlviz.ui.plane import plane, plane_click
-from dlviz.ui.widgets import clicked, projector
+from dlviz.ui.widgets import projector
 
 state = st.session_state
 
@@ -76,10 +76,10 @@ def weight_editor(where, run) -> str | None:
         return None
     sizes = [len(run.settings.features), *run.settings.layers, run.settings.n_outputs]
     key = _pick_key("wpick")
-    if (point := clicked(f"{key}.0")) is not None:
-        target = figures.target_at(sizes, *point)
-        if target is not None:
-            state["pg.wsel"] = (sizes, target.layer, target.i, target.j)
+    if (picked := diagram_pick(f"{key}.0")) is not None:
+        layer, i, j = picked
+        if 0 <= layer < len(sizes) - 1 and 0 <= j < sizes[layer + 1] and (i is None or 0 <= i < sizes[layer]):
+            state["pg.wsel"] = (sizes, layer, i, j)
         key = _handled("wpick")
     chosen = state.get("pg.wsel")
     if chosen is None or chosen[0] != sizes:

@@ -84,7 +84,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
       else { g.fillStyle = "white"; g.fill(); g.lineWidth = Math.max(1.5, data.marker / 4); g.strokeStyle = colour; g.stroke(); }
     }
     g.strokeStyle = "#BDBDBD"; g.lineWidth = 1; g.strokeRect(left + 0.5, top + 0.5, side - 1, side - 1);
-    g.fillStyle = data.ink; g.font = `${font}px sans-serif`;
+    g.fillStyle = data.ink; g.font = `${font}px "Source Sans Pro", "Source Sans 3", sans-serif`;
     const step = (hi - lo) / 6;
     g.textAlign = "center"; g.textBaseline = "top";
     for (let t = lo; t <= hi + 1e-9; t += step) g.fillText(String(Math.round(t)), px(t), top + side + 3);
@@ -105,9 +105,9 @@ export default function ({ data, parentElement, setTriggerValue }) {
     for (const [s, c] of data.bar.stops) grad.addColorStop(s, mix(c, data.bar.opacity));
     b.fillStyle = grad; b.fillRect(x0, 2, bw, bh);
     b.strokeStyle = "#BDBDBD"; b.strokeRect(x0 + 0.5, 2.5, bw - 1, bh - 1);
-    b.fillStyle = data.ink; b.font = `${Math.round(font * 0.9)}px sans-serif`; b.textAlign = "center"; b.textBaseline = "top";
+    b.fillStyle = data.ink; b.font = `${Math.round(font * 0.9)}px "Source Sans Pro", "Source Sans 3", sans-serif`; b.textAlign = "center"; b.textBaseline = "top";
     for (const [at, label] of data.bar.ticks) b.fillText(label, x0 + at * bw, bh + 5);
-    b.font = `${font}px sans-serif`; b.fillText(data.bar.title, left + side / 2, bh + 5 + font * 1.1);
+    b.font = `${font}px "Source Sans Pro", "Source Sans 3", sans-serif`; b.fillText(data.bar.title, left + side / 2, bh + 5 + font * 1.1);
     if (img) root.dataset.drawn = String((+root.dataset.drawn || 0) + 1);  // for the benchmark: painted now
   };
   const at = (event) => {

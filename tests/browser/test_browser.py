@@ -58,8 +58,9 @@ def test_play_makes_the_epoch_counter_rise_without_errors(server, page):
     expect(main.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
     expect(main.locator('[data-testid="stException"]')).to_have_count(0)
     expect(main.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
-    expect(main.locator(".js-plotly-plot")).to_have_count(3)  # the network, the loss, the accuracy
+    expect(main.locator(".js-plotly-plot")).to_have_count(2)  # the loss, the accuracy
     expect(main.locator(".dlviz-plane[data-drawn]")).to_have_count(1)  # the boundary, drawn on its canvas
+    expect(main.locator(".dlviz-diagram[data-drawn]")).to_have_count(1)  # the network, on its own
     assert page.evaluate(PLANE_PAINTED), "the plane's canvas has the boundary's colours and the points"
 
 
@@ -139,24 +140,24 @@ def test_clicks_on_the_plane_add_points_and_step_trains_on_them(server, page):
 def test_a_click_on_an_edge_of_the_diagram_picks_its_weight(server, page):
     from playwright.sync_api import expect
 
-    from dlviz.playground import figures
-
     page.goto(server + "/playground")
     main = main_area(page)
     expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
     main.get_by_text("Edit a weight").click()
     expect(main.get_by_text("Click an edge or a node")).to_be_visible(timeout=60_000)
     wait_drawn(page)  # the diagram drawn again as a clickable one: a click on the old one is lost
-    target = next(t for t in figures.weight_targets([2, 4, 2, 1]) if (t.layer, t.i, t.j) == (1, 2, 0))
-    # Where the target is on screen, from the diagram's own axes (Plotly's data-to-pixel mapping).
+    # A quarter of the way along the edge from H1.3 (x 7 + 1, y -1.5) to H2.1 (x 14 - 1, y 1.5), in the
+    # diagram's units (its middle is where H1.2 -> H2.2 crosses it), placed by the canvas's own geometry.
     x, y = page.evaluate(
         """([x, y]) => {
-            const gd = document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')[0];
-            const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-            return [box.left + xa._offset + xa.l2p(x), box.top + ya._offset + ya.l2p(y)];
+            const root = document.querySelector('[data-testid="stMain"] .dlviz-diagram[data-drawn]');
+            const g = JSON.parse(root.dataset.geometry), box = root.querySelector("canvas").getBoundingClientRect();
+            return [box.left + g.ox + x * g.scale, box.top + g.oy - y * g.scale];
         }""",
-        [target.x, target.y],
+        [9.25, -0.75],
     )
+    page.mouse.move(x, y)
+    expect(main.get_by_text("weight H1.3 → H2.1 =")).to_be_visible(timeout=10_000)  # the hover names it
     page.mouse.click(x, y)
     expect(main.get_by_text("Weight H1.3 → H2.1")).to_be_visible(timeout=60_000)
     expect(main.locator('[data-testid="stException"]')).to_have_count(0)

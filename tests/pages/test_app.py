@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import click_plane, planes, programs
+from conftest import click_plane, planes, programs, trigger, views
 from streamlit.testing.v1 import AppTest
 
 from dlviz.core import theme
@@ -59,7 +59,8 @@ def test_home_page_introduces_every_page():
 def test_playground_loads_with_charts_and_code():
     at = open_playground()
     assert epoch(at) == 0
-    assert len(charts(at)) == 3 and len(planes(at)) == 1  # network, loss, accuracy; the boundary on a canvas
+    assert len(charts(at)) == 2  # loss, accuracy; the network and the boundary are drawn on canvases
+    assert len(planes(at)) == 1 and len(views(at, "dlviz_diagram")) == 1
     code = programs(at)
     assert any("keras.Sequential" in c and "from tensorflow import keras" in c for c in code)
 
@@ -168,7 +169,7 @@ def test_hostile_links_fall_back_to_defaults_with_a_notice(params):
     assert "not understood" in warnings
     assert "<script>" not in warnings  # shown escaped, as text
     assert "](" not in warnings
-    assert epoch(at) == 0 and len(charts(at)) == 3 and len(planes(at)) == 1
+    assert epoch(at) == 0 and len(charts(at)) == 2 and len(planes(at)) == 1
 
 
 def test_a_shared_link_opens_that_configuration():
@@ -194,7 +195,7 @@ def test_settings_and_training_survive_a_page_switch():
 
 def test_regression_mode_has_no_accuracy_chart():
     at = open_playground(data="bump")
-    assert len(charts(at)) == 2 and len(planes(at)) == 1  # the network and the loss; the plane
+    assert len(charts(at)) == 1 and len(planes(at)) == 1  # the loss, and no accuracy; the plane
     button(at, "Step").click().run()
     assert not at.exception and epoch(at) == 1
 
@@ -248,9 +249,8 @@ def test_the_glass_box_shows_one_points_step_and_applies_it():
     codes = "\n".join(c.value for c in at.code)
     assert "z = " in codes and "∂L/∂w" in codes and "w = " in codes
     assert any("Checked against Keras" in c.value for c in at.caption)
-    network = next(c for c in charts(at) if any(t.get("mode") == "text" for t in c["data"]))
-    (numbers,) = [t for t in network["data"] if t.get("mode") == "text"]
-    assert len(numbers["text"]) == 2 + 4 + 2 + 1  # the point's inputs and every neuron's activation
+    (diagram,) = views(at, "dlviz_diagram")
+    assert [len(v) for v in diagram["values"]] == [2, 4, 2, 1]  # the point's inputs and every neuron's activation
     run = at.session_state["pg.run"]
     before = [w.copy() for w in run.model.get_weights()]
     button(at, "Apply this step to the network").click().run()
@@ -296,20 +296,19 @@ def test_points_added_to_a_generated_set_join_its_training_points():
 
 
 def test_a_click_on_an_edge_picks_its_weight_and_the_slider_sets_it():
-    from dlviz.playground import figures
-
     at = open_playground()
     button(at, "Step").click().run()
     at.toggle(key="pg.wedit").set_value(True).run()
     assert any("Click an edge or a node" in c.value for c in at.caption)
-    target = next(t for t in figures.weight_targets([2, 4, 2, 1]) if (t.layer, t.i, t.j) == (0, 1, 3))
-    at.session_state["pg.wpick.0.0"] = {"selection": {"points": [{"x": target.x, "y": target.y}]}}
-    at.run()
+    trigger(at, "dlviz_diagram", "pick", [0, 1, 3])  # the edge from x₂ to the fourth neuron of layer 1
     slider = at.slider(key="pg.wval")
     assert slider.label == "Weight x₂ → H1.4"
     slider.set_value(2.5).run()
     assert not at.exception
     assert at.session_state["pg.run"].weight(0, 1, 3) == 2.5
-    network = charts(at)[0]
-    edit = next(t for t in network["data"] if t.get("name") == "edit")
-    assert any(text.startswith("weight x₂ → H1.4 = 2.5") for text in edit["text"])
+    (diagram,) = views(at, "dlviz_diagram")
+    assert diagram["editable"] and [0, 1, 3, 2.5] in diagram["edges"]  # drawn with the weight just set
+    trigger(at, "dlviz_diagram", "pick", [2, None, 0])  # the output's node: its bias
+    assert at.slider(key="pg.wval").label == "Bias of output"
+    trigger(at, "dlviz_diagram", "pick", [7, 0, 0])  # no such layer (a forged message): nothing picked anew
+    assert not at.exception and at.slider(key="pg.wval").label == "Bias of output"

@@ -1,18 +1,13 @@
 """Figure builders: structure, theme colours, compact encoding, robustness."""
 
 import base64
-from collections import Counter
+import json
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from dlviz.blocks import figures as blocks_figures
-from dlviz.convolution import figures as convolution_figures
-from dlviz.core import charts, theme
-from dlviz.descent import figures as descent_figures
-from dlviz.digits import figures as digits_figures
-from dlviz.overfitting import figures as overfitting_figures
+from dlviz.core import charts, plane, theme
 from dlviz.playground import figures as playground_figures
 
 AXIS = np.linspace(-6, 6, 100, dtype=np.float32)
@@ -66,38 +61,6 @@ def legend_entries(fig):
 
 def heatmaps(fig):
     return [t for t in fig.data if t.type == "heatmap"]
-
-
-def line_traces(fig, colours=(theme.POSITIVE, theme.NEGATIVE)):
-    return [t for t in fig.data if t.type == "scatter" and t.line.color in colours and t.fill != "toself"]
-
-
-def segments(trace) -> Counter:
-    """Every straight piece of a line trace, as ((x0, y0), (x1, y1)) sorted by x."""
-    x = np.asarray(trace.x, dtype=float)
-    y = np.asarray(trace.y, dtype=float)
-    found = Counter()
-    for i in range(len(x) - 1):
-        if np.isfinite(y[i]) and np.isfinite(y[i + 1]):
-            found[tuple(sorted([(x[i], y[i]), (x[i + 1], y[i + 1])]))] += 1
-    return found
-
-
-def expected_edges(weights, dropped_columns=None) -> Counter:
-    """The edges a network diagram should draw, in the diagram's own coordinates."""
-    columns = [weights[0].shape[0]] + [w.shape[1] for w in weights]
-    ys = [playground_figures._column_ys(n) for n in columns]
-    active = [np.ones(n, bool) for n in columns]
-    for column, mask in (dropped_columns or {}).items():
-        active[column] = ~mask
-    edges = Counter()
-    for k, w in enumerate(weights):
-        for i, j in np.argwhere(w != 0):
-            if active[k][i] and active[k + 1][j]:
-                start = (float(playground_figures._column_x(k) + playground_figures.HALF), float(ys[k][i]))
-                end = (float(playground_figures._column_x(k + 1) - playground_figures.HALF), float(ys[k + 1][j]))
-                edges[(start, end)] += 1
-    return edges
 
 
 # --------------------------------------------------------------------------
@@ -358,346 +321,87 @@ def test_curves_projector_mode_is_bigger():
 
 
 # --------------------------------------------------------------------------
-# network_figure
+# network_view (the Playground's diagram, drawn on a canvas)
 # --------------------------------------------------------------------------
 
 
-def test_network_default_structure():
-    args = network_args()
-    fig = playground_figures.network_figure(*args, activations=["tanh", "tanh"])
-    nodes = heatmaps(fig)
-    assert len(nodes) == 2 + 4 + 2 + 1
-    for node in nodes:
-        assert node.z.dtype == np.uint8 and node.z.shape == (20, 20)
-        assert node.coloraxis == "coloraxis"
-        # The picture fills the node's square exactly.
-        assert node.dx * 20 == pytest.approx(playground_figures.SQUARE) and node.dy * 20 == pytest.approx(
-            playground_figures.SQUARE
-        )
-    assert fig.layout.coloraxis.showscale is False
-    assert [list(s) for s in fig.layout.coloraxis.colorscale] == [list(s) for s in theme.DIVERGING]
-    assert fig.layout.yaxis.scaleanchor == "x"
-    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
-    assert '"bdata"' in fig.to_json()
+def sprite(view) -> np.ndarray:
+    import base64
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(view["sprite"].split(",", 1)[1]))).convert("RGB")).astype(
+        int
+    )
 
 
-def test_network_draws_every_edge_once_in_few_traces():
+def test_network_view_lays_out_the_columns_and_their_captions():
+    view = playground_figures.network_view(*network_args(), activations=["tanh", "tanh", "sigmoid"])
+    json.dumps(view)  # what the component is sent
+    columns = view["columns"]
+    assert [len(c["ys"]) for c in columns] == [2, 4, 2, 1]
+    assert [c["x"] for c in columns] == [0, 7, 14, 21]
+    assert columns[1]["ys"] == [4.5, 1.5, -1.5, -4.5]  # first neuron on top, centred on 0
+    assert [c["caption"] for c in columns] == [["Input"], ["Hidden 1", "4 · tanh"], ["Hidden 2", "2 · tanh"],
+                                               ["Output", "sigmoid"]]  # fmt: skip
+    assert columns[1]["names"] == ["H1.1", "H1.2", "H1.3", "H1.4"] and columns[3]["names"] == ["output"]
+    assert view["labels"] == ["x₁", "x₂"] and view["values"] is None and view["editable"] is False
+    assert view["height"] == playground_figures.MIN_NETWORK_HEIGHT
+
+
+def test_network_view_sends_every_weight_and_bias_with_its_value():
     labels, layers, weights, images = network_args()
-    fig = playground_figures.network_figure(labels, layers, weights, images)
-    edges = line_traces(fig)
-    assert 1 <= len(edges) <= 2 * playground_figures.WIDTH_BUCKETS
-    drawn = sum((segments(t) for t in edges), Counter())
-    assert drawn == expected_edges(weights)
+    biases = [np.arange(n, dtype=float) for n in layers]
+    view = playground_figures.network_view(labels, layers, weights, images, editable=True, biases=biases)
+    assert len(view["edges"]) == sum(w.size for w in weights)
+    k, i, j, w = view["edges"][5]
+    assert w == pytest.approx(weights[k][i, j], abs=1e-4)
+    assert [b for b in view["biases"] if b[0] == 1] == [[1, 0, 0.0], [1, 1, 1.0]]
+    assert view["editable"] is True and view["edge"] == [playground_figures.MIN_EDGE_WIDTH, theme.NORMAL.edge_max]
 
 
-def test_network_edge_colour_and_width_follow_the_weight():
-    weights = [np.array([[1.0, -0.5], [0.1, -0.05]]), np.array([[0.25], [-1.0]])]
-    images = [np.full((2, 4, 4), 0.5), np.full((2, 4, 4), 0.5), np.full((1, 4, 4), 0.5)]
-    fig = playground_figures.network_figure(["a", "b"], [2, 1], weights, images)
-    width_of = {}
-    for trace in line_traces(fig):
-        for start, end in segments(trace):
-            width_of[start, end] = (trace.line.color, trace.line.width)
-    x0, x1 = playground_figures.HALF, playground_figures.COLUMN_STEP - playground_figures.HALF
-    top, bottom = playground_figures._column_ys(2)
-    assert width_of[(x0, top), (x1, top)] == (theme.POSITIVE, theme.NORMAL.edge_max)
-    assert width_of[(x0, bottom), (x1, bottom)] == (theme.NEGATIVE, playground_figures.MIN_EDGE_WIDTH)
-    widths = sorted({w for _, w in width_of.values()})
-    assert widths[0] == playground_figures.MIN_EDGE_WIDTH and widths[-1] == theme.NORMAL.edge_max
+def test_network_view_puts_every_node_picture_in_one_sprite_in_the_boundarys_colours():
+    labels, layers, weights, images = network_args(side=20)
+    images[0][0] = np.linspace(0, 1, 20)[:, None] * np.ones((20, 20))  # x₁'s picture: 0 at the bottom row, 1 on top
+    view = playground_figures.network_view(labels, layers, weights, images)
+    picture = sprite(view)
+    side = view["side"]
+    assert picture.shape == (side, side * 9, 3)  # 2 + 4 + 2 + 1 nodes, side by side
+    table = plane.colour_table()
+    assert np.abs(picture[0, 0] - table[255]).max() <= 2  # the top row is the picture's largest y: class 1's blue
+    assert np.abs(picture[-1, 0] - table[0]).max() <= 2
 
 
-def test_network_hover_names_and_captions():
-    fig = playground_figures.network_figure(*network_args(), activations=["tanh", "tanh", "sigmoid"])
-    names = [t.name for t in heatmaps(fig)]
-    assert names[:3] == ["Input, neuron 1", "Input, neuron 2", "Hidden 1, neuron 1"]
-    assert "Hidden 1, neuron 3" in names and names[-1] == "Output"
-    assert all(t.hoverinfo == "name" for t in heatmaps(fig))
-    assert fig.layout.hoverlabel.namelength == -1  # plotly cuts names at 15 characters otherwise
-    texts = [a.text for a in fig.layout.annotations]
-    assert "Input" in texts and "Hidden 1<br>4 · tanh" in texts and "Output<br>sigmoid" in texts
-    assert "x₁" in texts and "x₂" in texts
+def test_network_view_of_the_largest_network_stays_small():
+    args = network_args(n_inputs=7, layers=(16,) * 6 + (1,), side=100)
+    view = playground_figures.network_view(*args, activations=["relu"] * 6)
+    nodes = 7 + 6 * 16 + 1
+    assert view["side"] ** 2 * nodes <= playground_figures.NODE_PIXEL_BUDGET
+    assert len(json.dumps(view)) < 60_000
+    assert view["height"] == 16 * playground_figures.PX_PER_NODE
 
 
-def test_network_without_hidden_layers():
-    labels, layers, weights, images = network_args(n_inputs=3, layers=(1,))
-    fig = playground_figures.network_figure(labels, layers, weights, images)
-    assert len(heatmaps(fig)) == 4
-    assert [a.text for a in fig.layout.annotations][:2] == ["Input", "Output"]
-    assert sum((segments(t) for t in line_traces(fig)), Counter()) == expected_edges(weights)
-    assert fig.layout.height == playground_figures.MIN_NETWORK_HEIGHT
-
-
-@pytest.mark.parametrize("weight_scale", ["normal", "uniform"])
-def test_largest_network_stays_small(weight_scale):
-    args = network_args(n_inputs=7, layers=(16,) * 6 + (1,), side=16, weight_scale=weight_scale)
-    fig = playground_figures.network_figure(*args, activations=["relu"] * 6)
-    assert len(heatmaps(fig)) == 7 + 6 * 16 + 1
-    assert len(fig.data) < 150
-    assert json_size(fig) < 60_000
-    assert fig.layout.height == 16 * playground_figures.PX_PER_NODE
-    assert sum((segments(t) for t in line_traces(fig)), Counter()) == expected_edges(args[2])
-
-
-def test_network_dropped_units_are_veiled_and_lose_their_edges():
-    labels, layers, weights, images = network_args(layers=(4, 3, 1))
-    dropped = [np.array([True, False, False, True]), np.array([False, True, False])]
-    fig = playground_figures.network_figure(labels, layers, weights, images, dropped=dropped)
-    (veils,) = [t for t in fig.data if t.type == "scatter" and t.fill == "toself"]
-    assert veils.fillcolor == theme.GREY
-    assert np.sum(np.isnan(np.asarray(veils.y, dtype=float))) == 3 - 1  # three squares
-    drawn = sum((segments(t) for t in line_traces(fig)), Counter())
-    assert drawn == expected_edges(weights, {1: dropped[0], 2: dropped[1]})
-    plain = playground_figures.network_figure(labels, layers, weights, images)
-    assert not [t for t in plain.data if t.type == "scatter" and t.fill == "toself"]
-
-
-def test_network_survives_nan_weights_and_pictures():
+def test_network_view_shows_the_glass_box_numbers_and_survives_nan():
     labels, layers, weights, images = network_args()
     weights[0][0, 0] = np.nan
-    weights[1][0, 0] = np.inf
     images[1][0] = np.nan
-    fig = playground_figures.network_figure(labels, layers, weights, images)
-    assert set(np.unique(heatmaps(fig)[2].z)) == {125}
-    zero = [np.zeros_like(w) for w in weights]
-    assert not line_traces(playground_figures.network_figure(labels, layers, zero, images))
+    values = [np.array([0.5, -1.0]), np.array([0.12345, np.nan, 2.0, 3.0]), np.zeros(2), np.array([0.9])]
+    view = playground_figures.network_view(labels, layers, weights, images, node_values=values)
+    assert view["values"][1] == ["0.123", "–", "2", "3"]
+    assert view["edges"][0][3] == 0.0  # a NaN weight is drawn as no edge
+    with pytest.raises(ValueError, match="node_values"):
+        playground_figures.network_view(
+            labels, layers, weights, images, node_values=values[:1] + [np.zeros(3)] + values[2:]
+        )
 
 
-def test_network_rejects_mismatched_shapes():
+def test_network_view_rejects_mismatched_shapes_and_grows_on_the_projector():
     labels, layers, weights, images = network_args()
     with pytest.raises(ValueError, match="weights"):
-        playground_figures.network_figure(labels, layers, [weights[0].T, *weights[1:]], images)
+        playground_figures.network_view(labels, layers, [weights[0].T, *weights[1:]], images)
     with pytest.raises(ValueError, match="node_images"):
-        playground_figures.network_figure(labels, layers, weights, images[:-1] + [images[0]])
-
-
-def test_network_projector_mode_is_bigger():
-    args = network_args()
-    normal = playground_figures.network_figure(*args)
-    projector = playground_figures.network_figure(*args, projector=True)
-    assert max(t.line.width for t in line_traces(projector)) == theme.PROJECTOR.edge_max
-    assert max(t.line.width for t in line_traces(normal)) == theme.NORMAL.edge_max
-    assert projector.layout.annotations[0].font.size > normal.layout.annotations[0].font.size
-    assert projector.layout.height > normal.layout.height
-
-
-def _every_figure():
-    rng = np.random.default_rng(0)
-    axis = np.linspace(-6, 6, 100, dtype=np.float32)
-    pts, labels = rng.uniform(-6, 6, (50, 2)).astype(np.float32), rng.integers(0, 2, 50).astype(np.float32)
-    weights = [rng.normal(size=(2, 4)), rng.normal(size=(4, 1))]
-    images = [rng.uniform(size=(n, 20, 20)) for n in (2, 4, 1)]
-    for projector in (False, True):
-        yield charts.boundary_figure(axis, rng.uniform(size=(100, 100)), pts, labels, pts, labels, projector=projector)
-        yield charts.boundary_figure(axis, rng.uniform(-1, 1, (100, 100)), pts, labels, pts, labels, regression=True)
-        yield charts.boundary_figure(axis, rng.uniform(size=(100, 100)), pts, labels, pts, labels, discrete=True)
-        three = rng.dirichlet(np.ones(3), (100, 100))
-        labels3 = rng.integers(0, 3, 50).astype(np.float32)
-        yield charts.boundary_figure(axis, three, pts, labels3, pts, labels3, projector=projector)
-        yield charts.boundary_figure(axis, three, pts, labels3, None, None, discrete=True, projector=projector)
-        yield charts.curves_figure({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}, title="Loss", y_title="loss",
-                                    log_y=True, best_epoch=2, projector=projector)  # fmt: skip
-        yield playground_figures.network_figure(["x1", "x2"], [4, 1], weights, images, activations=["tanh", "sigmoid"],
-                                     projector=projector, dropped=[np.array([True, False, False, True])])  # fmt: skip
-        yield playground_figures.network_figure(["x1", "x2"], [4, 1], weights, images, projector=projector,
-                                                node_values=[[0.5, -1.0], rng.uniform(-1, 1, 4), [0.7]])  # fmt: skip
-        xs = np.linspace(0, 10, 50)
-        yield descent_figures.descent_figure(
-            xs, (xs - 5) ** 2, [0.0, 2.0, 4.0], [25.0, 9.0, 1.0], 2, -2.0, projector=projector
-        )
-        yield descent_figures.descent_figure(xs, (xs - 5) ** 2, [0.0, 2.0, 4.0], [25.0, 9.0, 1.0], 1, lambda x: 2 * (x - 5),
-                                     animate=True, projector=projector)  # fmt: skip
-        yield descent_figures.learning_rate_strip(0.1, 0.25, 0.5, projector=projector)
-        grid = np.add.outer(xs, xs)
-        yield descent_figures.race_figure(
-            xs, xs, grid, {"SGD": np.array([[1.0, 2.0], [2.0, 3.0]])}, 1, projector=projector
-        )
-        yield descent_figures.line_fit_figure(
-            [1, 2], [3, 5], 2.0, 1.0, x_range=(0, 12), asks={12.0: 25.0}, projector=projector
-        )
-        yield blocks_figures.neuron_diagram([1.0, 0.5], [0.8, -0.4], 0.1, 0.7, 0.67, "Sigmoid", projector=projector)
-        grid_axis = np.linspace(-1, 1, 11)
-        yield blocks_figures.plane_figure(grid_axis, np.zeros((11, 11)), (1.0, -1.0), 0.2, points=np.array([[0.0, 0.0], [1.0, 1.0]]),
-                                   targets=np.array([0, 1]), projector=projector)  # fmt: skip
-        yield blocks_figures.plane_figure(grid_axis, np.zeros((11, 11)), (1.0, 0.0), 0.2, points=np.array([[0.0, 0.0]]),
-                                   point_name="you", projector=projector)  # fmt: skip
-        yield blocks_figures.activation_figure(
-            xs, np.tanh(xs), 1 - np.tanh(xs) ** 2, np.abs(xs) > 3, name="tanh", projector=projector
-        )
-        yield blocks_figures.gradient_bars(
-            {"sigmoid": np.array([1e-8, 1e-3]), "relu": np.array([1e-4, 1e-4])}, projector=projector
-        )
-        yield blocks_figures.class_bars(["a", "b", "c"], [0.8, 0.1, 0.1], highlight=0, projector=projector)
-        yield blocks_figures.loss_curves_figure(xs, {"mse": xs**2}, x_title="error", marker={"mse": (1.0, 1.0)}, y_range=(0, 4),
-                                         projector=projector)  # fmt: skip
-        yield blocks_figures.fitted_lines_figure(
-            [1, 2, 3], [2, 3, 9], {"MSE": (1.0, 1.0)}, outlier=2, projector=projector
-        )
-        yield overfitting_figures.gap_curves_figure([0.7, 0.4, 0.2], [0.7, 0.6, 0.8], best_epoch=2, stopped_epoch=3, restored_epoch=2,
-                                        x_range=(0, 10), y_range=(0, 1), projector=projector)  # fmt: skip
-        line = np.linspace(-3, 3, 20)
-        yield overfitting_figures.curve_fit_figure(line[:5, None], line[:5], line[5:, None], line[5:], line, np.sin(line), line,
-                                       projector=projector)  # fmt: skip
-        yield overfitting_figures.dropout_figure(
-            2, [32, 8], [rng.random(32) < 0.5, rng.random(8) < 0.5], projector=projector
-        )
-        yield overfitting_figures.dropout_figure(1, [4], None, projector=projector)
-
-
-def test_every_figure_passes_plotly_validation():
-    """Figures are built unvalidated for speed; here plotly checks every property."""
-    import json
-
-    import plotly.io as pio
-
-    for fig in _every_figure():
-        checked = go.Figure(fig.to_plotly_json())  # raises ValueError on an invalid property
-        checked.layout.template = None
-        # Validation also expands shorthands (title="x" -> title.text) that plotly.js 3 no longer reads.
-        ours = json.loads(pio.to_json(fig))
-        assert ours["layout"].pop("template") == {}
-        assert json.loads(pio.to_json(checked)) == ours
-
-
-def test_image_grid_and_probability_bars():
-    rng = np.random.default_rng(1)
-    grid = charts.image_grid([rng.uniform(size=(28, 28)) for _ in range(7)], [str(i) for i in range(7)],
-                              columns=3, highlight=[i == 2 for i in range(7)])  # fmt: skip
-    assert len(grid.data) == 7 and len(grid.layout.shapes) == 7
-    assert grid.layout.annotations[2].font.color == theme.VERMILLION
-    assert grid.layout.annotations[0].font.color == theme.INK
-    signed = charts.image_grid([rng.normal(size=(5, 5))], signed=True)
-    assert signed.data[0].colorscale[0][1] == theme.DIVERGING[0][1]
-    bars = digits_figures.probability_bars(np.eye(10)[3] * 0.9 + 0.01)
-    assert list(bars.data[0].marker.color).count(theme.BLUE) == 1 and bars.data[0].marker.color[3] == theme.BLUE
-    go.Figure(grid.to_plotly_json())
-    go.Figure(bars.to_plotly_json())
-
-
-def test_variant_accuracy_puts_the_first_network_beside_the_shipped_one():
-    fig = digits_figures.variant_accuracy(["1 with a flag", "crossed 7"], [1.0, 0.98], [0.83, 1.0])
-    shipped, first = fig.data
-    assert (shipped.name, first.name) == ("shipped network", "first network: MNIST only")
-    assert list(shipped.y) == ["crossed 7", "1 with a flag"]  # the first way of writing on top
-    assert list(first.x) == [1.0, 0.83] and list(first.text) == ["100%", "83%"]
-    assert fig.layout.legend.y < 0  # under the axis, clear of the title
-    alone = digits_figures.variant_accuracy(["closed 4"], [0.5])
-    assert [t.name for t in alone.data] == ["shipped network"]
-    go.Figure(fig.to_plotly_json())
-
-
-def test_line_fit_figure_draws_the_line_and_the_answers():
-    x, y = [0.2, 1, 2, 3, 5, 7, 9, 10], [0.2, 1.8, 4, 7, 11, 12, 14, 13]
-    fig = descent_figures.line_fit_figure(x, y, 1.5, 0.5, x_range=(0, 12), asks={8.0: 12.5, 12.0: 18.5, 13.0: 1e19})
-    data, line, guesses = fig.data
-    assert list(line.y) == pytest.approx([0.5, 18.5]) and list(guesses.x) == [8, 12]  # 1e19 is left out
-    assert 18.5 < fig.layout.yaxis.range[1] < 30  # the guesses stay on the chart, the data stay readable
-    diverged = descent_figures.line_fit_figure(
-        [1, 2], [3, 5], float("inf"), float("nan"), x_range=(0, 12), asks={12.0: float("nan")}
-    )
-    assert [t.name for t in diverged.data] == ["data"]
-
-
-def test_long_weight_paths_are_thinned_but_end_where_they_end():
-    path = np.column_stack([np.linspace(0, 1, 5001), np.linspace(1, 2, 5001)])
-    fig = descent_figures.race_figure(np.arange(3.0), np.arange(3.0), np.zeros((3, 3)), {"SGD": path}, 5000,
-                              axis_titles=("w", "b"), equal_axes=False)  # fmt: skip
-    line, ball = fig.data[1], fig.data[2]
-    assert len(line.x) <= charts.MAX_CURVE_POINTS and (line.x[-1], line.y[-1]) == (1.0, 2.0)
-    assert (ball.x[0], ball.y[0]) == (1.0, 2.0)
-    assert fig.layout.xaxis.title.text == "w" and fig.layout.yaxis.scaleanchor is None
-
-
-def test_descent_animation_rolls_the_ball_in_the_browser():
-    xs = np.linspace(0, 10, 50)
-    path_x = np.array([0.0, 2.0, 3.8, 4.6, 4.9])
-    fig = descent_figures.descent_figure(
-        xs, (xs - 5) ** 2, path_x, (path_x - 5) ** 2, 4, lambda x: 2 * (x - 5), animate=True
-    )
-    assert [f.name for f in fig.frames] == ["0", "1", "2", "3", "4"]
-    third = fig.frames[2]
-    assert list(third.traces) == [1, 2, 3]
-    path, tangent, ball = third.data
-    assert list(path.x) == pytest.approx([0.0, 2.0, 3.8]) and (ball.x[0], ball.y[0]) == pytest.approx((3.8, 1.44))
-    assert (tangent.y[1] - tangent.y[0]) / (tangent.x[1] - tangent.x[0]) == pytest.approx(2 * (3.8 - 5), rel=1e-5)
-    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
-    long = descent_figures.descent_figure(
-        xs, xs, np.linspace(0, 5, 201), np.linspace(0, 5, 201), 200, lambda x: 1.0, animate=True
-    )
-    assert len(long.frames) == descent_figures.MAX_ANIMATION_FRAMES and long.frames[-1].name == "200"
-    still = descent_figures.descent_figure(xs, xs, path_x, path_x, 4, 1.0)
-    assert not still.frames and not still.layout.updatemenus
-
-
-def test_gate_line_crosses_the_square_where_the_neuron_switches():
-    fig = blocks_figures.plane_figure(np.linspace(-0.5, 1.5, 5), np.zeros((5, 5)), (20.0, 20.0), -30.0)
-    line = fig.data[1]
-    for x, y in zip(line.x, line.y, strict=True):
-        assert 20 * x + 20 * y - 30 == pytest.approx(0, abs=1e-4)
-    flat = blocks_figures.plane_figure(np.linspace(0, 1, 3), np.zeros((3, 3)), (0.0, 0.0), 1.0)
-    assert len(flat.data) == 1  # no line when both weights are zero
-
-
-def test_activation_figure_shades_the_saturated_stretches():
-    z = np.linspace(-6, 6, 13)
-    fig = blocks_figures.activation_figure(z, z, np.ones(13), np.abs(z) >= 4, name="x")
-    assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(-6.0, -4.0), (4.0, 6.0)]
-
-
-def test_diverging_pictures_put_zero_at_white_and_the_limits_at_the_ends():
-    rgb = convolution_figures.diverging_rgb(np.array([[-2.0, 0.0, 2.0, 9.0]]), limit=2.0)
-    assert rgb.dtype == np.uint8 and rgb.shape == (1, 4, 3)
-    assert tuple(rgb[0, 0]) == (0xB3, 0x58, 0x06) and tuple(rgb[0, 2]) == (0x0B, 0x4F, 0x8A)
-    assert all(abs(int(c) - 0xF7) <= 3 for c in rgb[0, 1])  # white, to within one level
-    assert tuple(rgb[0, 3]) == tuple(rgb[0, 2])  # beyond the limit: clipped
-
-
-def test_gap_curves_shade_between_training_and_validation_and_mark_the_stop():
-    fig = overfitting_figures.gap_curves_figure([0.7, 0.4, 0.2, 0.1], [0.7, 0.5, 0.6, 0.9], best_epoch=2, stopped_epoch=4,
-                                    restored_epoch=2, x_range=(0, 100), y_range=(0, 2))  # fmt: skip
-    train, val, star = fig.data
-    assert val.fill == "tonexty" and train.line.color == theme.TRAIN and val.line.color == theme.VALIDATION
-    assert (star.x[0], star.y[0]) == (2, 0.5)
-    assert fig.layout.shapes[0].x0 == 4 and "epoch 2 restored" in fig.layout.annotations[0].text
-    assert list(fig.layout.yaxis.range) == [0, 2] and list(fig.layout.xaxis.range) == [0, 100]
-    plain = overfitting_figures.gap_curves_figure([float("nan")], [float("nan")], best_epoch=None)
-    assert len(plain.data) == 2 and not plain.layout.shapes
-
-
-def test_dropout_figure_hollows_dropped_units_and_cuts_their_edges():
-    mask = np.array([True, False, False, True])
-    fig = overfitting_figures.dropout_figure(2, [4], [mask])
-    edges, active, dropped = fig.data
-    assert len(active.x) == 2 + 2 + 1 and len(dropped.x) == 2
-    assert len(edges.x) == 3 * (2 * 2 + 2 * 1)  # inputs to the 2 kept units, kept units to the output
-    inference = overfitting_figures.dropout_figure(2, [4], None)
-    assert len(inference.data) == 2 and len(inference.data[1].x) == 7
-
-
-def test_dropout_figure_shows_at_most_max_units_per_layer():
-    fig = overfitting_figures.dropout_figure(2, [128, 128], None, max_units=16)
-    assert len(fig.data[1].x) == 2 + 16 + 16 + 1
-    assert "128 units, 16 shown" in fig.layout.xaxis.ticktext[1]
-
-
-@pytest.mark.parametrize("projector", [False, True])
-def test_plane_legend_sits_below_the_axis_title_not_on_it(projector):
-    axis = np.linspace(-0.5, 1.5, 5)
-    fig = blocks_figures.plane_figure(axis, np.zeros((5, 5)), (20.0, 20.0), -30.0, points=np.eye(2), targets=[0, 1],
-                               projector=projector)  # fmt: skip
-    legend, size = fig.layout.legend, theme.sizes(projector)
-    assert legend.yref == "container" and legend.y == 0 and legend.yanchor == "bottom"  # the figure's foot
-    assert fig.layout.margin.b >= 4 * size.font  # room for tick labels, the x₁ title and the legend
-
-
-def test_network_writes_one_points_numbers_under_its_nodes():
-    rng = np.random.default_rng(1)
-    weights = [rng.normal(size=(2, 3)), rng.normal(size=(3, 1))]
-    images = [rng.uniform(size=(n, 20, 20)) for n in (2, 3, 1)]
-    values = [[0.5, -1.25], [0.1, np.nan, 0.33333], [0.97]]
-    fig = playground_figures.network_figure(["x1", "x2"], [3, 1], weights, images, node_values=values)
-    (numbers,) = [t for t in fig.data if t.type == "scatter" and t.mode == "text"]
-    assert list(numbers.text) == ["0.5", "-1.25", "0.1", "–", "0.333", "0.97"]
-    plain = playground_figures.network_figure(["x1", "x2"], [3, 1], weights, images)
-    assert not [t for t in plain.data if t.type == "scatter" and t.mode == "text"]
-    with pytest.raises(ValueError):
-        playground_figures.network_figure(["x1", "x2"], [3, 1], weights, images, node_values=[[1, 2], [1], [1]])
+        playground_figures.network_view(labels, layers, weights, images[:-1] + [images[0]])
+    normal = playground_figures.network_view(labels, layers, weights, images)
+    big = playground_figures.network_view(labels, layers, weights, images, projector=True)
+    assert big["font"] > normal["font"] and big["height"] > normal["height"] and big["edge"][1] > normal["edge"][1]

@@ -69,20 +69,6 @@ def test_your_own_data_set_is_only_the_points_added_and_is_validated_on_them():
 # --- a weight set by hand ------------------------------------------------------------------------------------
 
 
-def test_every_weight_and_bias_has_a_click_target_of_its_own():
-    from dlviz.playground import figures
-
-    sizes = [3, 4, 4, 2, 1]
-    targets = figures.weight_targets(sizes)
-    weights = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
-    assert len(targets) == weights + sum(sizes[1:])
-    places = {(round(t.x, 6), round(t.y, 6)) for t in targets}
-    assert len(places) == len(targets)  # no two in one place
-    for t in targets:
-        assert figures.target_at(sizes, t.x, t.y) == t
-    assert figures.target_at(sizes, 100.0, 100.0) is None
-
-
 def test_a_weight_set_by_hand_reaches_the_model_and_moves_the_boundary():
     from dlviz.playground.engine import PlaygroundRun
 
