@@ -53,7 +53,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
     root.dataset.geometry = JSON.stringify({ ox, oy, scale });  // where diagram units fall on the canvas
     canvas.style.width = width + "px"; canvas.style.height = height + "px";
     canvas.width = Math.round(width * dpr); canvas.height = Math.round(height * dpr);
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);  // (a canvas's new size resets its context: the font too)
+    g.font = `${font}px "Source Sans Pro", "Source Sans 3", sans-serif`;
     g.clearRect(0, 0, width, height);
     const [thin, thick] = data.edge;
     const edges = [...data.edges].sort((a, b) => Math.abs(a[3]) - Math.abs(b[3]));  // thick lines on top
@@ -67,7 +68,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
       g.lineTo(X(cols[k + 1].x - half), Y(cols[k + 1].ys[j]));
       g.stroke();
     }
-    g.imageSmoothingEnabled = false;
+    g.imageSmoothingEnabled = true;  // smoothed, as TensorFlow Playground scales its 100 x 100 canvas
     let n = 0;
     g.strokeStyle = data.colours.ink; g.lineWidth = Math.max(1, data.line / 2.5);
     for (const col of cols) {

@@ -68,7 +68,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     g.clearRect(0, 0, cw, ch);
     const left = pad, top = 6;
     box = { left, top, side };
-    g.imageSmoothingEnabled = false;
+    g.imageSmoothingEnabled = true;  // smoothed, as TensorFlow Playground scales its 100 x 100 canvas
     if (img) g.drawImage(img, left, top, side, side);
     const px = x => left + (x - lo) / (hi - lo) * side, py = y => top + (hi - y) / (hi - lo) * side;
     const r = data.marker / 2, edge = Math.max(0.75, data.marker / 8);
