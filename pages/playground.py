@@ -3,8 +3,8 @@
 import streamlit as st
 
 from dlviz import ui
-from dlviz.core import charts, datasets, models, pacing
-from dlviz.core.plane import plane_view
+from dlviz.core import datasets, models, pacing
+from dlviz.core.plane import curves_view, plane_view
 from dlviz.core.settings import replace
 from dlviz.playground import code, figures
 from dlviz.playground.engine import (
@@ -150,12 +150,12 @@ def draw(cycle: int) -> None:
         regression=s.regression, discrete=s.discrete, projector=projector, clickable=clicks),
         key=f"{pick_key or 'pg.boundary'}.{cycle}")  # fmt: skip
     losses = {"training loss": h.loss, "validation loss": h.val_loss}
-    ui.chart(loss_chart, charts.curves_figure(losses, title="Loss", y_title="loss", projector=projector),
-             key=f"pg.loss.{cycle}")  # fmt: skip
+    ui.curves(loss_chart, curves_view(losses, title="Loss", y_title="loss", projector=projector),
+              key=f"pg.loss.{cycle}")  # fmt: skip
     if accuracy_chart is not None:
         accuracy = {"training accuracy": h.accuracy, "validation accuracy": h.val_accuracy}
-        ui.chart(accuracy_chart, charts.curves_figure(accuracy, title="Accuracy", y_title="accuracy",
-                 fraction=True, projector=projector), key=f"pg.accuracy.{cycle}")  # fmt: skip
+        ui.curves(accuracy_chart, curves_view(accuracy, title="Accuracy", y_title="accuracy", fraction=True,
+                  projector=projector), key=f"pg.accuracy.{cycle}")  # fmt: skip
 
 
 live.play(

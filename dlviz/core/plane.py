@@ -147,3 +147,52 @@ def plane_view(axis: np.ndarray, values: np.ndarray, x_train, y_train, x_val, y_
         "grey": theme.GREY,
         "clickable": bool(clickable),
     }
+
+
+# --- curves (loss, accuracy) on a canvas ------------------------------------------------------------------
+def nice_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
+    """At most about ``most`` round values (1, 2 or 5 times a power of ten apart) from ``lo`` to ``hi``."""
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        return [float(lo)] if np.isfinite(lo) else []
+    raw = (hi - lo) / max(1, most - 1)
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = np.ceil(lo / step - 1e-9) * step
+    ticks = np.arange(first, hi + step * 1e-9, step)
+    return [float(round(t, 12)) + 0.0 for t in ticks]  # + 0.0: no "-0"
+
+
+def curves_view(series: dict[str, list[float]], *, title: str, y_title: str, x_title: str = "epoch",
+                fraction: bool = False, projector: bool = False) -> dict:  # fmt: skip
+    """One line per named series against the epoch (1, 2, ...), as data for the curves' canvas
+    (``dlviz.ui.curves``): the points (thinned as ``charts.drawable_curve`` thins them), the axes' ranges and
+    their labelled ticks, worked out here. ``fraction``: shares such as an accuracy, on a fixed 0-100% axis.
+    Before the first epoch the axes show epochs 0-10 and 0-1 (or 0-100%)."""
+    from dlviz.core.charts import _series_colours, drawable_curve
+
+    size = theme.sizes(projector)
+    lines = []
+    for (name, values), colour in zip(series.items(), _series_colours(series), strict=True):
+        epochs, drawn = drawable_curve(values, False)
+        lines.append({"name": name, "colour": colour, "x": epochs.astype(int).tolist(),
+                      "y": [float(f"{v:.5g}") for v in drawn.tolist()]})  # fmt: skip
+    n = max((line["x"][-1] for line in lines if line["x"]), default=0)
+    x_range = [1.0, float(max(n, 2))] if n else [0.0, 10.0]
+    values = [v for line in lines for v in line["y"]]
+    if fraction:
+        y_range = [0.0, 1.03]
+    elif values:
+        lo, hi = min(0.0, min(values)), max(values)
+        y_range = [lo, hi * 1.05 if hi > 0 else 1.0]
+    else:
+        y_range = [0.0, 1.0]
+    x_ticks = [t for t in nice_ticks(*x_range) if t == int(t)]
+    y_ticks = nice_ticks(0.0, 1.0) if fraction else nice_ticks(*y_range)
+    y_labels = [f"{t:.0%}" for t in y_ticks] if fraction else [f"{t:.4g}" for t in y_ticks]
+    return {
+        "title": title, "x_title": x_title, "y_title": y_title, "lines": lines, "fraction": bool(fraction),
+        "x_range": x_range, "y_range": y_range, "x_ticks": [[t, f"{t:g}"] for t in x_ticks],
+        "y_ticks": [[t, label] for t, label in zip(y_ticks, y_labels, strict=True)],
+        "font": size.font, "title_font": size.title, "line": size.line, "marker": size.marker, "ink": theme.INK,
+        "height": 260 if not projector else 340,
+    }  # fmt: skip

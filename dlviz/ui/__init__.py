@@ -1,6 +1,7 @@
 """The only part of dlviz that imports streamlit: widgets, the live controller and the workarounds."""
 
 from dlviz.ui import room
+from dlviz.ui.curves import curves
 from dlviz.ui.diagram import diagram
 from dlviz.ui.glassbox import glass_box
 from dlviz.ui.live import LiveControls, on_click, play_controls
@@ -49,6 +50,7 @@ __all__ = [
     "chart",
     "clicked",
     "code_panel",
+    "curves",
     "data_seed",
     "diagram",
     "fields",

@@ -58,9 +58,10 @@ def test_play_makes_the_epoch_counter_rise_without_errors(server, page):
     expect(main.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
     expect(main.locator('[data-testid="stException"]')).to_have_count(0)
     expect(main.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
-    expect(main.locator(".js-plotly-plot")).to_have_count(2)  # the loss, the accuracy
-    expect(main.locator(".dlviz-plane[data-drawn]")).to_have_count(1)  # the boundary, drawn on its canvas
-    expect(main.locator(".dlviz-diagram[data-drawn]")).to_have_count(1)  # the network, on its own
+    expect(main.locator(".js-plotly-plot")).to_have_count(0)  # everything that moves is drawn on canvases:
+    expect(main.locator(".dlviz-plane[data-drawn]")).to_have_count(1)  # the boundary,
+    expect(main.locator(".dlviz-diagram[data-drawn]")).to_have_count(1)  # the network,
+    expect(main.locator(".dlviz-curves[data-drawn]")).to_have_count(2)  # the loss and the accuracy
     assert page.evaluate(PLANE_PAINTED), "the plane's canvas has the boundary's colours and the points"
 
 

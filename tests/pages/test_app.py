@@ -59,22 +59,22 @@ def test_home_page_introduces_every_page():
 def test_playground_loads_with_charts_and_code():
     at = open_playground()
     assert epoch(at) == 0
-    assert len(charts(at)) == 2  # loss, accuracy; the network and the boundary are drawn on canvases
-    assert len(planes(at)) == 1 and len(views(at, "dlviz_diagram")) == 1
+    assert not charts(at)  # the network, the boundary and the curves are drawn on canvases
+    assert len(planes(at)) == 1 and len(views(at, "dlviz_diagram")) == 1 and len(views(at, "dlviz_curves")) == 2
     code = programs(at)
     assert any("keras.Sequential" in c and "from tensorflow import keras" in c for c in code)
 
 
 def test_the_charts_before_training_have_possible_axes():
-    """Epoch 0: no loss below 0, no accuracy above 100% (plotly's empty default was -1 to 4)."""
+    """Epoch 0: no loss below 0, no accuracy above 100%."""
     at = open_playground()
-    by_title = {c["layout"].get("title", {}).get("text"): c["layout"] for c in charts(at)}
-    assert by_title["Loss"]["yaxis"]["range"] == [0, 1] and by_title["Loss"]["xaxis"]["range"] == [0, 10]
-    low, high = by_title["Accuracy"]["yaxis"]["range"]
-    assert low == 0 and 1 <= high <= 1.05 and by_title["Accuracy"]["yaxis"]["tickformat"] == ".0%"
+    by_title = {c["title"]: c for c in views(at, "dlviz_curves")}
+    assert by_title["Loss"]["y_range"] == [0, 1] and by_title["Loss"]["x_range"] == [0, 10]
+    low, high = by_title["Accuracy"]["y_range"]
+    assert low == 0 and 1 <= high <= 1.05 and by_title["Accuracy"]["y_ticks"][-1] == [1.0, "100%"]
     button(at, "Step").click().run()
-    accuracy = next(c["layout"] for c in charts(at) if c["layout"].get("title", {}).get("text") == "Accuracy")
-    assert accuracy["yaxis"]["range"] == [low, high]  # accuracy keeps its 0-100% axis while training
+    accuracy = next(c for c in views(at, "dlviz_curves") if c["title"] == "Accuracy")
+    assert accuracy["y_range"] == [low, high]  # accuracy keeps its 0-100% axis while training
 
 
 def test_the_pace_is_a_setting_in_the_link():
@@ -93,8 +93,10 @@ def test_step_trains_one_epoch_and_the_curves_grow():
     button(at, "Step").click().run()
     assert not at.exception
     assert epoch(at) == 2
-    loss = next(c for c in charts(at) if c["layout"].get("title", {}).get("text") == "Loss")
-    assert len(loss["data"]) == 2
+    loss = next(c for c in views(at, "dlviz_curves") if c["title"] == "Loss")
+    run = at.session_state["pg.run"]
+    assert [line["name"] for line in loss["lines"]] == ["training loss", "validation loss"]
+    assert loss["lines"][1]["x"] == [1, 2] and loss["lines"][1]["y"] == pytest.approx(run.history.val_loss, rel=1e-4)
 
 
 def test_changing_the_model_resets_training_but_the_learning_rate_does_not():
@@ -169,7 +171,7 @@ def test_hostile_links_fall_back_to_defaults_with_a_notice(params):
     assert "not understood" in warnings
     assert "<script>" not in warnings  # shown escaped, as text
     assert "](" not in warnings
-    assert epoch(at) == 0 and len(charts(at)) == 2 and len(planes(at)) == 1
+    assert epoch(at) == 0 and len(views(at, "dlviz_curves")) == 2 and len(planes(at)) == 1
 
 
 def test_a_shared_link_opens_that_configuration():
@@ -195,7 +197,7 @@ def test_settings_and_training_survive_a_page_switch():
 
 def test_regression_mode_has_no_accuracy_chart():
     at = open_playground(data="bump")
-    assert len(charts(at)) == 1 and len(planes(at)) == 1  # the loss, and no accuracy; the plane
+    assert [c["title"] for c in views(at, "dlviz_curves")] == ["Loss"] and len(planes(at)) == 1  # no accuracy
     button(at, "Step").click().run()
     assert not at.exception and epoch(at) == 1
 

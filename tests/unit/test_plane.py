@@ -79,3 +79,28 @@ def test_regression_points_take_their_targets_colour_and_classes_theirs():
     multi = plane.plane_view(axis, np.full((4, 4, 4), 0.25), xy, np.array([3, 0]), None, None)
     assert [p[2] for p in multi["points"]] == [theme.class_colours(4)[3], theme.class_colours(4)[0]]
     assert [label for _, label in multi["bar"]["ticks"]] == ["0", "1", "2", "3"]
+
+
+@pytest.mark.parametrize("lo, hi, expected", [(0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]), (0, 0.7245, [0, 0.2, 0.4, 0.6]),
+                                              (1, 300, [100, 200, 300]), (0, 10, [0, 2, 4, 6, 8, 10]),
+                                              (1, 1, [1.0]), (0, float("nan"), [0.0])])  # fmt: skip
+def test_nice_ticks_are_round_and_within_the_range(lo, hi, expected):
+    assert plane.nice_ticks(lo, hi) == pytest.approx(expected)
+
+
+def test_curves_view_is_json_with_its_lines_ranges_and_ticks():
+    view = plane.curves_view({"training loss": [0.7, 0.6, float("nan"), 0.5], "validation loss": [0.8, 0.7, 0.6, 0.55]},
+                             title="Loss", y_title="loss")  # fmt: skip
+    json.dumps(view)
+    train, val = view["lines"]
+    assert (train["name"], train["colour"], val["colour"]) == ("training loss", theme.TRAIN, theme.VALIDATION)
+    assert train["x"] == [1, 2, 4] and train["y"] == [0.7, 0.6, 0.5]  # the NaN epoch left out
+    assert view["x_range"] == [1.0, 4.0] and view["y_range"] == pytest.approx([0.0, 0.84])
+    assert [label for _, label in view["y_ticks"]] == ["0", "0.2", "0.4", "0.6", "0.8"]
+    empty = plane.curves_view({"training accuracy": [], "validation accuracy": []}, title="Accuracy",
+                              y_title="accuracy", fraction=True, projector=True)  # fmt: skip
+    assert empty["x_range"] == [0.0, 10.0] and empty["y_range"] == [0.0, 1.03]
+    assert [label for _, label in empty["y_ticks"]] == ["0%", "20%", "40%", "60%", "80%", "100%"]
+    assert empty["font"] == theme.PROJECTOR.font and empty["height"] > view["height"]
+    long = plane.curves_view({"loss": list(np.linspace(1, 0, 20_000))}, title="Loss", y_title="loss")
+    assert len(long["lines"][0]["x"]) <= charts.MAX_CURVE_POINTS and long["lines"][0]["x"][-1] == 20_000
