@@ -122,11 +122,13 @@ def wait_idle(page, timeout: float = 120_000) -> None:
 
 
 def wait_drawn(page, timeout: float = 60_000) -> None:
-    """Wait until the script is idle, lazily loaded widgets have replaced their placeholders and every chart has drawn."""
+    """Wait until the script is idle, lazily loaded widgets have replaced their placeholders and every chart (a Plotly
+    chart, or one of the Playground's canvases) has drawn."""
     wait_idle(page, timeout)
     page.wait_for_function(
         """() => ![...document.querySelectorAll('[data-testid]')].some(e => /skeleton/i.test(e.dataset.testid))
-                 && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))""",
+                 && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))
+                 && [...document.querySelectorAll('.dlviz-plane, .dlviz-diagram, .dlviz-curves')].every(c => c.dataset.drawn)""",
         polling=100, timeout=timeout,
     )  # fmt: skip
 

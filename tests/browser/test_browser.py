@@ -31,7 +31,8 @@ PLANE_PAINTED = """() => {
 
 def plane_point(page, x: float, y: float) -> tuple[float, float]:
     """Where the plane's point (x, y) is on screen: its canvas spans -6..6 on both axes inside its margins
-    (the component's layout: the plot's left margin is 2.6 fonts, its top 6 px)."""
+    (the component's layout: the plot's left margin is 2.6 fonts, its top 6 px). Waits for it to be drawn."""
+    page.locator('[data-testid="stMain"] .dlviz-plane[data-drawn] canvas.plot').first.wait_for(timeout=60_000)
     return page.evaluate(
         """([x, y]) => {
             const c = document.querySelector('[data-testid="stMain"] .dlviz-plane canvas.plot');
