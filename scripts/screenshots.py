@@ -88,7 +88,7 @@ SHOTS = [
     ("datalab-phone.png", "/datalab?source=diabetes&epochs=60&early_stopping=0&part=results", (390, 844), 60, None),
 ]
 # Shots of a phone that scroll down to a chart first (its index among the page's Plotly charts).
-SCROLL_TO = {"playground-multiclass-phone.png": 1, "playground-own-points-projector.png": 1}
+SCROLL_TO = {"playground-multiclass-phone.png": ".dlviz-plane", "playground-own-points-projector.png": ".dlviz-plane"}
 
 
 def main(only: list[str]) -> None:
@@ -112,7 +112,7 @@ def main(only: list[str]) -> None:
                 page.wait_for_load_state("networkidle")
                 wait_drawn(page)
                 if name in SCROLL_TO:
-                    page.locator("[data-testid=stPlotlyChart]").nth(SCROLL_TO[name]).scroll_into_view_if_needed()
+                    page.locator(SCROLL_TO[name]).first.scroll_into_view_if_needed()  # a CSS selector
                     wait_drawn(page)
                 page.screenshot(path=str(OUT / name))
                 print("saved", OUT / name)
