@@ -4,9 +4,7 @@ and on hover a guide at the nearest epoch with every series' value there."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import streamlit as st
+from dlviz.ui.canvas import Canvas
 
 HTML = '<div class="dlviz-curves"><canvas></canvas><div class="tip"></div></div>'
 
@@ -93,18 +91,9 @@ export default function ({ data, parentElement }) {
 }
 """
 
-_COMPONENT: Any = None
-
-
-def _component():
-    global _COMPONENT
-    if _COMPONENT is None:
-        # In the page's own DOM (its CSS scoped by class), so that the page's observers see it redrawn.
-        _COMPONENT = st.components.v2.component("dlviz_curves", html=HTML, css=CSS, js=JS, isolate_styles=False)
-    return _COMPONENT
+CANVAS = Canvas("dlviz_curves", html=HTML, css=CSS, js=JS)
 
 
 def curves(where, view: dict, *, key: str) -> None:
     """Draw the curves ``view`` (``dlviz.core.plane.curves_view``) in ``where``."""
-    with where.container():
-        _component()(data=view, key=key)
+    CANVAS.mount(where, view, key=key)

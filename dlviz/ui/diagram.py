@@ -8,10 +8,7 @@ click picks that weight or bias, and ``diagram_pick(key)`` tells the page which,
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
-import streamlit as st
+from dlviz.ui.canvas import Canvas
 
 HTML = '<div class="dlviz-diagram"><canvas></canvas><div class="tip"></div></div>'
 
@@ -141,34 +138,16 @@ export default function ({ data, parentElement, setTriggerValue }) {
 }
 """
 
-_COMPONENT: Any = None
-
-
-def _component():
-    global _COMPONENT
-    if _COMPONENT is None:
-        # In the page's own DOM (its CSS scoped by class), so that the page's observers see it redrawn.
-        _COMPONENT = st.components.v2.component("dlviz_diagram", html=HTML, css=CSS, js=JS, isolate_styles=False)
-    return _COMPONENT
+CANVAS = Canvas("dlviz_diagram", html=HTML, css=CSS, js=JS, events=("pick",))
 
 
 def diagram(where, view: dict, *, key: str) -> None:
     """Draw the diagram ``view`` in ``where``; on an editable one a click on an edge or a node reruns the page
     and ``diagram_pick(key)`` then tells which weight or bias it picked."""
-    with where.container():
-        _component()(data=view, key=key, on_pick_change=functools.partial(_keep_pick, key))
-
-
-def _keep_pick(key: str) -> None:
-    value = st.session_state.get(key)
-    try:
-        layer, i, j = value["pick"]
-        st.session_state[f"{key}.pick"] = (int(layer), None if i is None else int(i), int(j))
-    except (KeyError, TypeError, ValueError):
-        pass
+    CANVAS.mount(where, view, key=key)
 
 
 def diagram_pick(key: str) -> tuple[int, int | None, int] | None:
     """The weight (layer, i, j) or bias (layer, None, j) the click on the diagram drawn with ``key`` picked,
     once; None when it was not clicked."""
-    return st.session_state.pop(f"{key}.pick", None)
+    return Canvas.taken(key, "pick", lambda v: (int(v[0]), None if v[1] is None else int(v[1]), int(v[2])))

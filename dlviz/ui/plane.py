@@ -7,10 +7,7 @@ the component: it is there for the one rerun the click causes. Hovering shows th
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
-import streamlit as st
+from dlviz.ui.canvas import Canvas
 
 HTML = '<div class="dlviz-plane"><div class="legend"></div><canvas class="plot"></canvas><div class="tip"></div>' \
        '<canvas class="bar"></canvas></div>'  # fmt: skip
@@ -143,35 +140,15 @@ export default function ({ data, parentElement, setTriggerValue }) {
 }
 """
 
-_COMPONENT: Any = None
-
-
-def _component():
-    global _COMPONENT
-    if _COMPONENT is None:
-        # In the page's own DOM (its CSS scoped by class), so that the page's observers see it redrawn.
-        _COMPONENT = st.components.v2.component("dlviz_plane", html=HTML, css=CSS, js=JS, isolate_styles=False)
-    return _COMPONENT
+CANVAS = Canvas("dlviz_plane", html=HTML, css=CSS, js=JS, events=("click",))
 
 
 def plane(where, view: dict, *, key: str) -> None:
     """Draw the plane ``view`` (``dlviz.core.plane.plane_view``) in ``where``; a click on a clickable one
     reruns the page, and ``plane_click(key)`` then tells where it fell."""
-    with where.container():
-        _component()(data=view, key=key, on_click_change=functools.partial(_keep_click, key))
-
-
-def _keep_click(key: str) -> None:
-    """The click's callback, which runs before the page: the click is kept until the page reads it (a trigger
-    value lasts one run, and the navigation may rerun the page before it gets there)."""
-    value = st.session_state.get(key)
-    try:
-        x, y = value["click"]
-        st.session_state[f"{key}.click"] = (float(x), float(y))
-    except (KeyError, TypeError, ValueError):
-        pass
+    CANVAS.mount(where, view, key=key)
 
 
 def plane_click(key: str) -> tuple[float, float] | None:
     """Where the click on the plane drawn with ``key`` fell, once; None when it was not clicked."""
-    return st.session_state.pop(f"{key}.click", None)
+    return Canvas.taken(key, "click", lambda v: (float(v[0]), float(v[1])))

@@ -1,0 +1,49 @@
+"""What the Playground's canvas components share (``plane``, ``diagram``, ``curves``): each is a Streamlit
+components-v2 component registered once per process, mounted in the page's own DOM (its CSS scoped by
+class, so that the page's observers see it redrawn), and an event it fires (a click, a pick) is kept in the
+session until the page reads it: a trigger value lasts one run, and the navigation may rerun the page
+before it gets there."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+
+class Canvas:
+    """A canvas component called ``name``; ``events`` are the trigger names its JavaScript may fire."""
+
+    def __init__(self, name: str, *, html: str, css: str, js: str, events: tuple[str, ...] = ()):
+        self.name, self.html, self.css, self.js, self.events = name, html, css, js, events
+        self._renderer: Any = None
+
+    def mount(self, where, view: dict, *, key: str) -> None:
+        """Draw ``view`` in ``where`` under ``key``."""
+        if self._renderer is None:
+            self._renderer = st.components.v2.component(self.name, html=self.html, css=self.css, js=self.js,
+                                                        isolate_styles=False)  # fmt: skip
+        callbacks = {f"on_{event}_change": functools.partial(_keep, key, event) for event in self.events}
+        with where.container():
+            self._renderer(data=view, key=key, **callbacks)
+
+    @staticmethod
+    def taken(key: str, event: str, parse: Callable[[Any], Any]) -> Any:
+        """The ``event`` that the element drawn with ``key`` fired, parsed by ``parse``, once; None when it
+        fired none (or ``parse`` refused what came: a forged message)."""
+        value = st.session_state.pop(f"{key}.{event}", None)
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except (TypeError, ValueError, KeyError, IndexError):
+            return None
+
+
+def _keep(key: str, event: str) -> None:
+    """The event's callback, which runs before the page: keep the value until the page takes it."""
+    value = st.session_state.get(key)
+    if isinstance(value, dict) and value.get(event) is not None:
+        st.session_state[f"{key}.{event}"] = value[event]
