@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from dlviz.core import theme
+from dlviz.core.plane import colour_table
 
 THUMB_SIDE = 64  # pixels of a network's boundary on the wall
 
@@ -65,15 +66,7 @@ def progress(run: Any) -> dict | None:
     return {"epoch": int(run.epoch), "metric": metric, "metric_name": name, "diverged": bool(run.diverged)}
 
 
-def _colour_table() -> np.ndarray:
-    """The boundary's diverging scale (theme.DIVERGING) as 256 RGB rows."""
-    stops = np.array([s for s, _ in theme.DIVERGING])
-    rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for _, c in theme.DIVERGING], np.float64)
-    at = np.linspace(0, 1, 256)
-    return np.stack([np.interp(at, stops, rgb[:, k]) for k in range(3)], axis=-1)
-
-
-_TABLE = _colour_table()
+_TABLE = colour_table()  # the boundary's diverging scale, as the Playground's plane draws it
 
 
 def boundary_thumbnail(output: np.ndarray, regression: bool = False, side: int = THUMB_SIDE) -> np.ndarray:

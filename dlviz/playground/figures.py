@@ -48,10 +48,6 @@ def _column_ys(n_nodes: int) -> np.ndarray:
     return ((n_nodes - 1) / 2 - np.arange(n_nodes)) * PITCH
 
 
-def _column_names(n_columns: int) -> list[str]:
-    return ["Input", *(f"Hidden {k}" for k in range(1, n_columns - 1)), "Output"]
-
-
 def _shrink(image: np.ndarray, side: int | None) -> np.ndarray:
     """Nearest-neighbour resample to at most ``side`` x ``side`` pixels."""
     h, w = image.shape
