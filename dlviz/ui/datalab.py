@@ -54,15 +54,15 @@ PARTS: dict[str, Callable[[View], Any]] = {}
 def show_data(view: View) -> None:
     info = tables.SOURCES[view.source]
     st.markdown(
-        f"**{plain(view.table.name)}**: {plain(info.about) if view.source != 'csv' else 'your own view.table.'}"
+        f"**{plain(view.table.name)}**: {plain(info.about) if view.source != 'csv' else 'your own table.'}"
     )
     if view.source != "csv":
         st.caption(f"Source and license: {info.origin}")
     n = len(view.data.frame)
-    st.markdown(f"**{n:,} rows** with a usable view.target: {len(view.data.split.train):,} to train on, "
+    st.markdown(f"**{n:,} rows** with a usable target: {len(view.data.split.train):,} to train on, "
                 f"{len(view.data.split.val):,} to validate (tune on these), {len(view.data.split.test):,} for the test. "
-                "The test set is evaluated once, at the end: choosing view.settings by their test figures would tune "
-                "the network to the test rows too, and the figure would no longer say how it does on new view.data.")  # fmt: skip
+                "The test set is evaluated once, at the end: choosing settings by their test figures would tune "
+                "the network to the test rows too, and the figure would no longer say how it does on new data.")  # fmt: skip
     st.dataframe(view.table.frame.head(200), height=240)
     plan = view.data.plan
     rows = [{"column": c, "becomes": "a number, standardized"} for c in plan.numbers]
@@ -97,8 +97,8 @@ def show_results(view: View) -> None:
     test_col, note_col = st.columns([1, 3], vertical_alignment="center")
     test_col.button("Evaluate on the test set", icon=":material/fact_check:", key="dl.evaluate",
                     disabled=view.run.test is not None, on_click=lambda: state["dl.run"].evaluate_test(),
-                    help="Once per view.run, at the end: every choice made after looking at it would be tuned on "
-                         "it, and its figure would no longer say how the network does on view.data it never "
+                    help="Once per run, at the end: every choice made after looking at it would be tuned on "
+                         "it, and its figure would no longer say how the network does on data it never "
                          "saw.")  # fmt: skip
     if view.run.test is None:
         note_col.caption("Below: the validation rows. Tune on them (that is what they are for, and it leaks them "
@@ -106,10 +106,10 @@ def show_results(view: View) -> None:
     else:
         t = view.run.test
         figure = f"MAE {t['mae']:.4g}" if view.is_regression else f"accuracy {t['accuracy']:.1%}"
-        later = f" (this view.run has trained on to epoch {view.run.epoch}; the test set is not evaluated again)" if (
+        later = f" (this run has trained on to epoch {view.run.epoch}; the test set is not evaluated again)" if (
             view.run.epoch > t["epoch"]) else ""  # fmt: skip
         note_col.success(f"Test set, evaluated once, weights of epoch {t['epoch']}: loss {t['loss']:.4g}, "
-                         f"{figure}{later}. Reset or new view.settings start a view.run that may look once more.",
+                         f"{figure}{later}. Reset or new settings start a run that may look once more.",
                          icon=":material/fact_check:")  # fmt: skip
         part = st.radio("Rows", ["val", "test"], format_func={"val": "validation", "test": "test"}.get,
                         horizontal=True, key="dl.rows")  # fmt: skip
@@ -218,7 +218,7 @@ def show_save(view: View) -> None:
     stem = "table" if view.source == "csv" else view.source
     csv_name = getattr(state.get("dl.upload"), "name", None) or f"{stem}.csv"
     st.markdown("**Download** the trained network, a program that loads it and predicts on new rows, and "
-                "the training program with its view.table.")  # fmt: skip
+                "the training program with its table.")  # fmt: skip
     a, b, c, d = st.columns(4)
     # The model file and the table's CSV are written when their button is clicked, not on every rerun.
     if len(view.run.history):
@@ -233,7 +233,7 @@ def show_save(view: View) -> None:
     if view.source != "csv":
         d.download_button(csv_name, lambda t=view.table: engine.table_csv(t), file_name=csv_name,
                           icon=":material/download:", key="dl.save_csv", on_click="ignore")  # fmt: skip
-    st.markdown("**Keep going** with a model saved here: load its `.keras` file (the same view.table and network).")
+    st.markdown("**Keep going** with a model saved here: load its `.keras` file (the same table and network).")
     upload = st.file_uploader("A .keras file saved by this page", type=["keras"], key="dl.model_upload",
                               help=f"Up to {engine.MAX_MODEL_MB} MB; loaded with Keras's safe mode (no code runs).")  # fmt: skip
     if upload is not None and state.get("dl.loaded") != upload.file_id:

@@ -35,6 +35,7 @@ def test_the_default_table_loads_with_its_task_curves_scales_and_program():
     assert 'Dense(3, activation="softmax")' in texts(at) + program
     assert "pd.read_csv('wine.csv')" in program and "normalizer.adapt(x_train)" in program
     assert "Source and license" in " ".join(c.value for c in at.caption)
+    assert "rows** with a usable target" in texts(at) and "view." not in texts(at)  # plain words, not code
 
 
 def test_step_trains_and_results_show_a_confusion_matrix_then_the_test_set_once():
@@ -133,6 +134,7 @@ def test_long_or_marked_up_names_show_on_every_part_as_typed(name, part):
     assert not at.exception, at.exception
     page = texts(at)
     assert "<script>" not in page and "<i>" not in page and "**y**" not in page.replace("\\*\\*y\\*\\*", "")
+    assert "view." not in page + " ".join(s.value for s in at.success)
     for figure in at.get("plotly_chart"):
         spec = json.loads(figure.proto.spec)
         assert "<b " not in json.dumps(spec) and "<i>" not in json.dumps(spec)
