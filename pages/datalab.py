@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from dlviz import ui
-from dlviz.core import charts, models, pacing
+from dlviz.core import models, pacing
+from dlviz.core.plane import curves_view
 from dlviz.datalab import code, prep, tables
 from dlviz.datalab import engine as lab
 from dlviz.datalab.engine import DataLabSettings, LabRun
@@ -204,13 +205,12 @@ def draw(cycle: int) -> None:
     h = run.history
     live.status.markdown(f"**Epoch {run.epoch}** of {run.settings.epochs}")
     best = int(np.argmin(h.val_loss)) + 1 if len(h) and np.all(np.isfinite(h.val_loss)) else None
-    ui.chart(loss_slot, charts.curves_figure({"training": h.loss, "validation": h.val_loss}, title="Loss",
-                                             y_title="loss (log scale)", log_y=True,
-                                             projector=projector, best_epoch=best), key=f"dl.loss.{cycle}")  # fmt: skip
+    ui.curves(loss_slot, curves_view({"training": h.loss, "validation": h.val_loss}, title="Loss",
+                                     y_title="loss (log scale)", log_y=True, best_epoch=best, projector=projector),
+              key=f"dl.loss.{cycle}")  # fmt: skip
     series = {"training": h.accuracy, "validation": h.val_accuracy}
-    ui.chart(metric_slot, charts.curves_figure(series, title=metric_title.capitalize(), y_title=metric_title,
-                                               projector=projector, fraction=not is_regression),
-             key=f"dl.metric.{cycle}")  # fmt: skip
+    ui.curves(metric_slot, curves_view(series, title=metric_title.capitalize(), y_title=metric_title,
+                                       fraction=not is_regression, projector=projector), key=f"dl.metric.{cycle}")
     numbers.markdown(describe())
 
 

@@ -85,10 +85,12 @@ SHOTS = [
     ("digits-variants-phone.png", "/digits?part=mnist&sample_set=variants", (390, 844), 0, None),
     ("datalab.png", "/datalab?epochs=150&early_stopping=0&part=results", (1600, 1100), 150, None),
     ("datalab-projector.png", "/datalab?projector=1&epochs=100&early_stopping=0", (1920, 1080), 100, None),
+    ("datalab-scales.png", "/datalab?epochs=60&early_stopping=0", (1600, 1000), 60, None),
     ("datalab-phone.png", "/datalab?source=diabetes&epochs=60&early_stopping=0&part=results", (390, 844), 60, None),
 ]
 # Shots of a phone that scroll down to a chart first (its index among the page's Plotly charts).
-SCROLL_TO = {"playground-multiclass-phone.png": ".dlviz-plane", "playground-own-points-projector.png": ".dlviz-plane"}
+SCROLL_TO = {"playground-multiclass-phone.png": ".dlviz-plane", "playground-own-points-projector.png": ".dlviz-plane",
+             "datalab-scales.png": ".dlviz-bars"}
 
 
 def main(only: list[str]) -> None:

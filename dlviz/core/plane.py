@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 import numpy as np
 
@@ -162,18 +163,33 @@ def nice_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
     return [float(round(t, 12)) + 0.0 for t in ticks]  # + 0.0: no "-0"
 
 
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Round values for a log axis from 10**lo to 10**hi (``lo``, ``hi`` in decades): the powers of ten, with
+    2 and 5 between them when the axis spans under two decades (as ``charts._log_dtick`` asks of Plotly), and
+    round linear steps when it spans under one."""
+    decades = [10.0**d for d in range(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1)]
+    if hi - lo >= 2:
+        return decades
+    ticks = sorted(t for d in range(math.floor(lo), math.ceil(hi) + 1) for t in (10.0**d, 2 * 10.0**d, 5 * 10.0**d)
+                   if lo - 1e-9 <= math.log10(t) <= hi + 1e-9)  # fmt: skip
+    return ticks if len(ticks) >= 3 else [t for t in nice_ticks(10.0**lo, 10.0**hi, 8) if t > 0]
+
+
 def curves_view(series: dict[str, list[float]], *, title: str, y_title: str, x_title: str = "epoch",
-                fraction: bool = False, projector: bool = False) -> dict:  # fmt: skip
+                fraction: bool = False, log_y: bool = False, best_epoch: int | None = None,
+                projector: bool = False) -> dict:  # fmt: skip
     """One line per named series against the epoch (1, 2, ...), as data for the curves' canvas
     (``dlviz.ui.curves``): the points (thinned as ``charts.drawable_curve`` thins them), the axes' ranges and
     their labelled ticks, worked out here. ``fraction``: shares such as an accuracy, on a fixed 0-100% axis.
-    Before the first epoch the axes show epochs 0-10 and 0-1 (or 0-100%)."""
+    ``log_y``: a log axis (``y_range`` in decades; values that are not positive are left out). ``best_epoch``:
+    a dashed line there, labelled "lowest validation loss", as ``charts.curves_figure`` marks it.
+    Before the first epoch the axes show epochs 0-10 and 0-1 (0.1-10 on a log axis, 0-100%)."""
     from dlviz.core.charts import _series_colours, drawable_curve
 
     size = theme.sizes(projector)
     lines = []
     for (name, values), colour in zip(series.items(), _series_colours(series), strict=True):
-        epochs, drawn = drawable_curve(values, False)
+        epochs, drawn = drawable_curve(values, log_y)
         lines.append({"name": name, "colour": colour, "x": epochs.astype(int).tolist(),
                       "y": [float(f"{v:.5g}") for v in drawn.tolist()]})  # fmt: skip
     n = max((line["x"][-1] for line in lines if line["x"]), default=0)
@@ -181,18 +197,30 @@ def curves_view(series: dict[str, list[float]], *, title: str, y_title: str, x_t
     values = [v for line in lines for v in line["y"]]
     if fraction:
         y_range = [0.0, 1.03]
+    elif log_y:
+        lo, hi = (math.log10(min(values)), math.log10(max(values))) if values else (-1.0, 1.0)
+        pad = max(0.05, (hi - lo) * 0.05)
+        y_range = [lo - pad, hi + pad]
     elif values:
         lo, hi = min(0.0, min(values)), max(values)
         y_range = [lo, hi * 1.05 if hi > 0 else 1.0]
     else:
         y_range = [0.0, 1.0]
     x_ticks = [t for t in nice_ticks(*x_range) if t == int(t)]
-    y_ticks = nice_ticks(0.0, 1.0) if fraction else nice_ticks(*y_range)
-    y_labels = [f"{t:.0%}" for t in y_ticks] if fraction else [f"{t:.4g}" for t in y_ticks]
+    if fraction:
+        y_ticks = nice_ticks(0.0, 1.0)
+        y_labels = [f"{t:.0%}" for t in y_ticks]
+    else:
+        y_ticks = log_ticks(*y_range) if log_y else nice_ticks(*y_range)
+        y_labels = [f"{t:.4g}" for t in y_ticks]
+    best = None
+    if best_epoch is not None and n and 1 <= best_epoch <= n:
+        best = {"epoch": int(best_epoch), "label": "lowest validation loss", "left": best_epoch > n / 2}
     return {
         "title": title, "x_title": x_title, "y_title": y_title, "lines": lines, "fraction": bool(fraction),
+        "log_y": bool(log_y), "best": best,
         "x_range": x_range, "y_range": y_range, "x_ticks": [[t, f"{t:g}"] for t in x_ticks],
         "y_ticks": [[t, label] for t, label in zip(y_ticks, y_labels, strict=True)],
         "font": size.font, "title_font": size.title, "line": size.line, "marker": size.marker, "ink": theme.INK,
-        "height": 260 if not projector else 340,
+        "grey": theme.GREY, "height": 260 if not projector else 340,
     }  # fmt: skip

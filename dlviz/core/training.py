@@ -56,6 +56,7 @@ _ENGINES: OrderedDict[tuple, list[_Engine]] = OrderedDict()
 _ENGINE_KEYS = 64  # architectures kept; the least recently used go first
 _engines_lock = threading.Lock()
 _AHEAD: dict[tuple, threading.Thread] = {}  # (engine key, epoch size) -> the thread compiling it ahead
+SWAP_AFTER = 2  # epochs through the quick epoch before the static one is traced behind it (``Trainer._epoch_fn``)
 AHEAD_DELAY = 0.3  # seconds a new network must stay before its epoch is compiled ahead
 
 
@@ -82,6 +83,8 @@ class _Engine:
         self.preparing = False  # a background thread is compiling its epoch: wait for it, do not compile another
         self._fns: dict[tuple, Any] = {}
         self.ready: set[tuple] = set()  # what has been compiled and run at least once (epoch sizes, "probe")
+        self.traced: set[tuple] = set()  # epoch sizes whose static-shape epoch is traced (``trace_behind``)
+        self._behind: dict[tuple, threading.Thread] = {}
 
     def probe_fn(self):
         if "probe" not in self._fns:
@@ -89,10 +92,46 @@ class _Engine:
         return self._fns["probe"]
 
     def epoch_fn(self, batch_size: int, n: int):
-        if (batch_size, n) not in self._fns:
-            self._fns[batch_size, n] = _epoch_function(self.model, batch_size, n, self.shuffle, self.metric,
-                                                       self.jit_compile)  # fmt: skip
+        if (batch_size, n) not in self._fns:  # setdefault: made untraced, cheaply; two threads get the same one
+            self._fns.setdefault((batch_size, n), _epoch_function(self.model, batch_size, n, self.shuffle,
+                                                                  self.metric, self.jit_compile))  # fmt: skip
         return self._fns[batch_size, n]
+
+    def has_quick(self, batch_size: int, n: int) -> bool:
+        """Whether this size has a quick epoch: a graph (not XLA) with a smaller last batch."""
+        return not self.jit_compile and n % batch_size != 0
+
+    def quick_fn(self, batch_size: int, n: int):
+        if (batch_size, n, "quick") not in self._fns:
+            self._fns.setdefault((batch_size, n, "quick"), _epoch_function(self.model, batch_size, n, self.shuffle,
+                                                                           self.metric, False, quick=True))  # fmt: skip
+        return self._fns[batch_size, n, "quick"]
+
+    def trace_behind(self, batch_size: int, n: int, data: tuple) -> threading.Thread:
+        """Trace the static-shape epoch for this size in a thread of its own, in a training turn (so that a
+        busy room's training goes first), without the engine's lock: training goes on through the quick epoch
+        meanwhile and takes the static one from its next call on. Tracing runs nothing, so it changes no
+        variable. Returns the thread (tests join it)."""
+        size = (batch_size, n)
+        fn = self.epoch_fn(*size)
+        with _engines_lock:
+            if size in self._behind:
+                return self._behind[size]
+
+            def trace() -> None:
+                from dlviz.core import pacing
+
+                with pacing.turn():
+                    try:
+                        fn.get_concrete_function(*data, tf.constant([0, 0], tf.int32))
+                    except Exception:  # noqa: BLE001 - training goes on through the quick epoch
+                        return
+                self.traced.add(size)
+
+            # Not a daemon: Python stopping a daemon thread inside TensorFlow at exit aborts the process.
+            thread = self._behind[size] = threading.Thread(target=trace, name="dlviz-trace-behind", daemon=False)
+        thread.start()
+        return thread
 
 
 def _twin(model: keras.Model) -> keras.Model:
@@ -163,6 +202,7 @@ class Trainer:
         shuffle: bool = True,
         jit_compile: bool = True,
         share: tuple | None = None,
+        quick: str = "swap",
     ):
         if model.optimizer is None:
             raise ValueError("compile the model before training it")
@@ -170,6 +210,9 @@ class Trainer:
         self.seed = int(seed)
         self.shuffle = shuffle
         self.jit_compile = jit_compile
+        if quick not in ("swap", "only", "never"):
+            raise ValueError(f"quick is 'swap', 'only' or 'never', not {quick!r}")
+        self.quick = quick
         self.epoch = 0
         self.diverged = False
         self.history = History()
@@ -198,20 +241,42 @@ class Trainer:
         n = int(self._data[0].shape[0])
         batch_size = max(1, min(self.batch_size, n))
         if self._own is not None:
-            with self._own.lock:
-                self._run(self._own.epoch_fn(batch_size, n), epochs, out)
+            engine = self._own
+            with engine.lock:
+                self._run(self._epoch_fn(engine, batch_size, n), epochs, out)
         else:
             engine = _borrow(self._key(), self.model, self._make_engine)
             try:
                 mine = _handles(self.model)
                 _copy(engine.variables, mine)
-                self._run(engine.epoch_fn(batch_size, n), epochs, out)
+                self._run(self._epoch_fn(engine, batch_size, n), epochs, out)
                 engine.ready.add((batch_size, n))
                 _copy(mine, engine.variables)
             finally:
                 engine.lock.release()
         self.history.extend(out)
+        if self.quick == "swap" and self.epoch >= SWAP_AFTER and self._quick_now(engine, batch_size, n):
+            engine.trace_behind(batch_size, n, self._data)
         return out
+
+    def _epoch_fn(self, engine: _Engine, batch_size: int, n: int):
+        """The epoch to train through now. A graph epoch (not XLA) with a smaller last batch starts with the
+        quick one, which traces in two thirds of the time; from the second epoch on, the static-shape one,
+        faster to run, is traced behind it and taken when ready (``quick="swap"``, the default: the first
+        Step pays only the quick trace and has the machine to itself). ``"only"`` keeps the quick one (short
+        runs such as K-fold's, where tracing twice costs more than it saves), ``"never"`` never uses it. Both
+        give the same figures: the same steps on the same batches, whichever traced them."""
+        return engine.quick_fn(batch_size, n) if self._quick_now(engine, batch_size, n) else engine.epoch_fn(batch_size, n)
+
+    def _quick_now(self, engine: _Engine, batch_size: int, n: int) -> bool:
+        size = (batch_size, n)
+        return self.quick != "never" and engine.has_quick(*size) and size not in engine.traced and size not in engine.ready
+
+    def wait_behind(self) -> None:
+        """Wait for the static-shape epoch being traced behind the quick one (benchmarks and tests)."""
+        engine = self._own
+        for thread in list(engine._behind.values()) if engine is not None else []:
+            thread.join()
 
     def _key(self) -> tuple:
         return (self._share, tuple(tuple(d.shape) for d in self._data), self.shuffle, self._metric, self.jit_compile)
@@ -249,8 +314,10 @@ class Trainer:
                 self.diverged = True
 
 
-def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, metric: str, jit_compile: bool):
-    """One epoch of ``model`` as one compiled function of the data and a seed."""
+def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, metric: str, jit_compile: bool,
+                    quick: bool = False):  # fmt: skip
+    """One epoch of ``model`` as one compiled function of the data and a seed. ``quick`` (not with XLA): the
+    last, smaller batch goes through the loop too, with a dynamic shape there."""
     loss_fn = model.loss
     if not isinstance(loss_fn, keras.losses.Loss):  # a name or a bare function: reduce as compile() does
         per_sample = keras.losses.get(model.loss)
@@ -260,6 +327,10 @@ def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, 
 
     opt = model.optimizer
     n_full, remainder = divmod(n, batch_size)
+    # Quick: the training step is traced once instead of twice (two thirds of the time a new network's first
+    # epoch takes), but with the batch's shape unknown in the graph each epoch runs about 30% slower
+    # (docs/benchmarks.md). XLA needs static shapes: with it there is no quick epoch.
+    in_loop = bool(remainder) and quick
 
     def total_loss(y_true, y_pred):
         loss = loss_fn(y_true, y_pred)
@@ -300,15 +371,19 @@ def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, 
 
         def body(i, loss_sum, hits):
             start = i * batch_size
-            xb = tf.slice(xs, [start, 0], [batch_size, -1])
-            yb = tf.slice(ys, [start, 0], [batch_size, -1])
+            if in_loop:  # the rows' count unknown in the graph, their width known
+                end = tf.minimum(start + batch_size, n)
+                xb, yb = xs[start:end], ys[start:end]
+            else:
+                xb = tf.slice(xs, [start, 0], [batch_size, -1])
+                yb = tf.slice(ys, [start, 0], [batch_size, -1])
             batch_loss, batch_hits = train_step(xb, yb)
             return i + 1, loss_sum + batch_loss, hits + batch_hits
 
         _, loss_sum, hits = tf.while_loop(
-            lambda i, *_: i < n_full, body, (tf.constant(0), tf.constant(0.0), tf.constant(0.0))
+            lambda i, *_: i < n_full + int(in_loop), body, (tf.constant(0), tf.constant(0.0), tf.constant(0.0))
         )
-        if remainder:
+        if remainder and not in_loop:
             batch_loss, batch_hits = train_step(xs[n_full * batch_size :], ys[n_full * batch_size :])
             loss_sum += batch_loss
             hits += batch_hits

@@ -519,6 +519,8 @@ def kfold(s: DataLabSettings, data: Prepared, epochs: int | None = None, progres
             metric=trainer_metric(s, data.task),
             shuffle=s.shuffle,
             jit_compile=False,
+            # a second trace (~0.5 s) pays for itself after about 250 epochs (docs/benchmarks.md)
+            quick="only" if epochs <= 250 else "swap",
         )
         pace = pacing.Pace()  # turns of ~0.12 s each, as Play's: other sessions' live training goes on between
         while trainer.epoch < epochs and not trainer.diverged:

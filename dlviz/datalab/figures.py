@@ -1,42 +1,43 @@
-"""The Data lab's charts: feature scales before and after normalization, K-fold curves, predicted against actual,
-and the confusion matrix with a cell to click."""
+"""The Data lab's charts: feature scales before and after normalization (data for a canvas), K-fold curves,
+predicted against actual, and the confusion matrix with a cell to click."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import plotly.graph_objects as go
 
-from dlviz.core import charts, theme
+from dlviz.core import charts, plane, theme
 from dlviz.core.text import chart_text, short_labels
 
 MAX_SCALE_BARS = 40  # features drawn in the scales chart (IMDB's 999 words would be a wall of bars)
 
 
-def scales_figure(
-    names: list[str], before: np.ndarray, after: np.ndarray | None, *, projector: bool = False
-) -> go.Figure:
+def scales_view(names: list[str], before: np.ndarray, after: np.ndarray | None, *, projector: bool = False) -> dict:
     """Each feature's spread (standard deviation over the training rows) before and after the Normalization
-    layer, on a log axis: raw tables mix spreads of 0.01 and 1,000; normalized ones all sit at 1."""
+    layer, on a log axis (raw tables mix spreads of 0.01 and 1,000; normalized ones all sit at 1), as data for
+    the bars' canvas (``dlviz.ui.bars``). Labels are plain text: a canvas draws them as typed."""
     size = theme.sizes(projector)
     shown = list(range(min(len(names), MAX_SCALE_BARS)))
-    labels = [chart_text(label) for label in short_labels([names[i] for i in shown], 24)]
     floor = 1e-3
-    traces = [dict(type="bar", x=labels, y=np.maximum(np.asarray(before)[shown], floor).tolist(), name="as read",
-                   marker=dict(color=theme.VERMILLION), hovertemplate="%{x}: sd %{y:.3g}<extra>as read</extra>")]  # fmt: skip
+    series = [{"name": "as read", "colour": theme.VERMILLION,
+               "values": [float(f"{v:.4g}") for v in np.maximum(np.asarray(before)[shown], floor)]}]  # fmt: skip
     if after is not None:
-        traces.append(dict(type="bar", x=labels, y=np.maximum(np.asarray(after)[shown], floor).tolist(),
-                           name="after Normalization", marker=dict(color=theme.BLUE),
-                           hovertemplate="%{x}: sd %{y:.3g}<extra>after Normalization</extra>"))  # fmt: skip
+        series.append({"name": "after Normalization", "colour": theme.BLUE,
+                       "values": [float(f"{v:.4g}") for v in np.maximum(np.asarray(after)[shown], floor)]})  # fmt: skip
+    values = [v for one in series for v in one["values"]] or [1.0]
+    lo, hi = math.floor(math.log10(min(values)) + 1e-9), math.ceil(math.log10(max(values)) + 0.05)
+    ticks = plane.log_ticks(lo, hi)
     title = "Each feature's spread (standard deviation, training rows)"
     if len(names) > MAX_SCALE_BARS:
         title += f": the first {MAX_SCALE_BARS} of {len(names)}"
-    layout = dict(
-        title=dict(text=title, x=0, xanchor="left"), barmode="group",
-        yaxis=dict(type="log", title=dict(text="standard deviation (log)"), exponentformat="power"),
-        xaxis=dict(tickangle=-40, tickfont=dict(size=max(9, size.font - 4))),
-        legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"),
-    )  # fmt: skip
-    return theme.figure(traces, layout, projector, height=320)
+    return {
+        "title": title, "y_title": "standard deviation (log)", "labels": short_labels([names[i] for i in shown], 24),
+        "series": series, "log_y": True, "y_range": [lo, hi], "y_ticks": [[t, f"{t:g}"] for t in ticks],
+        "hover_prefix": "sd ", "font": size.font, "title_font": size.title, "label_font": max(9, size.font - 4),
+        "ink": theme.INK, "height": 300 if not projector else 390,
+    }  # fmt: skip
 
 
 def kfold_figure(curves: list[list[float]], mean: list[float], *, y_title: str, fraction: bool = False,

@@ -1,6 +1,6 @@
 """Training curves (loss, accuracy) on a canvas (a components-v2 component), drawn from
-``dlviz.core.plane.curves_view``: the lines, the axes with the ticks worked out on the server, a legend,
-and on hover a guide at the nearest epoch with every series' value there."""
+``dlviz.core.plane.curves_view``: the lines on a linear or log axis with the ticks worked out on the server, a
+legend, the best epoch's mark, and on hover every series' value at the nearest epoch."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ export default function ({ data, parentElement }) {
     const left = labelW + font * 1.8 + 6, right = Math.max(12, font * 1.2), top = data.title_font * 1.6 + font * 1.6, bottom = font * 3.2;
     const w = width - left - right, h = height - top - bottom;
     const [x0, x1] = data.x_range, [y0, y1] = data.y_range;
-    const X = x => left + (x - x0) / ((x1 - x0) || 1) * w, Y = y => top + h - (y - y0) / ((y1 - y0) || 1) * h;
+    const T = data.log_y ? Math.log10 : (v => v);  // a log axis: y_range in decades
+    const X = x => left + (x - x0) / ((x1 - x0) || 1) * w, Y = y => top + h - (T(y) - y0) / ((y1 - y0) || 1) * h;
     geometry = { X, left, w, top, h };
     g.clearRect(0, 0, width, height);
     g.fillStyle = data.ink; g.textBaseline = "top"; g.textAlign = "left";
@@ -64,6 +65,13 @@ export default function ({ data, parentElement }) {
       g.stroke();
     }
     g.restore();
+    if (data.best) {  // the epoch of the lowest validation loss: a dashed line, its label on the side with room
+      const bx = Math.round(X(data.best.epoch)) + 0.5;
+      g.strokeStyle = g.fillStyle = data.grey; g.lineWidth = Math.max(1, data.line / 2); g.setLineDash([5, 4]);
+      g.beginPath(); g.moveTo(bx, top); g.lineTo(bx, top + h); g.stroke(); g.setLineDash([]);
+      g.textBaseline = "top"; g.textAlign = data.best.left ? "right" : "left";
+      g.fillText(data.best.label, bx + (data.best.left ? -4 : 4), top + 2);
+    }
     root.dataset.drawn = String((+root.dataset.drawn || 0) + 1);  // for the benchmark: painted now
   };
   canvas.onmousemove = (event) => {

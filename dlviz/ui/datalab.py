@@ -14,6 +14,7 @@ import streamlit as st
 from dlviz.core.text import short_labels
 from dlviz.datalab import code, engine, figures, prep, tables
 from dlviz.datalab.engine import DataLabSettings, LabRun
+from dlviz.ui.bars import bars
 from dlviz.ui.confusion import pick_cell
 from dlviz.ui.live import LiveControls, on_click
 from dlviz.ui.widgets import chart, plain
@@ -79,8 +80,8 @@ def show_data(view: View) -> None:
     if view.settings.normalize:
         normalizer = view.run.model.layers[0]
         after = np.asarray(normalizer(x)).std(axis=0)
-    chart(st.empty(), figures.scales_figure(view.data.encoded.columns, before, after, projector=view.projector),
-             key="dl.scales")  # fmt: skip
+    bars(st.empty(), figures.scales_view(view.data.encoded.columns, before, after, projector=view.projector),
+         key="dl.scales")
     if not view.settings.normalize:
         st.warning("No Normalization layer: the features reach the network at their own scales. Turn it on in the "
                    "sidebar to give each one mean 0 and spread 1.", icon=":material/straighten:")  # fmt: skip

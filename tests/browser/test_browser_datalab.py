@@ -37,7 +37,8 @@ def test_upload_a_csv_train_on_it_and_click_a_cell_of_the_confusion_matrix(serve
         )
         expect(main.get_by_role("button", name="Evaluate on the test set")).to_be_disabled()  # once per run
         expect(main.locator('[data-testid="stException"]')).to_have_count(0)
-        assert main.locator(".js-plotly-plot").count() >= 3  # the loss, the accuracy, the confusion matrix
+        expect(main.locator(".dlviz-curves[data-drawn]")).to_have_count(2)  # the loss and the accuracy, on canvases
+        expect(main.locator(".js-plotly-plot")).to_have_count(1)  # the confusion matrix
         wait_idle(page)
         cell = page.evaluate(CELL_ON_SCREEN)
         page.mouse.move(cell["x"], cell["y"])
@@ -49,6 +50,36 @@ def test_upload_a_csv_train_on_it_and_click_a_cell_of_the_confusion_matrix(serve
         picker = main.locator('[data-testid="stSelectbox"]').filter(has_text="Show the rows")
         assert f"{what} ({cell['count']})" in picker.aria_snapshot()
         expect(main.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_the_first_screen_draws_the_scales_and_the_curves_on_canvases_without_plotly(server):
+    """The Data part's first screen: the scales' bars painted (both colours), the curves' axes; no Plotly chart,
+    whose library costs a new tab most of a second to load."""
+    from playwright.sync_api import expect
+
+    with browser(1400, 1000) as page:
+        page.goto(server + "/datalab")  # wine, the Data part
+        main = main_area(page)
+        expect(main.locator(".dlviz-bars[data-drawn]")).to_have_count(1, timeout=120_000)
+        expect(main.locator(".dlviz-curves[data-drawn]")).to_have_count(2)
+        main.locator(".dlviz-bars").scroll_into_view_if_needed()
+        colours = page.evaluate(BARS_COLOURS)
+        assert colours["vermillion"] > 50 and colours["blue"] > 50, colours  # as read, after Normalization
+        expect(main.locator(".js-plotly-plot")).to_have_count(0)
+        expect(main.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+# Pixels of the scales' canvas in the bars' two colours (theme.VERMILLION, theme.BLUE), roughly.
+BARS_COLOURS = """() => {
+  const c = document.querySelector('[data-testid="stMain"] .dlviz-bars canvas');
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let vermillion = 0, blue = 0;
+  for (let i = 0; i < d.length; i += 4 * 13) {
+    if (d[i] > 180 && d[i + 1] < 130 && d[i + 2] < 80) vermillion++;
+    if (d[i] < 60 && d[i + 1] > 90 && d[i + 1] < 150 && d[i + 2] > 160) blue++;
+  }
+  return {vermillion, blue};
+}"""
 
 
 # The confusion matrix's clickable layer (the scatter trace "cells"): a cell with rows, a mistake if there is

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import chart, programs
+from conftest import chart, programs, views
 from conftest import click_cell as click_chart_cell
 from conftest import open_page as _open
 from csv_corpus import corpus
@@ -29,7 +29,11 @@ def texts(at: AppTest) -> str:
 def test_the_default_table_loads_with_its_task_curves_scales_and_program():
     at = open_page()
     assert not at.exception
-    assert chart_keys(at) == ["dl.loss", "dl.metric", "dl.scales"]
+    assert chart_keys(at) == []  # the first screen draws no Plotly chart: canvases, light to load
+    loss, metric = views(at, "dlviz_curves")
+    assert loss["log_y"] and loss["title"] == "Loss" and not metric["log_y"] and metric["fraction"]
+    (scales,) = views(at, "dlviz_bars")
+    assert scales["labels"][0] == "alcohol" and len(scales["labels"]) == 13 and len(scales["series"]) == 2
     assert "Predicting **cultivar** from **13 features**" in texts(at)
     program = programs(at)[0]
     assert 'Dense(3, activation="softmax")' in texts(at) + program
@@ -42,6 +46,8 @@ def test_step_trains_and_results_show_a_confusion_matrix_then_the_test_set_once(
     at = open_page(part="results", epochs="30")
     at.button(key="dl.stepper").click().run()
     assert "**Epoch 1** of 30" in texts(at)
+    loss, _ = views(at, "dlviz_curves")
+    assert [line["x"] for line in loss["lines"]] == [[1], [1]] and loss["best"]["epoch"] == 1
     assert "dl.confusion" in chart_keys(at)
     at.button(key="dl.evaluate").click().run()
     assert any("Test set, evaluated once, weights of epoch 1" in s.value for s in at.success)

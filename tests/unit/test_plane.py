@@ -104,3 +104,29 @@ def test_curves_view_is_json_with_its_lines_ranges_and_ticks():
     assert empty["font"] == theme.PROJECTOR.font and empty["height"] > view["height"]
     long = plane.curves_view({"loss": list(np.linspace(1, 0, 20_000))}, title="Loss", y_title="loss")
     assert len(long["lines"][0]["x"]) <= charts.MAX_CURVE_POINTS and long["lines"][0]["x"][-1] == 20_000
+
+
+def test_curves_view_on_a_log_axis_leaves_out_what_is_not_positive_and_ticks_decades():
+    view = plane.curves_view({"training": [10.0, 1.0, 0.0, 0.01], "validation": [5.0, 0.5, 0.2, 0.1]}, title="Loss",
+                             y_title="loss (log scale)", log_y=True, best_epoch=4)  # fmt: skip
+    json.dumps(view)
+    assert view["log_y"] and view["lines"][0]["x"] == [1, 2, 4]  # 0 has no place on a log axis
+    lo, hi = view["y_range"]
+    assert lo < -2 < 1 < hi < 1.5  # decades: 0.01 to 10, padded
+    assert [label for _, label in view["y_ticks"]] == ["0.01", "0.1", "1", "10"]
+    assert view["best"] == {"epoch": 4, "label": "lowest validation loss", "left": True}
+    narrow = plane.curves_view({"loss": [0.9, 0.5, 0.3]}, title="Loss", y_title="loss", log_y=True, best_epoch=1)
+    ticks = [t for t, _ in narrow["y_ticks"]]
+    assert ticks == [0.3, 0.5] or len(ticks) >= 2 and all(10 ** narrow["y_range"][0] <= t <= 10 ** narrow["y_range"][1]
+                                                           for t in ticks)  # fmt: skip
+    assert narrow["best"]["left"] is False
+    empty = plane.curves_view({"loss": []}, title="Loss", y_title="loss", log_y=True, best_epoch=3)
+    assert empty["y_range"][0] < -1 and empty["y_range"][1] > 1 and empty["best"] is None
+    assert [label for _, label in empty["y_ticks"]] == ["0.1", "1", "10"]
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(-3.2, 1.4), (-0.6, 0.1), (-0.05, 0.02), (0.3, 1.9), (-5.0, -4.9)])
+def test_log_ticks_fall_within_the_axis_and_are_round(lo, hi):
+    ticks = plane.log_ticks(lo, hi)
+    assert ticks and all(10**lo * (1 - 1e-9) <= t <= 10**hi * (1 + 1e-9) for t in ticks)
+    assert len(ticks) >= 2 and all(float(f"{t:.3g}") == pytest.approx(t) for t in ticks)

@@ -28,19 +28,50 @@ def test_first_non_finite():
         {"regularization": "l2", "reg_rate": 0.01, "optimizer": "momentum"},
     ],
 )
-def test_trainer_matches_keras_fit_exactly_without_shuffling(changes):
+@pytest.mark.parametrize("jit_compile", [True, False])  # the last, smaller batch: a step of its own, or in the loop
+def test_trainer_matches_keras_fit_exactly_without_shuffling(changes, jit_compile):
     s = replace(PlaygroundSettings(), **changes)
     x, y, xv, yv = xor_inputs(s)
     ours, theirs = build_model(s), build_model(s)
     for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    history = Trainer(ours, x, y, xv, yv, batch_size=s.batch, shuffle=False).run(4)
+    assert len(x) % s.batch or "batch" not in changes  # batch 7: 250 rows leave a last batch of 5
+    history = Trainer(ours, x, y, xv, yv, batch_size=s.batch, shuffle=False, jit_compile=jit_compile).run(4)
     fit = theirs.fit(x, y, batch_size=s.batch, epochs=4, shuffle=False, validation_data=(xv, yv), verbose=0)
     np.testing.assert_allclose(history.loss, fit.history["loss"], rtol=1e-4)
     np.testing.assert_allclose(history.val_loss, fit.history["val_loss"], rtol=1e-4)
     np.testing.assert_allclose(history.val_accuracy, fit.history["val_accuracy"], atol=1e-6)
     for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_a_graph_epoch_starts_quick_then_swaps_to_the_static_one_with_the_same_figures():
+    """Without XLA and with a smaller last batch the first epochs go through the quick epoch (the step traced
+    once, the last batch in the loop); the static-shape epoch, traced behind, takes over: the losses and
+    weights are exactly those of either alone."""
+    s = replace(PlaygroundSettings(), batch=7, optimizer="adam", lr=0.01, dropout=0.2)
+    x, y, xv, yv = xor_inputs(s)
+    runs = {}
+    for quick in ("swap", "only", "never"):
+        model = build_model(s)
+        trainer = Trainer(model, x, y, xv, yv, batch_size=s.batch, seed=3, jit_compile=False, quick=quick)
+        history = trainer.run(1)
+        history.extend(trainer.run(1))
+        trainer.wait_behind()
+        engine = trainer._own
+        size = (s.batch, len(x))
+        assert (size in engine.traced) == (quick == "swap")
+        assert ((*size, "quick") in engine._fns) == (quick != "never")
+        history.extend(trainer.run(3))
+        assert (trainer._epoch_fn(engine, *size) is engine._fns.get(size)) == (quick != "only")
+        runs[quick] = (history, model.get_weights())
+    for quick in ("only", "never"):
+        for name in ("loss", "val_loss", "accuracy", "val_accuracy"):
+            np.testing.assert_array_equal(getattr(runs["swap"][0], name), getattr(runs[quick][0], name))
+        for a, b in zip(runs["swap"][1], runs[quick][1], strict=True):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="quick is"):
+        Trainer(build_model(s), x, y, xv, yv, batch_size=s.batch, quick="sometimes")
 
 
 @pytest.mark.parametrize("init", [0, 7])
