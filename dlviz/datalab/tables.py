@@ -116,6 +116,10 @@ SOURCES: dict[str, Source] = {
     "csv": Source("Your own CSV", "", "A table of your own: pick the column to predict.", "Yours."),
 }
 BUILT_IN = tuple(k for k in SOURCES if k != "csv")
+# What a CSV for the Data lab looks like: one row per example, the column to predict among the others
+EXAMPLE = pd.DataFrame({"area_m2": [72, 115, 48, 90], "rooms": [3, 5, 2, 4],
+                        "district": ["north", "centre", "north", "south"], "garden": ["no", "yes", "no", "yes"],
+                        "price_k": [210, 455, 150, 298]})  # fmt: skip
 OFFLINE_INSTEAD = {"boston": "diabetes", "imdb": "breast_cancer", "reuters": "wine"}  # the same task, offline
 
 

@@ -280,3 +280,12 @@ def test_chollets_table_is_shown_whole_with_the_tasks_row_marked():
     rows = table.value.to_dict("records")
     assert len(rows) == 3 and [r["here"] for r in rows] == ["", "", "◀"]  # binary, multi-class, regression
     assert rows[0]["loss"] == "binary_crossentropy" and "softmax" in rows[1]["last layer"]
+
+
+def test_before_an_upload_the_page_shows_what_a_csv_looks_like():
+    at = open_page(source="csv")
+    assert not at.exception
+    assert any("Upload a CSV in the sidebar" in i.value for i in at.info)
+    (example,) = at.dataframe
+    assert list(example.value.columns) == ["area_m2", "rooms", "district", "garden", "price_k"]
+    assert not at.get("bidi_component")  # no chart until there is a table
