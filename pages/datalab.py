@@ -213,7 +213,7 @@ def draw(cycle: int) -> None:
               key=f"dl.loss.{cycle}")  # fmt: skip
     series = {"training": h.accuracy, "validation": h.val_accuracy}
     ui.curves(metric_slot, curves_view(series, title=metric_title.capitalize(), y_title=metric_title,
-                                       fraction=not is_regression, projector=projector), key=f"dl.metric.{cycle}")
+                                       fraction=not is_regression, projector=projector), key=f"dl.metric.{cycle}")  # fmt: skip
     numbers.markdown(describe())
 
 

@@ -89,8 +89,11 @@ SHOTS = [
     ("datalab-phone.png", "/datalab?source=diabetes&epochs=60&early_stopping=0&part=results", (390, 844), 60, None),
 ]
 # Shots of a phone that scroll down to a chart first (its index among the page's Plotly charts).
-SCROLL_TO = {"playground-multiclass-phone.png": ".dlviz-plane", "playground-own-points-projector.png": ".dlviz-plane",
-             "datalab-scales.png": ".dlviz-bars"}
+SCROLL_TO = {
+    "playground-multiclass-phone.png": ".dlviz-plane",
+    "playground-own-points-projector.png": ".dlviz-plane",
+    "datalab-scales.png": ".dlviz-bars",
+}
 
 
 def main(only: list[str]) -> None:

@@ -266,11 +266,15 @@ class Trainer:
         Step pays only the quick trace and has the machine to itself). ``"only"`` keeps the quick one (short
         runs such as K-fold's, where tracing twice costs more than it saves), ``"never"`` never uses it. Both
         give the same figures: the same steps on the same batches, whichever traced them."""
-        return engine.quick_fn(batch_size, n) if self._quick_now(engine, batch_size, n) else engine.epoch_fn(batch_size, n)
+        return (
+            engine.quick_fn(batch_size, n) if self._quick_now(engine, batch_size, n) else engine.epoch_fn(batch_size, n)
+        )
 
     def _quick_now(self, engine: _Engine, batch_size: int, n: int) -> bool:
         size = (batch_size, n)
-        return self.quick != "never" and engine.has_quick(*size) and size not in engine.traced and size not in engine.ready
+        return (
+            self.quick != "never" and engine.has_quick(*size) and size not in engine.traced and size not in engine.ready
+        )
 
     def wait_behind(self) -> None:
         """Wait for the static-shape epoch being traced behind the quick one (benchmarks and tests)."""

@@ -54,9 +54,7 @@ PARTS: dict[str, Callable[[View], Any]] = {}
 
 def show_data(view: View) -> None:
     info = tables.SOURCES[view.source]
-    st.markdown(
-        f"**{plain(view.table.name)}**: {plain(info.about) if view.source != 'csv' else 'your own table.'}"
-    )
+    st.markdown(f"**{plain(view.table.name)}**: {plain(info.about) if view.source != 'csv' else 'your own table.'}")
     if view.source != "csv":
         st.caption(f"Source and license: {info.origin}")
     n = len(view.data.frame)
@@ -80,8 +78,11 @@ def show_data(view: View) -> None:
     if view.settings.normalize:
         normalizer = view.run.model.layers[0]
         after = np.asarray(normalizer(x)).std(axis=0)
-    bars(st.empty(), figures.scales_view(view.data.encoded.columns, before, after, projector=view.projector),
-         key="dl.scales")
+    bars(
+        st.empty(),
+        figures.scales_view(view.data.encoded.columns, before, after, projector=view.projector),
+        key="dl.scales",
+    )
     if not view.settings.normalize:
         st.warning("No Normalization layer: the features reach the network at their own scales. Turn it on in the "
                    "sidebar to give each one mean 0 and spread 1.", icon=":material/straighten:")  # fmt: skip
