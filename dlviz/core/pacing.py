@@ -72,6 +72,18 @@ class FairSlots:
 _slots = FairSlots(SLOTS)
 
 
+_compiles = threading.Semaphore(1)
+
+
+@contextlib.contextmanager
+def compiling() -> Iterator[None]:
+    """Hold the server's one slot for compiling ahead (``dlviz.core.training.compile_ahead``): one at a time,
+    beside the training turns rather than in one, so a participant's first epochs (the graph's, traced in
+    their own turn) do not wait for another network's XLA compile."""
+    with _compiles:
+        yield
+
+
 @contextlib.contextmanager
 def turn() -> Iterator[None]:
     """Hold one of the server's training slots."""

@@ -56,7 +56,8 @@ _ENGINES: OrderedDict[tuple, list[_Engine]] = OrderedDict()
 _ENGINE_KEYS = 64  # architectures kept; the least recently used go first
 _engines_lock = threading.Lock()
 _AHEAD: dict[tuple, threading.Thread] = {}  # (engine key, epoch size) -> the thread compiling it ahead
-SWAP_AFTER = 2  # epochs through the quick epoch before the static one is traced behind it (``Trainer._epoch_fn``)
+SWAP_AFTER = 2  # epochs through the quick graph epoch before its static one is traced behind (``Trainer._quick_now``)
+QUICK_EPOCHS = 200  # a run's first epochs through the graph when its epoch is XLA's (``Trainer._quick_now``)
 AHEAD_DELAY = 0.3  # seconds a new network must stay before its epoch is compiled ahead
 
 
@@ -80,9 +81,11 @@ class _Engine:
         self.variables = _handles(model)
         self.weight_count = len(model.trainable_variables) + len(model.non_trainable_variables)
         self.lock = threading.Lock()
-        self.preparing = False  # a background thread is compiling its epoch: wait for it, do not compile another
+        self.preparing: Any = (
+            None  # what a borrower is compiling on it (an epoch size...): wait, do not compile another
+        )
         self._fns: dict[tuple, Any] = {}
-        self.ready: set[tuple] = set()  # what has been compiled and run at least once (epoch sizes, "probe")
+        self.ready: set = set()  # what has been compiled and run at least once: epoch sizes, ("quick", size), "probe"
         self.traced: set[tuple] = set()  # epoch sizes whose static-shape epoch is traced (``trace_behind``)
         self._behind: dict[tuple, threading.Thread] = {}
 
@@ -96,10 +99,6 @@ class _Engine:
             self._fns.setdefault((batch_size, n), _epoch_function(self.model, batch_size, n, self.shuffle,
                                                                   self.metric, self.jit_compile))  # fmt: skip
         return self._fns[batch_size, n]
-
-    def has_quick(self, batch_size: int, n: int) -> bool:
-        """Whether this size has a quick epoch: a graph (not XLA) with a smaller last batch."""
-        return not self.jit_compile and n % batch_size != 0
 
     def quick_fn(self, batch_size: int, n: int):
         if (batch_size, n, "quick") not in self._fns:
@@ -123,7 +122,7 @@ class _Engine:
 
                 with pacing.turn():
                     try:
-                        fn.get_concrete_function(*data, tf.constant([0, 0], tf.int32))
+                        fn.get_concrete_function(*data, tf.range(n, dtype=tf.int32))
                     except Exception:  # noqa: BLE001 - training goes on through the quick epoch
                         return
                 self.traced.add(size)
@@ -143,35 +142,65 @@ def _twin(model: keras.Model) -> keras.Model:
     return twin
 
 
+def _has_quick(engine: _Engine) -> bool:
+    return any(isinstance(what, tuple) and what[:1] == ("quick",) for what in engine.ready)
+
+
 def _borrow(
-    key: tuple, model: keras.Model, make: Callable[[keras.Model], _Engine], ahead: bool = False
-) -> _Engine | None:
+    key: tuple, model: keras.Model, make: Callable[[keras.Model], _Engine], ahead: bool = False, want: Any = None,
+    compiled: bool = False,
+) -> _Engine | None:  # fmt: skip
     """A free engine for ``key`` (taken with its lock held), or a new one built on a twin of ``model``.
 
-    An engine that a background thread is compiling (``compile_ahead``) is waited for: compiling a second
-    one would cost the same seconds again. ``ahead``: the borrower is such a thread (marks the engine); it
-    gets None when every engine for ``key`` is in use, as they have been compiled or are being compiled.
+    The borrower wants ``want`` (an epoch size, ("quick", size), "probe") compiled: a free engine where it is
+    comes first; if there is none and another borrower is compiling it, that engine is waited for, as
+    compiling it twice would cost twice; a quick graph epoch's engines are waited for too while one has it
+    (a turn lasts about 0.1 s; a room pressing Play at once would otherwise trace one per participant). An
+    engine taken to compile ``want`` on is marked ``preparing`` it until its borrower is done.
+    ``compiled``: only a free engine with ``want`` compiled will do; None if there is none. ``ahead``: the
+    borrower compiles ``want`` ahead (``compile_ahead``): None when an engine has it or is preparing it; else
+    a free engine with nothing compiled yet (runs want the others back), or a new one.
     """
+
+    def done(pool: list[_Engine]) -> bool:
+        return any(want in engine.ready or engine.preparing == want for engine in pool)
+
     with _engines_lock:
         pool = _ENGINES.setdefault(key, [])
         _ENGINES.move_to_end(key)
         while len(_ENGINES) > _ENGINE_KEYS:
             _ENGINES.popitem(last=False)
-        for engine in pool:
+        if ahead and done(pool):
+            return None
+        waiting = not (ahead or compiled) and any(engine.preparing == want for engine in pool)
+        if compiled or waiting:
+            order = [engine for engine in pool if want in engine.ready]
+        elif ahead:
+            order = [engine for engine in pool if not engine.ready]
+        else:  # those that have what is wanted first; to compile something else, those with no graph epoch
+            order = sorted(pool, key=lambda engine: (want not in engine.ready, _has_quick(engine)))
+        for engine in order:
             if engine.lock.acquire(blocking=False):
-                engine.preparing = ahead
+                engine.preparing = None if compiled or want in engine.ready else want
                 return engine
-        if ahead and pool:
-            return None  # in use, so compiled or being compiled: nothing to do ahead
-        compiling = next((engine for engine in pool if engine.preparing), None)
-    if compiling is not None:
-        compiling.lock.acquire()
-        return compiling
+        if compiled:
+            return None
+        busy = None
+        if waiting:
+            busy = next(engine for engine in pool if engine.preparing == want)
+        elif not ahead and isinstance(want, tuple) and want[:1] == ("quick",):
+            busy = next((engine for engine in pool if want in engine.ready and engine.preparing is None), None)
+    if busy is not None:
+        busy.lock.acquire()
+        return busy
     engine = make(_twin(model))
     engine.lock.acquire()
-    engine.preparing = ahead
+    engine.preparing = want
     with _engines_lock:
-        _ENGINES.setdefault(key, []).append(engine)
+        pool = _ENGINES.setdefault(key, [])
+        if ahead and done(pool):
+            return None  # a run took it on while the twin was made
+        pool.append(engine)
     return engine
 
 
@@ -213,6 +242,8 @@ class Trainer:
         if quick not in ("swap", "only", "never"):
             raise ValueError(f"quick is 'swap', 'only' or 'never', not {quick!r}")
         self.quick = quick
+        # Layers that draw random numbers (dropout's masks) draw other ones under XLA than in a graph
+        self._draws = any(hasattr(layer, "seed_generator") for layer in model.layers)
         self.epoch = 0
         self.diverged = False
         self.history = History()
@@ -240,41 +271,73 @@ class Trainer:
             return out
         n = int(self._data[0].shape[0])
         batch_size = max(1, min(self.batch_size, n))
-        if self._own is not None:
-            engine = self._own
-            with engine.lock:
-                self._run(self._epoch_fn(engine, batch_size, n), epochs, out)
-        else:
-            engine = _borrow(self._key(), self.model, self._make_engine)
+        size = (batch_size, n)
+        while epochs > 0 and not self.diverged:
+            quick = self._quick_now(self._own, *size)
+            want = ("quick", size) if quick else size
+            engine = self._own or _borrow(self._key(), self.model, self._make_engine, want=want)
+            if engine is self._own:
+                engine.lock.acquire()
+            take = epochs if not quick or not engine.jit_compile else min(epochs, QUICK_EPOCHS - self.epoch)
             try:
-                mine = _handles(self.model)
-                _copy(engine.variables, mine)
-                self._run(self._epoch_fn(engine, batch_size, n), epochs, out)
-                engine.ready.add((batch_size, n))
-                _copy(mine, engine.variables)
+                if self._own is None:
+                    mine = _handles(self.model)
+                    _copy(engine.variables, mine)
+                self._run(engine.quick_fn(*size) if quick else engine.epoch_fn(*size), take, out)
+                engine.ready.add(want)
+                if self._own is None:
+                    _copy(mine, engine.variables)
             finally:
+                engine.preparing = None
                 engine.lock.release()
+            epochs -= take
+            if quick and self.quick == "swap":
+                if engine.jit_compile:
+                    self.compile_ahead(delay=0)  # XLA's, on a twin of its own, while the graph's epochs run
+                elif self.epoch >= SWAP_AFTER:
+                    engine.trace_behind(batch_size, n, self._data)
         self.history.extend(out)
-        if self.quick == "swap" and self.epoch >= SWAP_AFTER and self._quick_now(engine, batch_size, n):
-            engine.trace_behind(batch_size, n, self._data)
         return out
 
-    def _epoch_fn(self, engine: _Engine, batch_size: int, n: int):
-        """The epoch to train through now. A graph epoch (not XLA) with a smaller last batch starts with the
-        quick one, which traces in two thirds of the time; from the second epoch on, the static-shape one,
-        faster to run, is traced behind it and taken when ready (``quick="swap"``, the default: the first
-        Step pays only the quick trace and has the machine to itself). ``"only"`` keeps the quick one (short
-        runs such as K-fold's, where tracing twice costs more than it saves), ``"never"`` never uses it. Both
-        give the same figures: the same steps on the same batches, whichever traced them."""
-        return (
-            engine.quick_fn(batch_size, n) if self._quick_now(engine, batch_size, n) else engine.epoch_fn(batch_size, n)
-        )
+    def _quick_now(self, engine: _Engine | None, batch_size: int, n: int) -> bool:
+        """Whether the next epoch goes through the quick epoch: a graph (no XLA) whose training step is traced
+        once, in a fraction of the time (a new Playground network: 0.2 s against about a second for XLA; a
+        Data lab network with a smaller last batch: two thirds of the static graph's time), and which runs
+        slower.
 
-    def _quick_now(self, engine: _Engine, batch_size: int, n: int) -> bool:
+        - A shared XLA epoch (the Playground): a run's first ``QUICK_EPOCHS`` epochs, always, so that Play
+          shows a new network's first epoch at once; XLA's epoch is compiled ahead on a twin meanwhile
+          (``compile_ahead``) and trains the rest. Always those epochs, whether XLA's is ready or not: a run,
+          run again after Reset, gives the same figures whatever the server had compiled. The two agree to
+          float rounding (XLA fuses kernels), not where a run blows up: a huge learning rate may give NaN at
+          once through XLA and a huge but finite loss through the graph. A network with dropout trains
+          through XLA alone: its masks would be other random numbers.
+        - A graph epoch with a smaller last batch (the Data lab, Overfitting): until its static-shape version,
+          traced behind it from the second epoch on (``_Engine.trace_behind``), is ready. The two are the same
+          kernels on the same batches: bit for bit the same figures (tests/unit/test_training.py).
+
+        ``quick="only"`` keeps the quick epoch (short runs such as K-fold's, where tracing twice costs more
+        than it saves), ``"never"`` never uses it."""
         size = (batch_size, n)
-        return (
-            self.quick != "never" and engine.has_quick(*size) and size not in engine.traced and size not in engine.ready
-        )
+        if self.quick == "never":
+            return False
+        if self.jit_compile:
+            return self._graph_first() and self.epoch < QUICK_EPOCHS
+        return n % batch_size != 0 and (self.quick == "only" or engine is None or size not in engine.traced)
+
+    def _graph_first(self) -> bool:
+        """Whether this XLA trainer's runs start through the graph's epoch: XLA needs a twin to compile ahead
+        on, so only a shared epoch does; and not with dropout, whose masks would be other random numbers."""
+        return self.jit_compile and self._share is not None and not self._draws and self.quick != "never"
+
+    def _order(self, epoch: int) -> tf.Tensor:
+        """The order of the training rows in ``epoch``: a fresh shuffle from the seed and the epoch number
+        (``fit``'s shuffle every epoch, reproducible), or as they are. Drawn with NumPy for every kind of epoch
+        alike: XLA's stateless random numbers differ from the graph's, even for the same algorithm."""
+        n = int(self._data[0].shape[0])
+        if not self.shuffle:
+            return tf.range(n, dtype=tf.int32)
+        return tf.constant(np.random.default_rng([self.seed, epoch]).permutation(n).astype(np.int32))
 
     def wait_behind(self) -> None:
         """Wait for the static-shape epoch being traced behind the quick one (benchmarks and tests)."""
@@ -303,14 +366,17 @@ class Trainer:
             return None
         n = int(self._data[0].shape[0])
         size = (max(1, min(self.batch_size, n)), n)
-        return _ahead(self._key(), size, self, delay,
-                      lambda trainer, engine: engine.epoch_fn(*size)(*trainer._data, tf.constant([0, 0], tf.int32)))  # fmt: skip
+        jobs = [(size, lambda trainer, engine: engine.epoch_fn(*size)(*trainer._data, trainer._order(0)))]
+        if self._graph_first():  # the graph's epoch first: a run's first epochs go through it
+            jobs.insert(0, (("quick", size),
+                            lambda trainer, engine: engine.quick_fn(*size)(*trainer._data, trainer._order(0))))  # fmt: skip
+        return _ahead(self._key(), jobs, self, delay)
 
     def _run(self, step, epochs: int, out: History) -> None:
         for _ in range(epochs):
             if self.diverged:
                 break
-            logs = [float(v) for v in step(*self._data, tf.constant([self.seed, self.epoch], tf.int32))]
+            logs = [float(v) for v in step(*self._data, self._order(self.epoch))]
             self.epoch += 1
             for name, value in zip(("loss", "val_loss", "accuracy", "val_accuracy"), logs, strict=True):
                 getattr(out, name).append(value)
@@ -320,7 +386,8 @@ class Trainer:
 
 def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, metric: str, jit_compile: bool,
                     quick: bool = False):  # fmt: skip
-    """One epoch of ``model`` as one compiled function of the data and a seed. ``quick`` (not with XLA): the
+    """One epoch of ``model`` as one compiled function of the data and the order of the training rows
+    (``Trainer._order``: drawn outside, since XLA's random numbers are not the graph's). ``quick`` (not XLA): the
     last, smaller batch goes through the loop too, with a dynamic shape there."""
     loss_fn = model.loss
     if not isinstance(loss_fn, keras.losses.Loss):  # a name or a bare function: reduce as compile() does
@@ -366,9 +433,8 @@ def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, 
         return loss * size, correct(yb, pred)
 
     @tf.function(jit_compile=jit_compile, reduce_retracing=True)
-    def epoch(x, y, xv, yv, seed):
+    def epoch(x, y, xv, yv, order):
         if shuffle:
-            order = tf.argsort(tf.random.stateless_uniform([n], seed=seed))
             xs, ys = tf.gather(x, order), tf.gather(y, order)
         else:
             xs, ys = x, y
@@ -399,43 +465,52 @@ def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, 
     return epoch
 
 
-def _ahead(key: tuple, what: Any, owner: Any, delay: float, job: Callable[[Any, _Engine], Any]):
-    """Run ``job(owner, engine)`` on a borrowed engine for ``key`` in a background thread, once per ``what``
-    (an epoch size, "probe"), after ``delay`` seconds and only if ``owner`` is still alive then. Returns the
-    thread doing it (perhaps started earlier), or None when it is done."""
+def _ahead(key: tuple, jobs: list[tuple[Any, Callable[[Any, _Engine], Any]]], owner: Any, delay: float):
+    """Run each ``job(owner, engine)`` of ``jobs`` (what it compiles, the job) in turn, each on an engine for
+    ``key`` borrowed ahead (``_borrow``), in a background thread holding the server's compile slot
+    (``pacing.compiling``), after ``delay`` seconds and only while ``owner`` is alive. Returns the thread
+    (perhaps one started earlier for the same), or None when all are compiled."""
     me = weakref.ref(owner)
     del owner  # the thread must not keep it alive
 
-    def compile_it() -> None:
+    def compile_them() -> None:
         from dlviz.core import pacing
 
         try:
             if delay:
                 threading.Event().wait(delay)
-            owner = me()
-            if owner is None:
-                return
-            with pacing.turn():
-                engine = _borrow(key, owner.model, owner._make_engine, ahead=True)
-                if engine is None:
+            for what, job in jobs:
+                owner = me()
+                if owner is None:
                     return
-                try:
-                    if what not in engine.ready:
-                        job(owner, engine)
-                        engine.ready.add(what)
-                finally:
-                    engine.preparing = False
-                    engine.lock.release()
+                with pacing.compiling():
+                    engine = _borrow(key, owner.model, owner._make_engine, ahead=True, want=what)
+                    if engine is None:
+                        continue
+                    try:
+                        if what not in engine.ready:
+                            job(owner, engine)
+                            engine.ready.add(what)
+                    finally:
+                        engine.preparing = None
+                        engine.lock.release()
+                del owner
         finally:
             with _engines_lock:
-                _AHEAD.pop((key, what), None)
+                for what, _ in jobs:
+                    _AHEAD.pop((key, what), None)
 
     with _engines_lock:
-        if any(what in engine.ready for engine in _ENGINES.get(key, [])):
+        pool = _ENGINES.get(key, [])
+        jobs = [(what, job) for what, job in jobs if not any(what in engine.ready for engine in pool)]
+        if not jobs:
             return None
-        if (key, what) in _AHEAD:
-            return _AHEAD[key, what]
-        thread = _AHEAD[key, what] = threading.Thread(target=compile_it, name="dlviz-compile-ahead", daemon=True)
+        started = next((_AHEAD[key, what] for what, _ in jobs if (key, what) in _AHEAD), None)
+        if started is not None:
+            return started
+        thread = threading.Thread(target=compile_them, name="dlviz-compile-ahead", daemon=True)
+        for what, _ in jobs:
+            _AHEAD[key, what] = thread
     thread.start()
     return thread
 
@@ -480,17 +555,15 @@ class Probe:
         """Compile the shared picture in the background (as ``Trainer.compile_ahead``); None if done or unshared."""
         if self._share is None:
             return None
-        return _ahead(self._share, "probe", self, delay, lambda probe, engine: engine.probe_fn()(probe._inputs))
+        return _ahead(self._share, [("probe", lambda probe, engine: engine.probe_fn()(probe._inputs))], self, delay)
 
     def __call__(self) -> list[np.ndarray]:
         if self._fn is not None:
             return [t.numpy() for t in self._fn(self._inputs)]
-        with _engines_lock:
-            ready = any("probe" in engine.ready for engine in _ENGINES.get(self._share, []))
-        if not ready:
+        engine = _borrow(self._share, self.model, self._make_engine, want="probe", compiled=True)
+        if engine is None:  # not compiled yet (or every compiled one in use): the same layers, eagerly
             self.compile_ahead()
             return [t.numpy() for t in _probe_function(self.model).python_function(self._inputs)]
-        engine = _borrow(self._share, self.model, self._make_engine)
         try:
             weights = _handles(self.model)[: engine.weight_count]
             _copy(engine.variables[: engine.weight_count], weights)

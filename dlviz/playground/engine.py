@@ -276,7 +276,8 @@ class PlaygroundRun(TrainerRun):
 
 
 def warm() -> None:
-    """Compile the default network's epoch and picture: the first network every participant trains.
+    """Compile the default network's epochs (XLA's and the graph's) and picture: the first network every
+    participant trains.
 
     Called once per server process in the background (``dlviz.core.tfconfig.warm_up``), so that the first
     Play on a fresh server does not wait for a compile.
@@ -285,3 +286,4 @@ def warm() -> None:
     for thread in (run.trainer.compile_ahead(delay=0), run._probe.compile_ahead(delay=0)):
         if thread is not None:
             thread.join()
+    run.train(1)  # and the graph's epoch, which a run's first epochs go through (``Trainer._quick_now``)

@@ -497,7 +497,7 @@ def test_warm_traces_the_epoch_ahead_and_training_stays_exactly_as_without_it(mo
     assert int(warmed.model.optimizer.iterations.numpy()) == 0
     n = len(d.split.train)
     size, own = (min(s.batch, n), n), warmed.trainer._own
-    assert own.has_quick(*size)  # wine's training rows leave a smaller last batch: the quick epoch first
+    assert warmed.trainer._quick_now(own, *size)  # wine's rows leave a smaller last batch: the quick epoch first
     quick = own.quick_fn(*size)
     assert quick.experimental_get_tracing_count() == 1
     for run in (warmed, plain):
