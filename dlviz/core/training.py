@@ -57,7 +57,8 @@ _ENGINE_KEYS = 64  # architectures kept; the least recently used go first
 _engines_lock = threading.Lock()
 _AHEAD: dict[tuple, threading.Thread] = {}  # (engine key, epoch size) -> the thread compiling it ahead
 SWAP_AFTER = 2  # epochs through the quick graph epoch before its static one is traced behind (``Trainer._quick_now``)
-QUICK_EPOCHS = 200  # a run's first epochs through the graph when its epoch is XLA's (``Trainer._quick_now``)
+QUICK_EPOCHS = 30  # a run's first epochs through the graph when its epoch is XLA's (``Trainer._quick_now``); each
+# costs five times the CPU of an XLA epoch (two threads): 100 made a 30-participant room measurably slower
 AHEAD_DELAY = 0.3  # seconds a new network must stay before its epoch is compiled ahead
 
 
