@@ -79,19 +79,11 @@ export default function ({ data, parentElement }) {
     const rect = canvas.getBoundingClientRect(), px = event.clientX - rect.left, py = event.clientY - rect.top;
     const i = Math.floor((px - geometry.left) / geometry.slot);
     if (i < 0 || i >= data.labels.length || py < geometry.top) { tip.style.display = "none"; return; }
-    tip.textContent = [data.labels[i], ...data.series.map(s => `${s.name}: ${data.hover_prefix}${s.values[i].toPrecision(3)}`)].join("\\n");
-    tip.style.fontSize = font + "px"; tip.style.display = "block";
-    const r = root.getBoundingClientRect();
-    tip.style.left = Math.min(event.clientX - r.left + 12, r.width - tip.offsetWidth - 4) + "px";
-    tip.style.top = (event.clientY - r.top + 12) + "px";
+    showTip(tip, root, event, [data.labels[i], ...data.series.map(s => `${s.name}: ${data.hover_prefix}${s.values[i].toPrecision(3)}`)].join("\\n"), font);
   };
   canvas.onmouseleave = () => { tip.style.display = "none"; };
   draw();
-  if (!root.__observer) {
-    root.__observer = new ResizeObserver(() => root.__redraw && root.__redraw());
-    root.__observer.observe(root);
-  }
-  root.__redraw = draw;
+  redrawOnResize(root, draw);
 }
 """
 

@@ -12,6 +12,25 @@ from typing import Any
 
 import streamlit as st
 
+# Module-level helpers every canvas component's JavaScript may call (``Canvas`` puts them before its module).
+SHARED_JS = """
+// Show the tooltip ``tip`` with ``text`` beside the pointer, kept inside ``root``.
+function showTip(tip, root, event, text, font) {
+  tip.textContent = text; tip.style.fontSize = font + "px"; tip.style.display = "block";
+  const r = root.getBoundingClientRect();
+  tip.style.left = Math.max(0, Math.min(event.clientX - r.left + 12, r.width - tip.offsetWidth - 4)) + "px";
+  tip.style.top = (event.clientY - r.top + 12) + "px";
+}
+// Call ``redraw`` whenever ``root`` changes size (one observer per element, the latest redraw).
+function redrawOnResize(root, redraw) {
+  if (!root.__observer) {
+    root.__observer = new ResizeObserver(() => root.__redraw && root.__redraw());
+    root.__observer.observe(root);
+  }
+  root.__redraw = redraw;
+}
+"""
+
 
 class Canvas:
     """A canvas component called ``name``; ``events`` are the trigger names its JavaScript may fire."""
@@ -23,7 +42,7 @@ class Canvas:
     def mount(self, where, view: dict, *, key: str) -> None:
         """Draw ``view`` in ``where`` under ``key``."""
         if self._renderer is None:
-            self._renderer = st.components.v2.component(self.name, html=self.html, css=self.css, js=self.js,
+            self._renderer = st.components.v2.component(self.name, html=self.html, css=self.css, js=SHARED_JS + self.js,
                                                         isolate_styles=False)  # fmt: skip
         callbacks = {f"on_{event}_change": functools.partial(_keep, key, event) for event in self.events}
         with where.container():

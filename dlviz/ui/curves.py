@@ -84,18 +84,11 @@ export default function ({ data, parentElement }) {
       const v = l.y[best];
       return l.x.length ? `${l.name}: ${data.fraction ? (v * 100).toFixed(1) + "%" : v.toPrecision(4)} (epoch ${l.x[best]})` : "";
     }).filter(Boolean);
-    tip.textContent = rows.join("\\n"); tip.style.fontSize = font + "px"; tip.style.display = "block";
-    const r = root.getBoundingClientRect();
-    tip.style.left = Math.min(event.clientX - r.left + 12, r.width - tip.offsetWidth - 4) + "px";
-    tip.style.top = (event.clientY - r.top + 12) + "px";
+    showTip(tip, root, event, rows.join("\\n"), font);
   };
   canvas.onmouseleave = () => { tip.style.display = "none"; };
   draw();
-  if (!root.__observer) {
-    root.__observer = new ResizeObserver(() => root.__redraw && root.__redraw());
-    root.__observer.observe(root);
-  }
-  root.__redraw = draw;
+  redrawOnResize(root, draw);
 }
 """
 

@@ -116,10 +116,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     const d = root.__data;
     canvas.style.cursor = found && found.pick && d.editable ? "pointer" : "default";
     if (!found) { tip.style.display = "none"; return; }
-    tip.textContent = found.text + (found.pick && d.editable ? " (click to edit)" : "");
-    tip.style.fontSize = font + "px"; tip.style.display = "block";
-    const rect = root.getBoundingClientRect();
-    tip.style.left = (event.clientX - rect.left + 12) + "px"; tip.style.top = (event.clientY - rect.top + 12) + "px";
+    showTip(tip, root, event, found.text + (found.pick && d.editable ? " (click to edit)" : ""), font);
   };
   canvas.onmouseleave = () => { tip.style.display = "none"; };
   canvas.onclick = (event) => {
@@ -130,11 +127,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   image.onload = () => { shown = image; if (root.__data === data) draw(image); };
   image.src = data.sprite;
   draw(shown);
-  if (!root.__observer) {
-    root.__observer = new ResizeObserver(() => root.__redraw && root.__redraw());
-    root.__observer.observe(root);
-  }
-  root.__redraw = () => draw(shown);
+  redrawOnResize(root, () => draw(shown));
 }
 """
 

@@ -122,21 +122,14 @@ export default function ({ data, parentElement, setTriggerValue }) {
   plot.onmousemove = (event) => {
     const point = at(event);
     if (!point) { tip.style.display = "none"; return; }
-    tip.textContent = `x₁ ${point[0].toFixed(2)}, x₂ ${point[1].toFixed(2)}`;
-    tip.style.display = "block";
-    const rect = root.getBoundingClientRect();
-    tip.style.left = (event.clientX - rect.left + 12) + "px"; tip.style.top = (event.clientY - rect.top + 12) + "px";
+    showTip(tip, root, event, `x₁ ${point[0].toFixed(2)}, x₂ ${point[1].toFixed(2)}`, font);
   };
   plot.onmouseleave = () => { tip.style.display = "none"; };
   const image = new Image();
   image.onload = () => { shown = image; if (root.__data === data) draw(image); };
   image.src = data.image;
   draw(shown);  // the previous picture until the new one has decoded: no blank frame
-  if (!root.__observer) {
-    root.__observer = new ResizeObserver(() => root.__redraw && root.__redraw());
-    root.__observer.observe(root);
-  }
-  root.__redraw = () => draw(shown);
+  redrawOnResize(root, () => draw(shown));
 }
 """
 
