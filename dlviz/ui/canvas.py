@@ -1,8 +1,8 @@
-"""What the canvas components share (the Playground's ``plane``, ``diagram`` and ``curves``, the Data lab's ``bars``): each is a Streamlit
-components-v2 component registered once per process, mounted in the page's own DOM (its CSS scoped by
-class, so that the page's observers see it redrawn), and an event it fires (a click, a pick) is kept in the
-session until the page reads it: a trigger value lasts one run, and the navigation may rerun the page
-before it gets there."""
+"""What the canvas components share (the Playground's ``plane``, ``diagram`` and ``curves``, the Data lab's
+``bars``): each is a Streamlit components-v2 component registered once per process, mounted in the page's own
+DOM (its CSS scoped by class, so that the page's observers see it redrawn), and an event it fires (a click, a
+pick) is kept in the session until the page reads it: a trigger value lasts one run, and the navigation may
+rerun the page before it gets there."""
 
 from __future__ import annotations
 
