@@ -7,17 +7,9 @@ a tab costs the browser most of a second to load its 4.7 MB library (docs/benchm
 
 from __future__ import annotations
 
-from dlviz.ui.canvas import Canvas
+from dlviz.ui.canvas import Canvas, single_canvas
 
-HTML = '<div class="dlviz-bars"><canvas></canvas><div class="tip"></div></div>'
-
-CSS = """
-.dlviz-bars { position: relative; width: 100%; }
-.dlviz-bars canvas { display: block; }
-.dlviz-bars .tip { position: absolute; pointer-events: none; display: none; background: rgba(255,255,255,0.94);
-                   border: 1px solid #BDBDBD; border-radius: 3px; padding: 1px 5px; white-space: pre;
-                   font-family: "Source Sans Pro", "Source Sans 3", sans-serif; }
-"""
+HTML, CSS = single_canvas("dlviz-bars")
 
 JS = """
 export default function ({ data, parentElement }) {

@@ -32,6 +32,19 @@ function redrawOnResize(root, redraw) {
 """
 
 
+def single_canvas(root: str) -> tuple[str, str]:
+    """The HTML and CSS of a component that is one canvas with a tooltip, in a ``div`` of class ``root``."""
+    html = f'<div class="{root}"><canvas></canvas><div class="tip"></div></div>'
+    css = f"""
+.{root} {{ position: relative; width: 100%; }}
+.{root} canvas {{ display: block; }}
+.{root} .tip {{ position: absolute; pointer-events: none; display: none; background: rgba(255,255,255,0.94);
+  border: 1px solid #BDBDBD; border-radius: 3px; padding: 1px 5px; white-space: pre;
+  font-family: "Source Sans Pro", "Source Sans 3", sans-serif; }}
+"""
+    return html, css
+
+
 class Canvas:
     """A canvas component called ``name``; ``events`` are the trigger names its JavaScript may fire."""
 

@@ -4,17 +4,9 @@ legend, the best epoch's mark, and on hover every series' value at the nearest e
 
 from __future__ import annotations
 
-from dlviz.ui.canvas import Canvas
+from dlviz.ui.canvas import Canvas, single_canvas
 
-HTML = '<div class="dlviz-curves"><canvas></canvas><div class="tip"></div></div>'
-
-CSS = """
-.dlviz-curves { position: relative; width: 100%; }
-.dlviz-curves canvas { display: block; }
-.dlviz-curves .tip { position: absolute; pointer-events: none; display: none; background: rgba(255,255,255,0.94);
-                     border: 1px solid #BDBDBD; border-radius: 3px; padding: 1px 5px; white-space: pre;
-                     font-family: "Source Sans Pro", "Source Sans 3", sans-serif; }
-"""
+HTML, CSS = single_canvas("dlviz-curves")
 
 JS = """
 export default function ({ data, parentElement }) {
