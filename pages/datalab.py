@@ -27,6 +27,7 @@ side.header("Data")
 side.selectbox("Table", list(tables.SOURCES), format_func=tables.label, key=field("source"),
                help="Boston, IMDB and Reuters are downloaded by Keras the first time; the others work offline.")  # fmt: skip
 source = state["dl.source"]
+upload_box = side.container()  # the file uploader; the settings below do not wait for a table
 
 
 @st.cache_data(show_spinner="Reading the table…", max_entries=16)
@@ -59,11 +60,11 @@ def read_table() -> tuple[tables.Table | None, str]:
     """The chosen table and a name for it (the uploaded file's digest keeps two uploads apart)."""
     if source != "csv":
         return built_in(source), source
-    upload = side.file_uploader("Your CSV", type=["csv", "tsv", "txt"], key="dl.upload",
-                                help=f"Up to {st.get_option('server.maxUploadSize')} MB, {tables.MAX_ROWS:,} rows "
-                                     f"(more are cut), {tables.MAX_COLUMNS} columns, {prep.MAX_FEATURES:,} features "
-                                     f"after one-hot encoding and {prep.MAX_CLASSES} classes; commas, semicolons or "
-                                     "tabs; a header row or none.")  # fmt: skip
+    upload = upload_box.file_uploader("Your CSV", type=["csv", "tsv", "txt"], key="dl.upload",
+                                       help=f"Up to {st.get_option('server.maxUploadSize')} MB, {tables.MAX_ROWS:,} rows "
+                                            f"(more are cut), {tables.MAX_COLUMNS} columns, {prep.MAX_FEATURES:,} features "
+                                            f"after one-hot encoding and {prep.MAX_CLASSES} classes; commas, semicolons or "
+                                            "tabs; a header row or none.")  # fmt: skip
     if upload is None:
         st.info("Upload a CSV in the sidebar: one row per example, one column per feature, and the column to "
                 "predict. Any separator, UTF-8 or Latin-1, with a header row or without.", icon=":material/upload:")  # fmt: skip
@@ -75,23 +76,7 @@ def read_table() -> tuple[tables.Table | None, str]:
     return uploaded(upload)
 
 
-table, table_id = None, ""
-try:
-    table, table_id = read_table()
-except tables.OfflineError as error:
-    st.error(ui.plain(str(error)), icon=":material/wifi_off:")
-    st.button(f"Use {tables.SOURCES[error.instead].title} instead (works offline)", key="dl.offline",
-              icon=":material/swap_horiz:", on_click=ui.on_click("dl.source", error.instead))  # fmt: skip
-except tables.TableError as error:
-    st.error(ui.plain(str(error)), icon=":material/table_chart:")
-if table is None:
-    st.stop()
-
-columns = list(table.frame.columns)
-target_key = f"dl.target.{table_id}"
-ui.initial(target_key, table.target)
-target = side.selectbox("Column to predict", columns, key=target_key, format_func=lambda c: str(c)[:60],
-                        help="The target; every other column is a feature (or dropped, with the reason).")  # fmt: skip
+target_box = side.container()  # the column to predict, once the table is read
 side.selectbox("Task", list(lab.TASK_CHOICES), format_func=lab.TASK_CHOICES.get, key=field("task"),
                help=prep.TASK_RULE)  # fmt: skip
 val_col, test_col = side.columns(2)
@@ -130,6 +115,26 @@ if state["dl.early_stopping"]:
     side.toggle("Restore best weights", key=field("restore_best"))
 side.select_slider("Speed", list(pacing.SPEEDS), format_func=pacing.SPEEDS.get, key=field("speed"))
 
+
+table, table_id = None, ""
+try:
+    table, table_id = read_table()
+except tables.OfflineError as error:
+    st.error(ui.plain(str(error)), icon=":material/wifi_off:")
+    st.button(f"Use {tables.SOURCES[error.instead].title} instead (works offline)", key="dl.offline",
+              icon=":material/swap_horiz:", on_click=ui.on_click("dl.source", error.instead))  # fmt: skip
+except tables.TableError as error:
+    st.error(ui.plain(str(error)), icon=":material/table_chart:")
+if table is None:
+    ui.sidebar_hint("the data, the network and the training")
+    st.stop()
+
+
+columns = list(table.frame.columns)
+target_key = f"dl.target.{table_id}"
+ui.initial(target_key, table.target)
+target = target_box.selectbox("Column to predict", columns, key=target_key, format_func=lambda c: str(c)[:60],
+                              help="The target; every other column is a feature (or dropped, with the reason).")  # fmt: skip
 settings = ui.read_settings(DataLabSettings, "dl", saved)
 ui.save_settings(NAME, settings)
 
@@ -217,6 +222,9 @@ def draw(cycle: int) -> None:
     numbers.markdown(describe())
 
 
+lab.wait_warm(run)  # the parts below wait for the first epoch's trace: Step is on screen, and trains at once
+live.show(draw, diverged=f"Pick a smaller learning rate than {settings.lr:g} (or turn the Normalization layer on) "
+          "and press Reset.")  # fmt: skip
 tabs, part = ui.part_tabs("dl", {k: v for k, v in lab.PARTS.items()}, saved.part)
 settings = ui.read_settings(DataLabSettings, "dl", saved, part=part)
 ui.save_settings(NAME, settings)
@@ -224,5 +232,4 @@ view = parts.View(source, table, table_id, target, data, settings, live, field, 
 ui.show_open(tabs, {name: (lambda show=show: show(view)) for name, show in parts.PARTS.items()})
 csv_name = getattr(state.get("dl.upload"), "name", None) or f"{'table' if source == 'csv' else source}.csv"
 ui.code_panel(code.program(settings, data, csv_name), title="Keras code (reads the table's CSV with pandas)")
-live.play(draw, diverged=f"Pick a smaller learning rate than {settings.lr:g} (or turn the Normalization layer on) "
-          "and press Reset.")  # fmt: skip
+live.play()

@@ -395,6 +395,20 @@ def warm_soon(run: LabRun) -> threading.Thread | None:
     return thread
 
 
+WARM_WAIT = 1.0  # seconds a page waits for its run's warm-up (``wait_warm``)
+
+
+def wait_warm(run: LabRun, timeout: float = WARM_WAIT) -> None:
+    """Wait for ``warm_soon``'s trace, at most ``timeout`` seconds (a busy room's turns come first).
+
+    The page calls it after its buttons and curves, before its slower parts: tracing is Python, and the page
+    drawn meanwhile took the same lock, so each made the other slower (a 5,000-row CSV: upload to epoch 1 on
+    screen 1.27 s with both at once, 1.08 s this way; docs/benchmarks.md). A Step pressed meanwhile waits for
+    the trace in any case."""
+    if run.warming is not None:
+        run.warming.join(timeout)
+
+
 _process_warm = False  # a Data lab epoch has been traced in this process
 _process_warm_lock = threading.Lock()
 

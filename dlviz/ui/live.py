@@ -74,22 +74,33 @@ class LiveControls:
             live.step(self.run)
         self.running = bool(state.get(f"{prefix}.running", False)) and not self.run.finished
         self.status = self.notice = None
+        self._frame: Callable[[int], None] = lambda cycle: None
 
     def controls(self, step_help: str = "Train one epoch.", new_weights: str | None = None) -> None:
         self.status = play_controls(self.prefix, running=self.running, finished=self.run.finished,
                                     step_help=step_help, new_weights=new_weights)  # fmt: skip
         self.notice = st.empty()
 
-    def play(self, draw: Callable[[int], None], *, diverged: str = "", budget: str | None = None,
-             starting: str = "compiling the network…") -> None:  # fmt: skip
-        """``diverged``: what to do about it (after "Training diverged at epoch N: ..."); ``budget``: the notice
+    def show(self, draw: Callable[[int], None], *, diverged: str = "", budget: str | None = None) -> None:
+        """Draw the run as it is now (``draw(0)`` and the notices), before the parts of the page below it: a
+        page whose slower parts come after its curves shows a Step's epoch first. ``play()`` then trains on.
+        ``diverged``: what to do about it (after "Training diverged at epoch N: ..."); ``budget``: the notice
         when the run reached its budget (a default one when None, none when "")."""
 
         def frame(cycle: int) -> None:
             draw(cycle)
             self._notices(diverged, budget)
 
+        self._frame = frame
         frame(0)
+
+    def play(self, draw: Callable[[int], None] | None = None, *, diverged: str = "", budget: str | None = None,
+             starting: str = "compiling the network…") -> None:  # fmt: skip
+        """While playing, train in paced turns and redraw after each; with ``draw``, ``show`` it first (else
+        ``show`` came earlier, with its own ``diverged`` and ``budget``)."""
+        if draw is not None:
+            self.show(draw, diverged=diverged, budget=budget)
+        frame = self._frame
         if not self.running:
             return
         # A click anywhere reruns the script, which stops this loop at its next st.* call;

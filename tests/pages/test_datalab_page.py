@@ -289,3 +289,17 @@ def test_before_an_upload_the_page_shows_what_a_csv_looks_like():
     (example,) = at.dataframe
     assert list(example.value.columns) == ["area_m2", "rooms", "district", "garden", "price_k"]
     assert not at.get("bidi_component")  # no chart until there is a table
+
+
+def test_the_network_and_training_settings_are_there_before_the_upload_and_stay_put_after_it():
+    at = open_page(source="csv")
+    before = [w.label for w in at.sidebar if hasattr(w, "label")]
+    assert {"Hidden layers", "Learning rate", "Epochs", "Task"} <= set(before)  # set them while choosing a file
+    assert "Column to predict" not in before  # that needs the table
+    at.slider(key="dl.depth").set_value(1).run()
+    at.get("file_uploader")[0].upload("regression.csv", corpus()["regression.csv"], "text/csv").run()
+    after = [w.label for w in at.sidebar if hasattr(w, "label")]
+    assert (
+        after.index("Your CSV") < after.index("Column to predict") < after.index("Task") < after.index("Hidden layers")
+    )
+    assert at.session_state["dl.run"].settings.depth == 1 and not at.exception

@@ -536,6 +536,24 @@ def test_warm_soon_warms_in_a_training_turn_and_a_stale_run_is_left_alone(monkey
     assert engine.warm_soon(stale) is None and not stale.warm() and not stale.warmed
 
 
+def test_wait_warm_waits_for_the_trace_but_never_longer_than_its_bound(monkeypatch):
+    import threading
+
+    s = replace(DEFAULT, epochs=5)
+    run = LabRun(s, engine.prepare(tables.load("iris"), s))
+    engine.wait_warm(run)  # nothing warming: returns at once
+    release = threading.Event()
+    run.warming = threading.Thread(target=release.wait)  # a warm-up stuck behind a busy room's turns
+    run.warming.start()
+    engine.wait_warm(run, timeout=0.05)
+    assert run.warming.is_alive()  # the page went on without it
+    release.set()
+    fresh = LabRun(s, run.data)
+    engine.warm_soon(fresh)
+    engine.wait_warm(fresh, timeout=120)
+    assert fresh.warmed and not fresh.warming.is_alive()
+
+
 def test_the_process_warms_once_from_the_servers_warm_up_or_the_page(monkeypatch):
     monkeypatch.setattr(engine, "_process_warm", False)
     assert engine.warm_process() and engine._process_warm  # traced once in this process
