@@ -77,9 +77,9 @@ _compiles = threading.Semaphore(1)
 
 @contextlib.contextmanager
 def compiling() -> Iterator[None]:
-    """Hold the server's one slot for compiling ahead (``dlviz.core.training.compile_ahead``): one at a time,
-    beside the training turns rather than in one, so a participant's first epochs (the graph's, traced in
-    their own turn) do not wait for another network's XLA compile."""
+    """Hold the server's one slot for compiling ahead (``dlviz.core.training``'s ``compile_ahead`` and
+    ``trace_behind``): one at a time, beside the training turns rather than in one, so a participant's first
+    epochs (the graph's, traced in their own turn) do not wait for another network's compile."""
     with _compiles:
         yield
 

@@ -108,10 +108,11 @@ class _Engine:
         return self._fns[batch_size, n, "quick"]
 
     def trace_behind(self, batch_size: int, n: int, data: tuple) -> threading.Thread:
-        """Trace the static-shape epoch for this size in a thread of its own, in a training turn (so that a
-        busy room's training goes first), without the engine's lock: training goes on through the quick epoch
-        meanwhile and takes the static one from its next call on. Tracing runs nothing, so it changes no
-        variable. Returns the thread (tests join it)."""
+        """Trace the static-shape epoch for this size in a thread of its own, holding the server's compile slot
+        (``pacing.compiling``: one compile at a time, beside the training turns, so that nobody's training waits
+        for it) and not the engine's lock: training goes on through the quick epoch meanwhile and takes the
+        static one from its next call on. Tracing runs nothing, so it changes no variable. Returns the thread
+        (tests join it)."""
         size = (batch_size, n)
         fn = self.epoch_fn(*size)
         with _engines_lock:
@@ -121,7 +122,7 @@ class _Engine:
             def trace() -> None:
                 from dlviz.core import pacing
 
-                with pacing.turn():
+                with pacing.compiling():
                     try:
                         fn.get_concrete_function(*data, tf.range(n, dtype=tf.int32))
                     except Exception:  # noqa: BLE001 - training goes on through the quick epoch

@@ -45,10 +45,26 @@ def test_trainer_matches_keras_fit_exactly_without_shuffling(changes, jit_compil
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_a_graph_epoch_starts_quick_then_swaps_to_the_static_one_with_the_same_figures():
+def test_a_graph_epoch_starts_quick_then_swaps_to_the_static_one_with_the_same_figures(monkeypatch):
     """Without XLA and with a smaller last batch the first epochs go through the quick epoch (the step traced
-    once, the last batch in the loop); the static-shape epoch, traced behind, takes over: the losses and
-    weights are exactly those of either alone."""
+    once, the last batch in the loop); the static-shape epoch, traced behind in the compile slot (not a
+    training turn), takes over: the losses and weights are exactly those of either alone."""
+    import contextlib
+
+    from dlviz.core import pacing
+
+    held = []
+
+    def slot(name):
+        @contextlib.contextmanager
+        def hold():
+            held.append(name)
+            yield
+
+        return hold
+
+    monkeypatch.setattr(pacing, "compiling", slot("compiling"))
+    monkeypatch.setattr(pacing, "turn", slot("turn"))
     s = replace(PlaygroundSettings(), batch=7, optimizer="adam", lr=0.01, dropout=0.2)
     x, y, xv, yv = xor_inputs(s)
     runs = {}
@@ -65,6 +81,7 @@ def test_a_graph_epoch_starts_quick_then_swaps_to_the_static_one_with_the_same_f
         history.extend(trainer.run(3))
         assert trainer._quick_now(engine, *size) == (quick == "only")
         runs[quick] = (history, model.get_weights())
+    assert held == ["compiling"]  # the one trace behind, "swap"'s
     for quick in ("only", "never"):
         for name in ("loss", "val_loss", "accuracy", "val_accuracy"):
             np.testing.assert_array_equal(getattr(runs["swap"][0], name), getattr(runs[quick][0], name))
