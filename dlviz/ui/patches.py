@@ -164,3 +164,49 @@ def quick_canvas(**kwargs):
     if component is not None:
         canvas.out = component  # st_canvas mounts whatever component ``out`` names
     return canvas.st_canvas(**kwargs)
+
+
+@functools.cache
+def _request_internals():
+    """Streamlit's pending-rerun bookkeeping this module reads (``click_waiting``), or None when it moved."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests, ScriptRequestType
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
+    except ImportError:
+        return missing("streamlit's ScriptRequests, RerunData and ThreadState")
+    probe = ScriptRequests()
+    if not (hasattr(probe, "_state") and hasattr(probe, "_rerun_data") and hasattr(ThreadState, "get")
+            and "fragment_id_queue" in RerunData.__dataclass_fields__
+            and "is_fragment_scoped_rerun" in RerunData.__dataclass_fields__):  # fmt: skip
+        return missing("ScriptRequests._state and _rerun_data, RerunData.fragment_id_queue, ThreadState.get")
+    return ScriptRequestType.RERUN, ThreadState, get_script_run_ctx
+
+
+def fragments_can_train() -> bool:
+    """Whether a training loop may run inside an ``st.fragment`` (``click_waiting`` can see its clicks)."""
+    return _request_internals() is not None
+
+
+def click_waiting() -> bool:
+    """Whether a click is waiting for this script run to end.
+
+    Streamlit never interrupts a run for a click on a widget in a fragment: it queues the fragment's rerun
+    until the run ends on its own. A page that trains in a loop inside a fragment (the Playground's board,
+    rerun alone so that a Step does not redraw the sidebar) would then never see Pause. Its loop asks this
+    between turns and ends the run when a click in its own fragment is queued (another fragment's timer,
+    such as the room's poll, does not count), or when the whole page is to rerun (which interrupts it at the
+    next element anyway). False outside a script run, or when Streamlit's internals moved
+    (``fragments_can_train`` is then False and pages do not train in fragments)."""
+    found = _request_internals()
+    if found is None:
+        return False
+    rerun, thread_state, get_ctx = found
+    ctx = get_ctx(suppress_warning=True)
+    requests = getattr(ctx, "script_requests", None)
+    if requests is None or requests._state != rerun:
+        return False
+    data = requests._rerun_data
+    if not data.fragment_id_queue or data.is_fragment_scoped_rerun:
+        return True  # the whole page, or a fragment rerun that interrupts by itself
+    mine = thread_state.get().fragment_id
+    return mine is not None and mine in data.fragment_id_queue
