@@ -112,6 +112,8 @@ class Session:
         self._reader: asyncio.Task | None = None
         self._ticker: asyncio.Task | None = None
         self._fragment_run = False  # whether the run under way reruns only a fragment
+        self._run_id, self._full_run = "", False  # the server's run under way: its id, whether it is whole-page
+        self._drawn: set[tuple[int, ...]] = set()  # delta paths it has drawn so far
 
     # --- transport ---------------------------------------------------------------------------
     async def connect(self) -> None:
@@ -167,6 +169,10 @@ class Session:
             run.messages += 1
             run.bytes += size
             run.first_at = run.first_at or now
+        identity = msg.metadata.run if msg.metadata.HasField("run") else None
+        if identity is not None and identity.script_run_id and identity.script_run_id != self._run_id:
+            # A new run: a whole-page one (no fragment ids) may be the server's own (st.rerun), not ours
+            self._run_id, self._full_run, self._drawn = identity.script_run_id, not identity.fragment_ids, set()
         if kind == "new_session" and not self._fragment_run:  # a full run: its fragments ask for timers again
             self.auto_reruns.clear()
         elif kind == "auto_rerun":
@@ -186,7 +192,11 @@ class Session:
             self.query_string = msg.page_info_changed.query_string
         elif kind == "delta":
             self._delta(msg, now, run)
-        elif kind == "script_finished" and msg.script_finished in FINISHED and run is not None:
+        elif kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY and self._full_run:
+            # As the browser does after a whole-page run: what it did not draw again is gone (a part of the page
+            # drawn as a fragment before and as a plain part now sits at other paths)
+            self.widgets = {path: w for path, w in self.widgets.items() if path in self._drawn}
+        if kind == "script_finished" and msg.script_finished in FINISHED and run is not None:
             run.finished_at = now
             run.done.set()
 
@@ -204,9 +214,13 @@ class Session:
         element = delta.new_element
         kind = element.WhichOneof("type")
         path = tuple(msg.metadata.delta_path)
+        self._drawn.add(path)
         proto = getattr(element, kind) if kind else None
         if kind in WIDGET_TYPES and getattr(proto, "id", ""):
             label = getattr(proto, "label", "") or getattr(proto, "component_name", "")
+            # A widget's id is unique on a page: drawn at another path (a fragment drawn as a plain part of the
+            # page while it trains), the old place is gone
+            self.widgets = {p: w for p, w in self.widgets.items() if w.id != proto.id}
             self.widgets[path] = Widget(kind, proto.id, label, delta.fragment_id, proto)
         else:
             self.widgets.pop(path, None)

@@ -8,7 +8,6 @@ from typing import Any
 import streamlit as st
 
 from dlviz.core import live, pacing
-from dlviz.ui import patches
 
 
 def on_click(state_key: str, value: Any) -> Callable[[], None]:
@@ -74,7 +73,6 @@ class LiveControls:
         if state.pop(f"{prefix}.step", False):
             live.step(self.run)
         self.running = bool(state.get(f"{prefix}.running", False)) and not self.run.finished
-        state[f"{prefix}.running"] = self.running  # a finished run is not playing (a page may ask before this)
         self.status = self.notice = None
         self._frame: Callable[[int], None] = lambda cycle: None
 
@@ -111,8 +109,6 @@ class LiveControls:
         if run.epoch == 0 and starting and self.status is not None:
             self.status.markdown(f"**Epoch 0** · {starting}")
         while not run.finished:
-            if patches.click_waiting():
-                return  # a click in this fragment waits for the run to end: end it (still playing); its run goes on
             pace.step(run.train)  # waits its turn when many sessions train at once
             cycle += 1
             frame(cycle)

@@ -51,6 +51,39 @@ def test_a_widget_value_is_encoded_as_the_browser_sends_it():
     assert canvas.json_value == '{"drawing": {"data": null}}'
 
 
+def test_a_widget_drawn_at_another_place_leaves_its_old_one_and_a_whole_run_drops_what_it_did_not_draw():
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from dlviz.tools.wsclient import Session
+
+    def button(path, fragment="", run="r1", fragments=()):
+        msg = ForwardMsg()
+        msg.metadata.delta_path.extend(path)
+        msg.metadata.run.script_run_id = run
+        msg.metadata.run.fragment_ids.extend(fragments)
+        msg.delta.fragment_id = fragment
+        msg.delta.new_element.button.id = "$$ID-5e1f-pg.play"  # its id, wherever it is drawn
+        msg.delta.new_element.button.label = "Play"
+        return msg
+
+    def finished(run):
+        msg = ForwardMsg()
+        msg.metadata.run.script_run_id = run
+        msg.script_finished = ForwardMsg.FINISHED_SUCCESSFULLY
+        return msg
+
+    s = Session("http://127.0.0.1:1")
+    s._handle(button((0, 3, 0), fragment="board", run="r1", fragments=["board"]), 0.0, 10)
+    s._handle(button((0, 4), run="r2"), 0.1, 10)  # the same widget, drawn as a plain part of the page
+    assert [(w.fragment_id, p) for p, w in s.widgets.items()] == [("", (0, 4))]  # a click on it reruns the page
+    other = button((0, 9), run="r2")
+    other.delta.new_element.button.id = "another"
+    s._handle(other, 0.2, 10)
+    s._handle(button((0, 4), run="r3"), 0.3, 10)  # a whole-page run that draws Play and not the other
+    s._handle(finished("r3"), 0.4, 10)
+    assert list(s.widgets) == [(0, 4)]
+
+
 def test_warming_a_server_opens_every_page_of_the_navigation():
     from dlviz.core import catalog
 

@@ -67,38 +67,3 @@ def test_use_navigation_leaves_an_app_that_already_navigates_alone(monkeypatch):
     monkeypatch.setattr(PagesManager, "uses_pages_directory", False, raising=False)
     patches.use_navigation()  # would raise (st.rerun outside a script run) if it tried to rerun
     assert PagesManager.uses_pages_directory is False
-
-
-def test_click_waiting_sees_a_queued_click_in_its_own_fragment_or_a_whole_page_rerun(monkeypatch):
-    from types import SimpleNamespace
-
-    from streamlit.runtime.scriptrunner_utils import script_run_context
-    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
-
-    requests = ScriptRequests()
-    monkeypatch.setattr(script_run_context, "get_script_run_ctx",
-                        lambda suppress_warning=False: SimpleNamespace(script_requests=requests))  # fmt: skip
-    patches._request_internals.cache_clear()
-    assert patches.fragments_can_train()
-    script_run_context.ThreadState.initialize()  # as a script run's thread has it
-    with script_run_context.ThreadState.scoped(fragment_id="board"):
-        assert not patches.click_waiting()  # nothing asked
-        requests.request_rerun(RerunData(fragment_id="room-poll"))
-        assert not patches.click_waiting()  # another fragment's timer: train on
-        requests.request_rerun(RerunData(fragment_id="board"))
-        assert patches.click_waiting()  # Pause, in this fragment: end the run so that it runs
-    assert not patches.click_waiting()  # outside the fragment, the queued fragments are not its own
-    requests.request_rerun(RerunData())  # the sidebar: the whole page
-    assert patches.click_waiting()
-    patches._request_internals.cache_clear()
-
-
-def test_click_waiting_is_false_and_fragments_do_not_train_when_streamlits_requests_moved(monkeypatch, caplog):
-    from streamlit.runtime.scriptrunner_utils import script_requests
-
-    monkeypatch.setattr(script_requests, "RerunData", type("RerunData", (), {"__dataclass_fields__": {}}))
-    patches._request_internals.cache_clear()
-    with caplog.at_level(logging.WARNING):
-        assert not patches.fragments_can_train() and not patches.click_waiting()
-    assert len(warnings(caplog)) == 1 and "fragment_id_queue" in warnings(caplog)[0]
-    patches._request_internals.cache_clear()
