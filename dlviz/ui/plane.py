@@ -69,8 +69,10 @@ export default function ({ data, parentElement, setTriggerValue }) {
     if (img) g.drawImage(img, left, top, side, side);
     const px = x => left + (x - lo) / (hi - lo) * side, py = y => top + (hi - y) / (hi - lo) * side;
     const r = data.marker / 2, edge = Math.max(0.75, data.marker / 8);
-    for (const [x, y, colour, role] of data.points) {
-      const cx = px(x), cy = py(y);
+    const pts = data.points;
+    for (let i = 0; i < pts.length; i += 4) {  // x1 and x2 in data.scale-ths, the colour's index, the role
+      const cx = px(pts[i] / data.scale), cy = py(pts[i + 1] / data.scale);
+      const colour = data.palette[pts[i + 2]], role = pts[i + 3];
       g.beginPath();
       if (data.regression && role === 1) {
         g.moveTo(cx, cy - r * 1.3); g.lineTo(cx + r * 1.3, cy); g.lineTo(cx, cy + r * 1.3); g.lineTo(cx - r * 1.3, cy);

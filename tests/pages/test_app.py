@@ -9,6 +9,7 @@ from conftest import click_plane, planes, programs, trigger, views
 from streamlit.testing.v1 import AppTest
 
 from dlviz.core import theme
+from dlviz.core.plane import points_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYGROUND = "pages/playground.py"
@@ -234,7 +235,7 @@ def test_a_multiclass_set_trains_a_softmax_and_draws_class_regions():
     assert not at.exception and epoch(at) == 1
     (plane,) = planes(at)
     assert [label for _, label in plane["bar"]["ticks"]] == ["0", "1", "2", "3"]
-    assert plane["bar"]["title"] == "most likely class" and {p[2] for p in plane["points"]} == set(
+    assert plane["bar"]["title"] == "most likely class" and {p[2] for p in points_of(plane)} == set(
         theme.class_colours(4)
     )
     assert any('Dense(4, activation="softmax")' in c and "classes=4" in c for c in programs(at))

@@ -61,7 +61,8 @@ def test_a_plane_view_is_json_with_its_points_roles_and_colours():
     json.dumps(view)  # what the component is sent
     assert view["extent"] == [-6.0, 6.0] and view["clickable"] is True
     red, blue = theme.class_colours(2)
-    assert view["points"] == [[1.0, 2.0, red, 0], [-3.0, 4.5, blue, 0], [0.5, 0.5, blue, 1]]  # no NaN point
+    assert plane.points_of(view) == [[1.0, 2.0, red, 0], [-3.0, 4.5, blue, 0], [0.5, 0.5, blue, 1]]  # no NaN point
+    assert view["palette"] == [red, blue] and view["points"][:4] == [100, 200, 0, 0]  # hundredths, an index
     assert view["legend"] == [["training", 0], ["validation", 1]]
     assert decoded(view["image"]).shape == (10, 10, 3)
     assert view["bar"]["title"] == "P(class 1)" and view["bar"]["ticks"][0] == [0.0, "0"]
@@ -74,10 +75,10 @@ def test_regression_points_take_their_targets_colour_and_classes_theirs():
     axis, _ = datasets.grid(4)
     xy = np.array([[0.0, 0.0], [1.0, 1.0]])
     view = plane.plane_view(axis, np.zeros((4, 4)), xy, np.array([-1.0, 1.0]), None, None, regression=True)
-    assert [p[2] for p in view["points"]] == [theme.DIVERGING[0][1].upper(), theme.DIVERGING[-1][1].upper()]
+    assert [p[2] for p in plane.points_of(view)] == [theme.DIVERGING[0][1].upper(), theme.DIVERGING[-1][1].upper()]
     assert view["bar"]["title"] == "prediction" and view["regression"] is True
     multi = plane.plane_view(axis, np.full((4, 4, 4), 0.25), xy, np.array([3, 0]), None, None)
-    assert [p[2] for p in multi["points"]] == [theme.class_colours(4)[3], theme.class_colours(4)[0]]
+    assert [p[2] for p in plane.points_of(multi)] == [theme.class_colours(4)[3], theme.class_colours(4)[0]]
     assert [label for _, label in multi["bar"]["ticks"]] == ["0", "1", "2", "3"]
 
 
