@@ -87,6 +87,7 @@ SHOTS = [
     ("datalab-projector.png", "/datalab?projector=1&epochs=100&early_stopping=0", (1920, 1080), 100, None),
     ("datalab-scales.png", "/datalab?epochs=60&early_stopping=0", (1600, 1000), 60, None),
     ("datalab-phone.png", "/datalab?source=diabetes&epochs=60&early_stopping=0&part=results", (390, 844), 60, None),
+    ("datalab-upload.png", "/datalab?source=csv", (1600, 1000), 0, None),  # set the network while choosing a file
 ]
 # Shots of a phone that scroll down to a chart first (its index among the page's Plotly charts).
 SCROLL_TO = {

@@ -207,6 +207,7 @@ class Session:
         if delta.WhichOneof("type") == "add_block" and delta.add_block.tab_container.id:
             block = delta.add_block  # st.tabs with a key: a widget whose value is the open tab's label
             path = tuple(msg.metadata.delta_path)
+            self._drawn.add(path)
             self.widgets[path] = Widget("tabs", block.tab_container.id, "", delta.fragment_id, block)
             return
         if delta.WhichOneof("type") != "new_element":
