@@ -67,7 +67,8 @@ def read_table() -> tuple[tables.Table | None, str]:
                                             "tabs; a header row or none.")  # fmt: skip
     if upload is None:
         st.info("Upload a CSV in the sidebar: one row per example, one column per feature, and the column to "
-                "predict. Any separator, UTF-8 or Latin-1, with a header row or without.", icon=":material/upload:")  # fmt: skip
+                "predict. Any separator, UTF-8 or Latin-1, with a header row or without. The network and the "
+                "training can be set below it meanwhile.", icon=":material/upload:")  # fmt: skip
         # What such a file looks like (and the browser loads its table viewer now, not after the upload)
         st.caption("For example, the first rows of a file with the column to predict last:")
         st.dataframe(tables.EXAMPLE, hide_index=True)
