@@ -402,9 +402,9 @@ def wait_warm(run: LabRun, timeout: float = WARM_WAIT) -> None:
     """Wait for ``warm_soon``'s trace, at most ``timeout`` seconds (a busy room's turns come first).
 
     The page calls it after its buttons and curves, before its slower parts: tracing is Python, and the page
-    drawn meanwhile took the same lock, so each made the other slower (a 5,000-row CSV: upload to epoch 1 on
-    screen 1.27 s with both at once, 1.08 s this way; docs/benchmarks.md). A Step pressed meanwhile waits for
-    the trace in any case."""
+    drawn meanwhile took the same lock, so each made the other slower (with the sidebar drawn before the
+    table, a 5,000-row CSV's upload to epoch 1 on screen went from 1.27 s to 1.08 s in fresh tabs; the
+    Data lab's section of docs/benchmarks.md). A Step pressed meanwhile waits for the trace in any case."""
     if run.warming is not None:
         run.warming.join(timeout)
 
