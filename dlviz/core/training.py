@@ -23,6 +23,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow import keras
 
+from dlviz.core import patches
+
 
 @dataclass
 class History:
@@ -430,11 +432,13 @@ def _epoch_function(model: keras.Model, batch_size: int, n: int, shuffle: bool, 
             pred = model(xb, training=True)
             loss = total_loss(yb, pred)
         grads = tape.gradient(loss, model.trainable_variables)
-        opt.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        patches.apply_gradients(opt, grads, model.trainable_variables)  # Keras's update, as fused ops
         size = tf.cast(tf.shape(xb)[0], tf.float32)
         return loss * size, correct(yb, pred)
 
-    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+    # No autograph: every branch here is on Python values, and converting each call costs a new network's
+    # trace ~15 ms (docs/benchmarks.md)
+    @tf.function(jit_compile=jit_compile, reduce_retracing=True, autograph=False)
     def epoch(x, y, xv, yv, order):
         if shuffle:
             xs, ys = tf.gather(x, order), tf.gather(y, order)
