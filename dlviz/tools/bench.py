@@ -90,14 +90,16 @@ def bench_page(seconds: float = 10.0) -> dict:
 # after the last of them: the page's whole answer to the click, charts included. Also when the first chart of
 # a newly opened tab was drawn, from the start of its navigation.
 _SCREEN_TIMES_JS = r"""
-window.__screen = {click: null, last: null, firstChart: null, epoch: null};
+window.__screen = {click: null, last: null, firstChart: null, epoch: null, goal: null};
 document.addEventListener("click", (e) => {
-  Object.assign(window.__screen, {click: e.timeStamp, last: null, epoch: null});
+  Object.assign(window.__screen, {click: e.timeStamp, last: null, epoch: null, goal: null});
 }, true);
 new MutationObserver(() => {
   const s = window.__screen, now = performance.now();
   const main = document.querySelector('[data-testid="stMain"]');
   if (s.click !== null && s.epoch === null && main && /Epoch [1-9]\d* ·/.test(main.textContent)) s.epoch = now;
+  const fit = s.click !== null && s.goal === null && main && main.textContent.match(/validation accuracy ([\d.]+)%/);
+  if (fit && parseFloat(fit[1]) >= 95) s.goal = now;  // the status line: XOR's fit on screen
   if (s.firstChart === null && document.querySelector(
         '[data-testid="stMain"] .js-plotly-plot .main-svg, [data-testid="stMain"] .dlviz-plane[data-drawn]')) {
     s.firstChart = now;
@@ -123,12 +125,14 @@ def _answer_ms(page, quiet_ms: int = 400, timeout_ms: int = 60_000) -> float:
 def bench_playground_screen(repeats: int = 3, clicks: int = 10) -> dict:
     """What a participant waits for on the Playground, timed in the page (issue: as instant as TensorFlow
     Playground): a new tab to its first chart, Play to the first epoch (a network this server trained before,
-    and one it has not), Step and a widget change to the page's whole answer on screen, XOR to 95%."""
+    and one it has not), Step and a widget change to the page's whole answer on screen, and XOR as fast as it goes
+    from Play to 95% validation accuracy on screen (in fresh tabs, timed in the page as TensorFlow Playground's
+    fit is: ``dlviz.tools.tfp``)."""
     from playwright.sync_api import sync_playwright
 
     from dlviz.tools.serve import CHROMIUM, CHROMIUM_ARGS
 
-    opened, first_epoch, first_new, steps, changes = [], [], [], [], []
+    opened, first_epoch, first_new, steps, changes, xor = [], [], [], [], [], []
     with streamlit_server() as url, sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -162,9 +166,19 @@ def bench_playground_screen(repeats: int = 3, clicks: int = 10) -> dict:
             for _ in range(clicks + 1):
                 toggle.click()
                 changes.append(_answer_ms(page))
+            page.context.close()
+            for _ in range(repeats + 1):  # XOR as fast as it goes, from Play to 95% on screen (as TFP's fit)
+                page = b.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+                page.add_init_script(_SCREEN_TIMES_JS)
+                page.goto(f"{url}/playground?speed=max&epochs=0")
+                wait_drawn(page)
+                main_area(page).get_by_role("button", name="Play").click()
+                page.wait_for_function("() => window.__screen.goal !== null", polling=20, timeout=120_000)
+                seen = page.evaluate("[window.__screen.click, window.__screen.goal + 1000 / 60]")
+                xor.append((seen[1] - seen[0]) / 1000)
+                page.context.close()
         finally:
             b.close()
-    xor = bench_page(seconds=1.0)["xor_seconds_to_95"]
 
     def median(values: list[float], skip: int) -> float:
         return round(statistics.median(values[skip:]), 3)
@@ -175,7 +189,7 @@ def bench_playground_screen(repeats: int = 3, clicks: int = 10) -> dict:
         "first_epoch_new_network_s": median(first_new, 1),
         "step_on_screen_ms": round(median(steps, 1), 1),
         "change_on_screen_ms": round(median(changes, 1), 1),
-        "xor_seconds_to_95": xor,
+        "xor_seconds_to_95": median(xor, 1),
     }
 
 

@@ -161,3 +161,21 @@ def test_speed_keys_name_their_rate():
     assert pacing.per_second("max") is None
     assert pacing.per_second("50") == 50.0
     assert set(pacing.SPEEDS) >= {"50", "max"}
+
+
+def test_a_quick_runs_first_turn_does_not_size_the_next_one():
+    """The first turn's one epoch pays one-time costs; a quick run's second turn trains a few epochs anyway,
+    and the turns after it are sized from those. A slow first turn keeps its own sizing."""
+    clock = FakeClock()
+    pace = pacing.Pace(seconds=0.12, clock=clock, sleep=clock.sleep)
+    costs = iter([0.1] + [0.003] * 1000)  # the first epoch 100 ms (borrowing, tracing), then 3 ms each
+
+    def train(n: int) -> int:
+        clock.now += sum(next(costs) for _ in range(n))
+        return n
+
+    assert [pace.step(train) for _ in range(3)] == [1, pacing.PROBE_EPOCHS, 40]
+
+    slow = pacing.Pace(seconds=0.12, clock=clock, sleep=clock.sleep)
+    slow.step(lambda n: (setattr(clock, "now", clock.now + 0.5), n)[1])  # a first epoch of 0.5 s
+    assert slow.chunk == 1
