@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 
 # One core is left for everything else: answering clicks, drawing charts, reading digits.
 SLOTS = int(os.environ.get("DLVIZ_TRAINING_SLOTS", 0)) or max(1, (os.cpu_count() or 1) - 1)
-PROBE_EPOCHS = 4  # a quick run's second turn, at least (``Pace.step``)
+PROBE_EPOCHS = 8  # a quick run's second turn, at least (``Pace.step``)
 REFRESH_SECONDS = 0.12  # training time per turn, and so between two redraws when the server is quiet
 
 
@@ -170,10 +170,10 @@ class Pace:
         seconds = self.seconds * min(4.0, 1.0 + waiting() / (2 * SLOTS))
         chunk = int(seconds / max(per_epoch, 1e-6))
         self._turns += 1
-        if self._turns == 1 and trained == 1 and per_epoch <= 2 * self.seconds:
+        if self._turns == 1 and trained == 1 and per_epoch <= self.seconds:
             # A run's first turn pays one-time costs (borrowing the compiled epoch, a trace): its one epoch says
             # little of the next ones'. A quick one tries a few before the turns are sized from them: XOR's 95%
-            # at epoch 60 came a turn sooner (turns of 1, 4, 37, 50 epochs instead of 1, 1, 21, 35).
+            # at epoch 60 came a turn sooner (turns of 1, 8, 32, 38 epochs instead of 1, 1, 21, 35, 51).
             chunk = max(chunk, PROBE_EPOCHS)
         self.chunk = max(1, min(self.most, chunk))
         return trained

@@ -175,7 +175,8 @@ def test_a_quick_runs_first_turn_does_not_size_the_next_one():
         return n
 
     assert [pace.step(train) for _ in range(3)] == [1, pacing.PROBE_EPOCHS, 40]
+    assert pacing.PROBE_EPOCHS * 0.003 < 0.12  # the probe is a short turn
 
     slow = pacing.Pace(seconds=0.12, clock=clock, sleep=clock.sleep)
-    slow.step(lambda n: (setattr(clock, "now", clock.now + 0.5), n)[1])  # a first epoch of 0.5 s
+    slow.step(lambda n: (setattr(clock, "now", clock.now + 0.2), n)[1])  # a first epoch of 0.2 s
     assert slow.chunk == 1
