@@ -416,8 +416,9 @@ _process_warm_lock = threading.Lock()
 def warm_process() -> bool:
     """Once per process: trace and run a small network's epoch on made-up rows (then throw it away).
 
-    A process's first traced epoch costs about twice what later ones do (measured: 1.3 s against 0.7 s for
-    two layers of 64 with dropout), TensorFlow's and Keras's own first-time costs. The server's warm-up calls
+    A process's first traced epoch costs more than later ones do, TensorFlow's and Keras's own first-time
+    costs (measured: 1.3 s against 0.7 s for two layers of 64 with dropout; since the epoch is traced without
+    autograph, whose first conversions were most of it, 0.6 s against 0.25 s). The server's warm-up calls
     this (``warm``), and the page again while it waits for a CSV (at once when done), so the upload's own
     warm-up pays only its network's share. Returns whether it ran."""
     global _process_warm
