@@ -111,7 +111,6 @@ class Session:
         self.listeners: list = []  # called with (text, receive time) for every text that arrives
         self._reader: asyncio.Task | None = None
         self._ticker: asyncio.Task | None = None
-        self._fragment_run = False  # whether the run under way reruns only a fragment
         self._run_id, self._full_run = "", False  # the server's run under way: its id, whether it is whole-page
         self._drawn: set[tuple[int, ...]] = set()  # delta paths it has drawn so far
 
@@ -173,7 +172,8 @@ class Session:
         if identity is not None and identity.script_run_id and identity.script_run_id != self._run_id:
             # A new run: a whole-page one (no fragment ids) may be the server's own (st.rerun), not ours
             self._run_id, self._full_run, self._drawn = identity.script_run_id, not identity.fragment_ids, set()
-        if kind == "new_session" and not self._fragment_run:  # a full run: its fragments ask for timers again
+        if kind == "new_session" and self._full_run:  # a whole-page run (ours or st.rerun's): its fragments ask
+            # for their timers again
             self.auto_reruns.clear()
         elif kind == "auto_rerun":
             self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
@@ -295,7 +295,6 @@ class Session:
         client.page_name = page_name
         client.fragment_id = fragment_id
         client.is_auto_rerun = auto
-        self._fragment_run = bool(fragment_id)
         client.widget_states.widgets.extend(states)
         client.cached_message_hashes.extend(self.cache)
         client.context_info.timezone = "UTC"
