@@ -135,11 +135,17 @@ def bench_playground_screen(repeats: int = 3, clicks: int = 10) -> dict:
     opened, first_epoch, first_new, steps, changes, xor = [], [], [], [], [], []
     with streamlit_server() as url, sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+        def fresh_tab():
+            """A tab of its own (nothing cached, a new session) that times the page on its own clock."""
+            page = b.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+            page.add_init_script(_SCREEN_TIMES_JS)
+            return page
+
         try:
             for i in range(repeats + 1):  # the first visit warms the server: not counted
                 for layers, into in (("4,2", first_epoch), (f"{5 + i},3", first_new)):
-                    page = b.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-                    page.add_init_script(_SCREEN_TIMES_JS)
+                    page = fresh_tab()
                     query = f"layers={layers}&activations=" + ",".join(
                         ["relu"] * 2 if into is first_new else ["tanh"] * 2
                     )
@@ -154,8 +160,7 @@ def bench_playground_screen(repeats: int = 3, clicks: int = 10) -> dict:
                     seen = page.evaluate("[window.__screen.click, window.__screen.epoch + 1000 / 60]")
                     into.append((seen[1] - seen[0]) / 1000)
                     page.context.close()
-            page = b.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-            page.add_init_script(_SCREEN_TIMES_JS)
+            page = fresh_tab()
             page.goto(f"{url}/playground")
             wait_drawn(page)
             main = main_area(page)
@@ -168,8 +173,7 @@ def bench_playground_screen(repeats: int = 3, clicks: int = 10) -> dict:
                 changes.append(_answer_ms(page))
             page.context.close()
             for _ in range(repeats + 1):  # XOR as fast as it goes, from Play to 95% on screen (as TFP's fit)
-                page = b.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-                page.add_init_script(_SCREEN_TIMES_JS)
+                page = fresh_tab()
                 page.goto(f"{url}/playground?speed=max&epochs=0")
                 wait_drawn(page)
                 main_area(page).get_by_role("button", name="Play").click()
