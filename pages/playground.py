@@ -84,85 +84,97 @@ side.select_slider("Speed", list(pacing.SPEEDS), format_func=pacing.SPEEDS.get, 
                    help="Epochs per second while playing. Slow it down to talk the room through the boundary forming.")  # fmt: skip
 
 ui.sidebar_hint()
-controls = st.container()
-network_col, boundary_col = st.columns([3, 2])
-boundary_col.toggle(
-    "Discretize output",
-    key=field("discrete"),
-    help="Show the decision (the most likely class) instead of how sure it is.",
-)
+field("discrete")  # its toggle is on the board
 field("added")  # the points added by hand, kept with the settings (and in the link)
 settings = ui.read_settings(PlaygroundSettings, "pg", saved, layers=tuple(int(n) for n in layers),
                             activations=tuple(activations)).repaired()  # fmt: skip
 if not settings.features:
     st.info("Pick at least one input feature; the network uses x₁ and x₂ until then.")
     settings = replace(settings, features=("x1", "x2"))
-
-settings, pick_key = edits.own_points(boundary_col, settings)  # a click on the plane adds or erases a point
-ui.save_settings(NAME, settings)
-if datasets.DATASETS[settings.data].drawn and not settings.added:
-    edits.empty_plane(boundary_col, pick_key)  # nothing to train yet: a plane to click on
+if datasets.DATASETS[settings.data].drawn and not settings.added:  # nothing to train yet: a plane to click on
+    boundary_col = st.columns([3, 2])[1]
+    settings, pick_key = edits.own_points(boundary_col, settings)
+    if settings.added:
+        st.rerun()  # the first point: the page with its network
+    ui.save_settings(NAME, settings)
+    edits.empty_plane(boundary_col, pick_key)
     st.stop()
+ui.save_settings(NAME, settings)
 
 # --- the participant's network: rebuilt when the model or data change ------------------------
-live = ui.LiveControls("pg", settings, PlaygroundRun, speed=settings.speed)
+live = ui.LiveControls("pg", settings, PlaygroundRun, speed=settings.speed, board=True)
 run: PlaygroundRun = live.run
-with controls:
-    live.controls(new_weights=field("init"))
+live.controls(new_weights=field("init"))
+
+
+def board() -> None:
+    """Everything that shows the network: a fragment while paused (``LiveControls.board``), so its widgets
+    rerun it alone; they change no setting the network depends on."""
     ui.room.send_network(settings, run, playing=live.running)
+    network_col, boundary_col = st.columns([3, 2])
+    discrete = boundary_col.toggle("Discretize output", key="pg.discrete",
+                                   help="Show the decision (the most likely class) instead of how sure it is.")  # fmt: skip
+    shown = replace(settings, discrete=discrete)
+    if run.settings.discrete != discrete:  # changed on the board, which reruns alone: the run draws it,
+        run.adopt(replace(run.settings, discrete=discrete))
+    ui.save_settings(NAME, shown)  # and the link keeps it
+    added = shown.added
+    shown, pick_key = edits.own_points(boundary_col, shown)  # a click on the plane adds or erases a point
+    if state.get("pg.added", added) != added:
+        st.rerun()  # other data: a new run, drawn by the whole page
+    weight_key = edits.weight_editor(network_col, run)  # a click on an edge or a node picks a weight to set
+    network_chart = network_col.empty()
+    boundary_chart = boundary_col.empty()
+    loss_col, accuracy_col = st.columns(2) if not settings.regression else (st.container(), None)
+    loss_chart = loss_col.empty()
+    accuracy_chart = accuracy_col.empty() if accuracy_col else None
+    glass = None
+    if st.toggle("Glass box: one training point, forward and back", key="pg.glass.on",
+                 help="Its forward pass, its loss and every weight's gradient, as numbers, from the real Keras model. "
+                      "While paused, the diagram shows the point's inputs and each neuron's activation."):  # fmt: skip
+        glass = ui.glass_box(run, settings)
+    ui.code_panel(code.playground_program(settings))
 
-weight_key = edits.weight_editor(network_col, run)  # a click on an edge or a node picks a weight to set
-network_chart = network_col.empty()
-boundary_chart = boundary_col.empty()
-loss_col, accuracy_col = st.columns(2) if not settings.regression else (st.container(), None)
-loss_chart = loss_col.empty()
-accuracy_chart = accuracy_col.empty() if accuracy_col else None
-glass = None
-if st.toggle("Glass box: one training point, forward and back", key="pg.glass.on",
-             help="Its forward pass, its loss and every weight's gradient, as numbers, from the real Keras model. "
-                  "While paused, the diagram shows the point's inputs and each neuron's activation."):  # fmt: skip
-    glass = ui.glass_box(run, settings)
-ui.code_panel(code.playground_program(settings))
+    def draw(cycle: int) -> None:
+        """Redraw everything that depends on the weights; ``cycle`` keeps element ids unique."""
+        h, s = run.history, run.settings
+        text = f"**Epoch {run.epoch}**"
+        if len(h):
+            text += f" · training loss {h.loss[-1]:.4f} · validation loss {h.val_loss[-1]:.4f}"
+            if not s.regression:
+                text += f" · validation accuracy {h.val_accuracy[-1]:.1%}"
+        live.status.markdown(text)
+        snap = run.snapshot()
+        projector = ui.projector()
+        outputs, n_outputs = models.output_layer(s.regression, s.n_classes)
+        ui.diagram(network_chart, figures.network_view(
+            [datasets.FEATURES[k].label for k in s.features], [*s.layers, n_outputs], snap.weights, snap.node_images,
+            activations=[*s.activations, outputs], projector=projector,
+            node_values=None if glass is None or live.running else [glass.x, *(d.outputs for d in glass.layers)],
+            editable=bool(weight_key) and not live.running, biases=snap.biases),
+            key=f"{weight_key or 'pg.net'}.{cycle}")  # fmt: skip
+        split = run.split
+        clicks = bool(pick_key) and not live.running
+        ui.plane(boundary_chart, plane_view(
+            snap.axis, snap.output, split.x_train, split.y_train, split.x_val, split.y_val,
+            regression=s.regression, discrete=s.discrete, projector=projector, clickable=clicks),
+            key=f"{pick_key or 'pg.boundary'}.{cycle}")  # fmt: skip
+        losses = {"training loss": h.loss, "validation loss": h.val_loss}
+        ui.curves(loss_chart, curves_view(losses, title="Loss", y_title="loss", projector=projector),
+                  key=f"pg.loss.{cycle}")  # fmt: skip
+        if accuracy_chart is not None:
+            accuracy = {"training accuracy": h.accuracy, "validation accuracy": h.val_accuracy}
+            ui.curves(accuracy_chart, curves_view(accuracy, title="Accuracy", y_title="accuracy", fraction=True,
+                      projector=projector), key=f"pg.accuracy.{cycle}")  # fmt: skip
+
+    live.play(
+        draw,
+        diverged=f"the loss is no longer a finite number. The learning rate {settings.lr:g} is too large for this "
+        f"network; pick a smaller one (try {max(settings.lr / 10, 0.00001):g}) and press Reset.",
+        budget=f"Trained {MAX_EPOCHS:,} epochs, the longest run a session may train here. Reset to start again."
+        if settings.budget >= MAX_EPOCHS
+        else None,
+    )
 
 
-def draw(cycle: int) -> None:
-    """Redraw everything that depends on the weights; ``cycle`` keeps element ids unique."""
-    h, s = run.history, run.settings
-    text = f"**Epoch {run.epoch}**"
-    if len(h):
-        text += f" · training loss {h.loss[-1]:.4f} · validation loss {h.val_loss[-1]:.4f}"
-        if not s.regression:
-            text += f" · validation accuracy {h.val_accuracy[-1]:.1%}"
-    live.status.markdown(text)
-    snap = run.snapshot()
-    projector = ui.projector()
-    outputs, n_outputs = models.output_layer(s.regression, s.n_classes)
-    ui.diagram(network_chart, figures.network_view(
-        [datasets.FEATURES[k].label for k in s.features], [*s.layers, n_outputs], snap.weights, snap.node_images,
-        activations=[*s.activations, outputs], projector=projector,
-        node_values=None if glass is None or live.running else [glass.x, *(d.outputs for d in glass.layers)],
-        editable=bool(weight_key) and not live.running, biases=snap.biases),
-        key=f"{weight_key or 'pg.net'}.{cycle}")  # fmt: skip
-    split = run.split
-    clicks = bool(pick_key) and not live.running
-    ui.plane(boundary_chart, plane_view(
-        snap.axis, snap.output, split.x_train, split.y_train, split.x_val, split.y_val,
-        regression=s.regression, discrete=s.discrete, projector=projector, clickable=clicks),
-        key=f"{pick_key or 'pg.boundary'}.{cycle}")  # fmt: skip
-    losses = {"training loss": h.loss, "validation loss": h.val_loss}
-    ui.curves(loss_chart, curves_view(losses, title="Loss", y_title="loss", projector=projector),
-              key=f"pg.loss.{cycle}")  # fmt: skip
-    if accuracy_chart is not None:
-        accuracy = {"training accuracy": h.accuracy, "validation accuracy": h.val_accuracy}
-        ui.curves(accuracy_chart, curves_view(accuracy, title="Accuracy", y_title="accuracy", fraction=True,
-                  projector=projector), key=f"pg.accuracy.{cycle}")  # fmt: skip
-
-
-live.play(
-    draw,
-    diverged=f"the loss is no longer a finite number. The learning rate {settings.lr:g} is too large for this "
-    f"network; pick a smaller one (try {max(settings.lr / 10, 0.00001):g}) and press Reset.",
-    budget=f"Trained {MAX_EPOCHS:,} epochs, the longest run a session may train here. Reset to start again."
-    if settings.budget >= MAX_EPOCHS
-    else None,
-)
+live.board(board)

@@ -45,6 +45,14 @@ def open_page(page: str, timeout: float = 300, **params):
     return at
 
 
+def step(at):
+    """Click Step, as a participant does. While paused, Step reruns only the board (a fragment:
+    ``LiveControls.board``) and AppTest then holds only the board's elements, where a browser keeps the rest of
+    the page as it was: run the whole page once more to read all of it."""
+    next(b for b in at.button if b.label == "Step").click().run()
+    return at.run()
+
+
 def programs(at) -> list[str]:
     """The programs in the page's code panels, opened as a participant opens them (``ui.code_panel`` sends a
     program only while its panel is open)."""

@@ -165,6 +165,41 @@ def test_a_click_on_an_edge_of_the_diagram_picks_its_weight(server, page):
     expect(main.locator('[data-testid="stException"]')).to_have_count(0)
 
 
+def test_while_paused_step_and_the_boards_toggles_redraw_the_board_alone(server, page):
+    from playwright.sync_api import expect
+
+    sent: list[bytes] = []  # what the server sends after each click
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: sent.append(f if isinstance(f, bytes) else b"")))
+    page.goto(server + "/playground")
+    main = main_area(page)
+    expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
+    wait_drawn(page)
+    for n in (1, 2):
+        sent.clear()
+        main.get_by_role("button", name="Step").click()
+        expect(main.get_by_text(re.compile(rf"Epoch {n} ·"))).to_be_visible(timeout=60_000)
+        wait_drawn(page)
+        assert any(b"dlviz_plane" in f for f in sent), "the board is drawn again"
+        assert not any(b"Learning rate" in f for f in sent), "the sidebar is not sent again"
+    sent.clear()
+    main.get_by_text("Discretize output").click()
+    page.wait_for_url(re.compile(r"discrete=1"), timeout=60_000)  # a setting changed on the board: in the link
+    wait_drawn(page)
+    assert not any(b"Learning rate" in f for f in sent)
+    assert read_epoch(page) == 2  # the same run, drawn as classes
+    main.get_by_text("Discretize output").click()  # and back: the link and the picture follow again
+    page.wait_for_url(lambda url: "discrete" not in url, timeout=60_000)
+    main.get_by_text("Discretize output").click()
+    page.wait_for_url(re.compile(r"discrete=1"), timeout=60_000)
+    page.get_by_role("slider", name="Learning rate").focus()  # a sidebar setting: the whole page, as always
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"lr=0\.1"), timeout=60_000)
+    main.get_by_role("button", name="Step").click()
+    expect(main.get_by_text(re.compile(r"Epoch 3 ·"))).to_be_visible(timeout=60_000)  # the learning rate: adopted
+    expect(main.get_by_role("switch", name="Discretize output")).to_be_checked()
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
 def test_a_click_while_playing_gets_through_and_training_goes_on(server, page):
     from playwright.sync_api import expect
 

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import click_plane, planes, programs, trigger, views
+from conftest import click_plane, planes, programs, step, trigger, views
 from streamlit.testing.v1 import AppTest
 
 from dlviz.core import theme
@@ -73,7 +73,7 @@ def test_the_charts_before_training_have_possible_axes():
     assert by_title["Loss"]["y_range"] == [0, 1] and by_title["Loss"]["x_range"] == [0, 10]
     low, high = by_title["Accuracy"]["y_range"]
     assert low == 0 and 1 <= high <= 1.05 and by_title["Accuracy"]["y_ticks"][-1] == [1.0, "100%"]
-    button(at, "Step").click().run()
+    step(at)
     accuracy = next(c for c in views(at, "dlviz_curves") if c["title"] == "Accuracy")
     assert accuracy["y_range"] == [low, high]  # accuracy keeps its 0-100% axis while training
 
@@ -90,8 +90,8 @@ def test_the_pace_is_a_setting_in_the_link():
 
 def test_step_trains_one_epoch_and_the_curves_grow():
     at = open_playground()
-    button(at, "Step").click().run()
-    button(at, "Step").click().run()
+    step(at)
+    step(at)
     assert not at.exception
     assert epoch(at) == 2
     loss = next(c for c in views(at, "dlviz_curves") if c["title"] == "Loss")
@@ -100,16 +100,34 @@ def test_step_trains_one_epoch_and_the_curves_grow():
     assert loss["lines"][1]["x"] == [1, 2] and loss["lines"][1]["y"] == pytest.approx(run.history.val_loss, rel=1e-4)
 
 
+def test_while_paused_step_and_the_boards_widgets_rerun_the_board_alone():
+    at = open_playground()
+    button(at, "Step").click().run()  # what the browser gets for Step: the board's fragment, not the page
+    assert not at.exception, at.exception
+    assert epoch(at) == 1  # the status line beside the buttons, written from the board
+    assert views(at, "dlviz_plane") and views(at, "dlviz_diagram") and len(views(at, "dlviz_curves")) == 2
+    assert not at.sidebar.children and not [b for b in at.button if b.label in ("Play", "Step")]  # not re-sent
+    at.run()  # the whole page again (AppTest reruns it for any widget; a browser, the board alone)
+    assert epoch(at) == 1 and button(at, "Step").disabled is False and at.sidebar.children
+
+
+def test_a_step_that_ends_the_run_redraws_the_buttons():
+    at = open_playground(epochs="1")
+    button(at, "Step").click().run()
+    assert not at.exception, at.exception
+    assert epoch(at) == 1 and button(at, "Play").disabled and button(at, "Step").disabled  # the whole page
+
+
 def test_changing_the_model_resets_training_but_the_learning_rate_does_not():
     at = open_playground()
-    button(at, "Step").click().run()
+    step(at)
     at.select_slider(key="pg.lr").set_value(0.1).run()
     assert epoch(at) == 1
     at.number_input(key="pg.units.0").set_value(6).run()
     assert not at.exception
     assert epoch(at) == 0
     assert any('Dense(6, activation="tanh")' in c for c in programs(at))
-    button(at, "Step").click().run()
+    step(at)
     button(at, "Reset").click().run()
     assert epoch(at) == 0
 
@@ -121,11 +139,11 @@ def test_reset_keeps_the_starting_weights_and_new_weights_draws_others():
         return [w.copy() for w in at.session_state["pg.run"].model.get_weights()]
 
     first = weights()
-    button(at, "Step").click().run()
+    step(at)
     button(at, "Reset").click().run()
     assert epoch(at) == 0 and all((a == b).all() for a, b in zip(first, weights(), strict=True))
     assert "same starting weights" in button(at, "Reset").help
-    button(at, "Step").click().run()
+    step(at)
     button(at, "New weights").click().run()
     assert not at.exception and epoch(at) == 0 and at.query_params["init"] == "1"
     drawn = weights()
@@ -188,7 +206,7 @@ def test_a_shared_link_opens_that_configuration():
 def test_settings_and_training_survive_a_page_switch():
     at = open_playground()
     at.slider(key="pg.noise").set_value(10).run()
-    button(at, "Step").click().run()
+    step(at)
     at.switch_page("pages/home.py").run()
     assert any(link.proto.label == "Playground" for link in at.get("page_link"))
     at.switch_page(PLAYGROUND).run()
@@ -200,7 +218,7 @@ def test_settings_and_training_survive_a_page_switch():
 def test_regression_mode_has_no_accuracy_chart():
     at = open_playground(data="bump")
     assert [c["title"] for c in views(at, "dlviz_curves")] == ["Loss"] and len(planes(at)) == 1  # no accuracy
-    button(at, "Step").click().run()
+    step(at)
     assert not at.exception and epoch(at) == 1
 
 
@@ -213,7 +231,7 @@ def test_streamlit_no_longer_resets_keras_after_each_run():
 
     before = keras.layers.Dense(1).name
     at = open_playground()
-    button(at, "Step").click().run()
+    step(at)
     assert not at.exception
     after = keras.layers.Dense(1).name
     assert after != "dense" and after != before, (before, after)  # "dense" again would mean a clear_session
@@ -231,7 +249,7 @@ def test_a_multiclass_set_trains_a_softmax_and_draws_class_regions():
     at.selectbox(key="pg.data").set_value("pinwheel").run()
     assert not at.exception
     at.slider(key="pg.classes").set_value(4).run()
-    button(at, "Step").click().run()
+    step(at)
     assert not at.exception and epoch(at) == 1
     (plane,) = planes(at)
     assert [label for _, label in plane["bar"]["ticks"]] == ["0", "1", "2", "3"]
@@ -246,7 +264,7 @@ def test_a_multiclass_set_trains_a_softmax_and_draws_class_regions():
 
 def test_the_glass_box_shows_one_points_step_and_applies_it():
     at = open_playground()
-    button(at, "Step").click().run()
+    step(at)
     at.toggle(key="pg.glass.on").set_value(True).run()
     assert not at.exception
     at.number_input(key="pg.glass.point").set_value(7).run()
@@ -279,7 +297,7 @@ def test_own_points_are_added_by_clicking_kept_in_the_link_and_erased():
     click(at, -2.04, -3.0)
     assert at.query_params["added"] == "20,30,0,-20,-30,1"
     assert epoch(at) == 0 and any("2 of 60 points added" in c.value for c in at.caption)
-    button(at, "Step").click().run()
+    step(at)
     assert not at.exception and epoch(at) == 1
     run = at.session_state["pg.run"]
     assert len(run.split.x_train) == 2 and len(run.split.x_val) == 2  # validated on the same points
@@ -301,7 +319,7 @@ def test_points_added_to_a_generated_set_join_its_training_points():
 
 def test_a_click_on_an_edge_picks_its_weight_and_the_slider_sets_it():
     at = open_playground()
-    button(at, "Step").click().run()
+    step(at)
     at.toggle(key="pg.wedit").set_value(True).run()
     assert any("Click an edge or a node" in c.value for c in at.caption)
     trigger(at, "dlviz_diagram", "pick", [0, 1, 3])  # the edge from x₂ to the fourth neuron of layer 1

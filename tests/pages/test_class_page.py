@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import chart, click_cell
+from conftest import chart, click_cell, step
 from streamlit.testing.v1 import AppTest
 
 from dlviz.classroom.store import PRESETS, Store, make_engine
@@ -295,7 +295,7 @@ def test_a_run_that_reaches_the_challenge_goes_on_the_leaderboard_and_anyone_can
     alice.switch_page("pages/playground.py").run()
     alice.sidebar.selectbox(key="pg.data").set_value("circle").run()
     for _ in range(30):
-        button(alice, "Step").click().run()
+        step(alice)
         look(alice)  # the room strip reads the run the page trained in the run before
         if "class.posted" in alice.session_state:
             break
@@ -315,7 +315,7 @@ def test_a_trained_network_goes_to_the_wall_and_opens_for_a_classmate(class_fold
     alice.switch_page("pages/playground.py").run()
     alice.sidebar.selectbox(key="pg.data").set_value("xor").run()
     assert next(b for b in alice.button if b.label == "Send my network to the wall").disabled
-    button(alice, "Step").click().run()
+    step(alice)
     button(alice, "Send my network to the wall").click().run()
     assert "Sent: your network is on the room's wall." in texts(alice)
     instructor.session_state["class.tab"] = "Wall"
@@ -345,7 +345,7 @@ def test_a_challenge_on_overfitting_scores_the_regularized_networks_validation_l
     alice.switch_page("pages/overfitting.py").run()
     alice.sidebar.selectbox(key="of.task").set_value("curve").run()
     for _ in range(10):
-        button(alice, "Step").click().run()
+        step(alice)
         look(alice)  # the room strip reads the run the page trained in the run before
         if "class.posted" in alice.session_state:
             break
@@ -369,7 +369,7 @@ def test_an_overfitting_race_goes_to_the_wall_with_both_losses_and_opens_on_over
     alice.switch_page("pages/overfitting.py").run()
     alice.sidebar.select_slider(key="of.width").set_value(8).run()
     alice.sidebar.slider(key="of.depth").set_value(1).run()
-    button(alice, "Step").click().run()
+    step(alice)
     button(alice, "Send my network to the wall").click().run()
     assert not alice.exception, alice.exception
     assert "Sent: your network is on the room's wall." in texts(alice)
@@ -377,7 +377,7 @@ def test_an_overfitting_race_goes_to_the_wall_with_both_losses_and_opens_on_over
     assert item["meta"]["page"] == "overfitting" and item["meta"]["weights"] == 33
     assert "baseline_val_loss" in item["meta"] and "dropout 0.4" in item["meta"]["regularizers"]
     alice.sidebar.selectbox(key="of.task").set_value("curve").run()  # a regression race sends its fitted curve
-    button(alice, "Step").click().run()
+    step(alice)
     button(alice, "Send my network to the wall").click().run()
     assert not alice.exception, alice.exception
     assert "val_loss" in Store(make_engine(f"sqlite:///{class_folder / 'class.sqlite'}")).wall(code)[1]["meta"]
@@ -424,7 +424,7 @@ def test_with_sqlite_locked_past_its_wait_the_class_parts_say_so_and_nothing_is_
         instructor.run()
         assert not instructor.exception and code in texts(instructor)  # readers never wait
         alice.switch_page("pages/playground.py").run()
-        button(alice, "Step").click().run()
+        step(alice)
         assert not alice.exception and "**Epoch 1**" in " ".join(m.value for m in alice.markdown)
         assert any("cannot reach its database" in c.value for c in alice.caption)  # the heartbeat said so
     finally:
@@ -454,7 +454,7 @@ def test_with_the_database_down_the_class_parts_say_so_and_everything_else_works
     assert "Traceback" not in shown
     play = app("pages/playground.py", room="ABCDEF", me="a-participants-token")
     assert not play.exception, play.exception
-    next(b for b in play.button if b.label == "Step").click().run()
+    step(play)
     assert not play.exception and "**Epoch 1**" in " ".join(m.value for m in play.markdown)
     assert any("cannot reach its database" in c.value for c in play.caption)  # said again: it keeps trying
     # Nothing lost: the participant's link stays in the address for when the database is back.
