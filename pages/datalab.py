@@ -180,57 +180,60 @@ with st.expander("Chollet's table: the last layer and the loss for each task", i
 run_now = state.get("dl.run")
 if run_now is not None and getattr(run_now, "data", None) is not data:
     state["dl.reset"] = True  # a new table, target or split: a new network
-live = ui.LiveControls("dl", settings, lambda s: LabRun(s, data), speed=settings.speed)
+live = ui.LiveControls("dl", settings, lambda s: LabRun(s, data), speed=settings.speed, board=True)
 run: LabRun = live.run
 if run_now is not None and run_now is not run:
     run_now.stale = True  # its warm-up, if still waiting for a turn, is not needed any more
     state.pop("dl.cell_empty", None)  # an empty cell clicked in its confusion matrix
 if not live.running:
     lab.warm_soon(run)  # trace the first epoch while the page is drawn: Step then trains at once
-live.controls()
 ui.sidebar_hint("the data, the network and the training")
-loss_col, metric_col = st.columns(2)
-loss_slot, metric_slot = loss_col.empty(), metric_col.empty()
-numbers = st.empty()
-is_regression = data.task == "regression"
-metric_title = "MAE (validation)" if is_regression else "accuracy"
 
 
-def describe() -> str:
-    h = run.history
-    if not len(h):
-        return "Press **Play** or **Step** to train."
-    what = f"MAE {h.val_accuracy[-1]:.4g}" if is_regression else f"accuracy {h.val_accuracy[-1]:.1%}"
-    text = (
-        f"Epoch {run.epoch} · training loss {h.loss[-1]:.4g} · validation loss {h.val_loss[-1]:.4g} · validation {what}"
-    )
-    if run.stopped_epoch is not None:
-        kept = f"; restored the weights of epoch {run.restored_epoch}" if run.restored_epoch else ""
-        text += f"  \n:material/front_hand: Early stopping stopped training after epoch {run.stopped_epoch}{kept}."
-    return text
+def board() -> None:
+    """The controls, the curves and the parts below them: a fragment while paused (``LiveControls.board``), so
+    Step, the tabs and the parts' own buttons rerun it alone."""
+    live.controls()
+    loss_col, metric_col = st.columns(2)
+    loss_slot, metric_slot = loss_col.empty(), metric_col.empty()
+    numbers = st.empty()
+    is_regression = data.task == "regression"
+    metric_title = "MAE (validation)" if is_regression else "accuracy"
+
+    def describe() -> str:
+        h = run.history
+        if not len(h):
+            return "Press **Play** or **Step** to train."
+        what = f"MAE {h.val_accuracy[-1]:.4g}" if is_regression else f"accuracy {h.val_accuracy[-1]:.1%}"
+        text = f"Epoch {run.epoch} · training loss {h.loss[-1]:.4g} · validation loss {h.val_loss[-1]:.4g} · validation {what}"
+        if run.stopped_epoch is not None:
+            kept = f"; restored the weights of epoch {run.restored_epoch}" if run.restored_epoch else ""
+            text += f"  \n:material/front_hand: Early stopping stopped training after epoch {run.stopped_epoch}{kept}."
+        return text
+
+    def draw(cycle: int) -> None:
+        h = run.history
+        live.status.markdown(f"**Epoch {run.epoch}** of {run.settings.epochs}")
+        best = int(np.argmin(h.val_loss)) + 1 if len(h) and np.all(np.isfinite(h.val_loss)) else None
+        ui.curves(loss_slot, curves_view({"training": h.loss, "validation": h.val_loss}, title="Loss",
+                                         y_title="loss (log scale)", log_y=True, best_epoch=best, projector=projector),
+                  key=f"dl.loss.{cycle}")  # fmt: skip
+        series = {"training": h.accuracy, "validation": h.val_accuracy}
+        ui.curves(metric_slot, curves_view(series, title=metric_title.capitalize(), y_title=metric_title,
+                                           fraction=not is_regression, projector=projector), key=f"dl.metric.{cycle}")  # fmt: skip
+        numbers.markdown(describe())
+
+    lab.wait_warm(run)  # the parts below wait for the first epoch's trace: Step is on screen, and trains at once
+    live.show(draw, diverged=f"Pick a smaller learning rate than {settings.lr:g} (or turn the Normalization layer on) "
+              "and press Reset.")  # fmt: skip
+    tabs, part = ui.part_tabs("dl", {k: v for k, v in lab.PARTS.items()}, saved.part)
+    shown = ui.read_settings(DataLabSettings, "dl", saved, part=part)
+    ui.save_settings(NAME, shown)
+    view = parts.View(source, table, table_id, target, data, shown, live, field, projector)
+    ui.show_open(tabs, {name: (lambda show=show: show(view)) for name, show in parts.PARTS.items()})
+    csv_name = getattr(state.get("dl.upload"), "name", None) or f"{'table' if source == 'csv' else source}.csv"
+    ui.code_panel(code.program(shown, data, csv_name), title="Keras code (reads the table's CSV with pandas)")
+    live.play()
 
 
-def draw(cycle: int) -> None:
-    h = run.history
-    live.status.markdown(f"**Epoch {run.epoch}** of {run.settings.epochs}")
-    best = int(np.argmin(h.val_loss)) + 1 if len(h) and np.all(np.isfinite(h.val_loss)) else None
-    ui.curves(loss_slot, curves_view({"training": h.loss, "validation": h.val_loss}, title="Loss",
-                                     y_title="loss (log scale)", log_y=True, best_epoch=best, projector=projector),
-              key=f"dl.loss.{cycle}")  # fmt: skip
-    series = {"training": h.accuracy, "validation": h.val_accuracy}
-    ui.curves(metric_slot, curves_view(series, title=metric_title.capitalize(), y_title=metric_title,
-                                       fraction=not is_regression, projector=projector), key=f"dl.metric.{cycle}")  # fmt: skip
-    numbers.markdown(describe())
-
-
-lab.wait_warm(run)  # the parts below wait for the first epoch's trace: Step is on screen, and trains at once
-live.show(draw, diverged=f"Pick a smaller learning rate than {settings.lr:g} (or turn the Normalization layer on) "
-          "and press Reset.")  # fmt: skip
-tabs, part = ui.part_tabs("dl", {k: v for k, v in lab.PARTS.items()}, saved.part)
-settings = ui.read_settings(DataLabSettings, "dl", saved, part=part)
-ui.save_settings(NAME, settings)
-view = parts.View(source, table, table_id, target, data, settings, live, field, projector)
-ui.show_open(tabs, {name: (lambda show=show: show(view)) for name, show in parts.PARTS.items()})
-csv_name = getattr(state.get("dl.upload"), "name", None) or f"{'table' if source == 'csv' else source}.csv"
-ui.code_panel(code.program(settings, data, csv_name), title="Keras code (reads the table's CSV with pandas)")
-live.play()
+live.board(board)

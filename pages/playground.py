@@ -104,12 +104,12 @@ ui.save_settings(NAME, settings)
 # --- the participant's network: rebuilt when the model or data change ------------------------
 live = ui.LiveControls("pg", settings, PlaygroundRun, speed=settings.speed, board=True)
 run: PlaygroundRun = live.run
-live.controls(new_weights=field("init"))
 
 
 def board() -> None:
-    """Everything that shows the network: a fragment while paused (``LiveControls.board``), so its widgets
-    rerun it alone; they change no setting the network depends on."""
+    """The controls and everything that shows the network: a fragment while paused (``LiveControls.board``),
+    so Step and the board's widgets rerun it alone; they change no setting the network depends on."""
+    live.controls(new_weights=field("init"))
     ui.room.send_network(settings, run, playing=live.running)
     network_col, boundary_col = st.columns([3, 2])
     discrete = boundary_col.toggle("Discretize output", key="pg.discrete",

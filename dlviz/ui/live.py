@@ -10,36 +10,44 @@ import streamlit as st
 from dlviz.core import live, pacing
 
 
-def on_click(state_key: str, value: Any) -> Callable[[], None]:
+def on_click(state_key: str, value: Any, *, whole: bool = False) -> Callable[[], None]:
+    """A button's callback that sets ``state_key`` to ``value``; with ``whole``, the page then reruns whole even
+    when the button sits in a fragment (a callback's ``st.rerun()`` widens the rerun to the app)."""
+
     def set_state() -> None:
         st.session_state[state_key] = value
+        if whole:
+            st.rerun()
 
     return set_state
 
 
 def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str = "Train one epoch.",
-                  new_weights: str | None = None, step_reruns: str | None = None):  # fmt: skip
+                  new_weights: str | None = None, fragment: str | None = None):  # fmt: skip
     """Play/Pause, Step and Reset for a training run, with a status line beside them (returned, empty).
 
     The buttons set ``prefix.running``, ``prefix.step`` and ``prefix.reset`` in the session; their keys are
     ``prefix.play``, ``prefix.stepper`` and ``prefix.resetter``. With ``new_weights`` (the session key of the
     page's weights-seed setting) a fourth button, New weights, starts again from other starting weights; Reset
-    then says that it keeps them. With ``step_reruns`` (a fragment's key), Step reruns only that fragment.
+    then says that it keeps them. Drawn in ``fragment`` (its key: ``LiveControls.board``), Step reruns the
+    fragment alone, named (so that a rerun sent without the fragment's id does the same); the others rerun the
+    whole page, which starts or stops the training loop.
     """
 
     def step_clicked() -> None:
         st.session_state[f"{prefix}.step"] = True
-        if step_reruns:
-            st.rerun(step_reruns)
+        if fragment:
+            st.rerun(fragment)
 
     widths = [1, 1, 1, 1.7, 3.3] if new_weights else [1, 1, 1, 4]
     play_col, step_col, reset_col, *more, status_col = st.columns(widths, vertical_alignment="center")
     play_col.button("Pause" if running else "Play", icon=":material/pause:" if running else ":material/play_arrow:",
-                    type="primary", on_click=on_click(f"{prefix}.running", not running), disabled=finished,
+                    type="primary", on_click=on_click(f"{prefix}.running", not running, whole=True), disabled=finished,
                     width="stretch", key=f"{prefix}.play")  # fmt: skip
     step_col.button("Step", icon=":material/skip_next:", on_click=step_clicked,
                     disabled=running or finished, width="stretch", help=step_help, key=f"{prefix}.stepper")  # fmt: skip
-    reset_col.button("Reset", icon=":material/replay:", on_click=on_click(f"{prefix}.reset", True), width="stretch",
+    reset_col.button("Reset", icon=":material/replay:", on_click=on_click(f"{prefix}.reset", True, whole=True),
+                     width="stretch",
                      key=f"{prefix}.resetter",
                      help="Start again from the same starting weights: the same run again, epoch by epoch."
                      if new_weights else None)  # fmt: skip
@@ -48,6 +56,7 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
         def draw_new() -> None:
             st.session_state[new_weights] = (int(st.session_state.get(new_weights, 0)) + 1) % 100_000
             st.session_state[f"{prefix}.reset"] = True
+            st.rerun()
 
         more[0].button("New weights", icon=":material/casino:", on_click=draw_new, width="stretch",
                        key=f"{prefix}.reweigh", help="Start again from other random starting weights, on the same data.")  # fmt: skip
@@ -66,11 +75,13 @@ class LiveControls:
     draws the run (``draw(cycle)``, where ``cycle`` keeps element keys unique per frame), then while playing
     trains in paced turns and redraws after each, and ends with a rerun that shows the buttons paused.
 
-    With ``board=True`` the page draws what shows the run through ``board(body)`` (after ``controls()``):
-    while paused the body is a fragment, so that Step, and a widget inside it, rerun only the body and not
-    the sidebar and the rest of the page (docs/benchmarks.md: a Step on screen 30-60 ms sooner on the
-    Playground). While playing it is part of the page, as without it: Streamlit lets a click interrupt a run
-    only when it reruns the whole page, and Pause, or any change, has to stop the training loop at once.
+    With ``board=True`` the page draws the controls and what shows the run through ``board(body)``: while
+    paused the body is a fragment, so that Step, and a widget inside it, rerun only the body and not the
+    sidebar and the rest of the page (docs/benchmarks.md: a Step on screen 60 ms sooner on the Playground);
+    Play, Reset and New weights rerun the whole page. While playing the body is part of the page, as without
+    it: Streamlit lets a click interrupt a run only when it reruns the whole page, and Pause, or any change,
+    has to stop the training loop at once. The body writes nothing outside itself (a fragment may not write
+    to a container it did not fill in the last whole-page run, and that run may have been cut short).
     """
 
     def __init__(self, prefix: str, settings: Any, make: Callable[[Any], live.LiveRun], *,
@@ -88,30 +99,27 @@ class LiveControls:
         self.running = bool(state.get(f"{prefix}.running", False)) and not self.run.finished
         self.status = self.notice = None
         self._frame: Callable[[int], None] = lambda cycle: None
-        # The board's fragment (only while paused), and what the buttons outside it were drawn for.
-        self.fragment = f"{prefix}.board" if board and not self.running else None
-        self._drawn_for = self.run.finished
+        self.fragment = f"{prefix}.board" if board and not self.running else None  # the board's, while paused
 
     def controls(self, step_help: str = "Train one epoch.", new_weights: str | None = None) -> None:
         self.status = play_controls(self.prefix, running=self.running, finished=self.run.finished,
-                                    step_help=step_help, new_weights=new_weights, step_reruns=self.fragment)  # fmt: skip
+                                    step_help=step_help, new_weights=new_weights, fragment=self.fragment)  # fmt: skip
         self.notice = st.empty()
-        self._drawn_for = self.run.finished
 
     def board(self, body: Callable[[], None]) -> None:
-        """Draw ``body``, the part of the page that shows the run: a fragment while paused (see the class)."""
+        """Draw ``body``, the controls and what shows the run: a fragment while paused (see the class)."""
         if self.fragment is None:
             with st.container():  # where a fragment draws: a Play after a Step keeps the widgets the browser has
                 body()
             return
 
         def board_run() -> None:
-            # A rerun of the fragment alone (Step) skips __init__: take the step here. The buttons outside were
-            # drawn for the run as it was; when the run finishes (Play and Step off), the whole page is redrawn.
+            # A rerun of the fragment alone (Step) skips __init__: take the step here. When another run took the
+            # run's place since the page was drawn (a model loaded on the board), the whole page starts again.
+            if st.session_state.get(f"{self.prefix}.run") is not self.run:
+                st.rerun()
             if st.session_state.pop(f"{self.prefix}.step", False):
                 live.step(self.run)
-                if self.run.finished != self._drawn_for:
-                    st.rerun()
             body()
 
         st.fragment(board_run, key=self.fragment)()

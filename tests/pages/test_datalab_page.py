@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import chart, programs, views
+from conftest import chart, programs, step, views
 from conftest import click_cell as click_chart_cell
 from conftest import open_page as _open
 from csv_corpus import corpus
@@ -44,7 +44,7 @@ def test_the_default_table_loads_with_its_task_curves_scales_and_program():
 
 def test_step_trains_and_results_show_a_confusion_matrix_then_the_test_set_once():
     at = open_page(part="results", epochs="30")
-    at.button(key="dl.stepper").click().run()
+    step(at)
     assert "**Epoch 1** of 30" in texts(at)
     loss, _ = views(at, "dlviz_curves")
     assert [line["x"] for line in loss["lines"]] == [[1], [1]] and loss["best"]["epoch"] == 1
@@ -53,7 +53,7 @@ def test_step_trains_and_results_show_a_confusion_matrix_then_the_test_set_once(
     assert any("Test set, evaluated once, weights of epoch 1" in s.value for s in at.success)
     assert at.button(key="dl.evaluate").disabled  # once per run
     first = at.session_state["dl.run"].test
-    at.button(key="dl.stepper").click().run()
+    step(at)
     assert at.session_state["dl.run"].test == first and at.session_state["dl.run"].evaluate_test() == first
     assert any("has trained on to epoch 2; the test set is not evaluated again" in s.value for s in at.success)
     cells = at.selectbox(key="dl.cell").options
@@ -62,9 +62,28 @@ def test_step_trains_and_results_show_a_confusion_matrix_then_the_test_set_once(
     assert not at.exception and len(at.dataframe) >= 2
 
 
+def test_while_paused_step_reruns_the_curves_and_parts_alone():
+    at = open_page(part="results", epochs="30")
+    at.button(key="dl.stepper").click().run()  # what the browser gets: the board's fragment, not the page
+    assert not at.exception, at.exception
+    assert "**Epoch 1** of 30" in texts(at) and len(views(at, "dlviz_curves")) == 2 and "dl.confusion" in chart_keys(at)
+    assert not at.sidebar.children and not at.title and at.button(key="dl.play")  # the controls: on the board
+
+
+def test_a_step_after_another_run_took_the_runs_place_redraws_the_whole_page():
+    at = open_page(epochs="30")
+    drawn = at.session_state["dl.run"]
+    other = type(drawn)(drawn.settings, drawn.data)  # as a model loaded on the board (its fragment) leaves it
+    at.session_state["dl.run"] = other
+    at.button(key="dl.stepper").click().run()
+    assert not at.exception, at.exception
+    assert other.epoch == 1 and drawn.epoch == 0  # the step went to the run the session holds
+    assert at.sidebar.children and "**Epoch 1** of 30" in texts(at)  # drawn by the whole page
+
+
 def test_regression_shows_predicted_against_actual_and_the_loss_choice():
     at = open_page(part="results", source="diabetes", epochs="10")
-    at.button(key="dl.stepper").click().run()
+    step(at)
     assert {"dl.predicted", "dl.residuals"} <= set(chart_keys(at))
     assert at.radio(key="dl.regression_loss").value == "mse"
     at.radio(key="dl.regression_loss").set_value("mae").run()
@@ -90,13 +109,13 @@ def test_what_the_network_sees_and_its_summary():
 
 def test_save_offers_the_model_and_loading_it_back_keeps_going():
     at = open_page(part="save", epochs="10")
-    at.button(key="dl.stepper").click().run()
+    step(at)
     labels = [d.label for d in at.get("download_button")]
     assert labels == ["model.keras", "predict.py", "train.py", "wine.csv"]
     at.get("file_uploader")[-1].upload("model.keras", b"not a model").run()
     assert any("not a .keras file" in e.value.replace("\\", "") for e in at.error)
     for _ in range(2):
-        at.button(key="dl.stepper").click().run()
+        step(at)
     saved = at.session_state["dl.run"]
     model_file = saved.save()  # what the model.keras button downloads
     fresh = open_page(part="save", epochs="10")  # another session (another day), the same table and network
@@ -106,7 +125,7 @@ def test_save_offers_the_model_and_loading_it_back_keeps_going():
     loaded = fresh.session_state["dl.run"]
     for mine, theirs in zip(loaded.model.get_weights(), saved.model.get_weights(), strict=True):
         np.testing.assert_array_equal(mine, theirs)
-    fresh.button(key="dl.stepper").click().run()
+    step(fresh)
     assert not fresh.exception and fresh.session_state["dl.run"] is loaded and len(loaded.history) == 1
 
 
@@ -127,7 +146,7 @@ def test_every_csv_in_the_corpus_gets_a_table_or_a_clear_message(name):
         assert all("Traceback" not in e.value for e in at.error)
     else:
         assert "Predicting **" in texts(at)
-        at.button(key="dl.stepper").click().run()
+        step(at)
         assert not at.exception and "**Epoch 1**" in texts(at)
 
 
@@ -136,7 +155,7 @@ def test_every_csv_in_the_corpus_gets_a_table_or_a_clear_message(name):
 def test_long_or_marked_up_names_show_on_every_part_as_typed(name, part):
     at = open_page(source="csv", part=part)
     at.get("file_uploader")[0].upload(name, corpus()[name], "text/csv").run()
-    at.button(key="dl.stepper").click().run()
+    step(at)
     assert not at.exception, at.exception
     page = texts(at)
     assert "<script>" not in page and "<i>" not in page and "**y**" not in page.replace("\\*\\*y\\*\\*", "")
@@ -157,7 +176,7 @@ def test_html_in_a_csv_is_shown_as_text():
 def test_choosing_another_target_starts_a_new_network():
     at = open_page(source="csv")
     at.get("file_uploader")[0].upload("regression.csv", corpus()["regression.csv"], "text/csv").run()
-    at.button(key="dl.stepper").click().run()
+    step(at)
     assert "regression" in texts(at)
     key = next(s.key for s in at.selectbox if s.key and s.key.startswith("dl.target."))
     at.selectbox(key=key).set_value("a").run()
@@ -176,7 +195,7 @@ def click_cell(at: AppTest, cell: tuple[int, int]) -> AppTest:
 
 def test_clicking_a_cell_of_the_confusion_matrix_lists_its_rows_and_the_selectbox_follows():
     at = open_page(part="results", epochs="30")
-    at.button(key="dl.stepper").click().run()
+    step(at)
     run = at.session_state["dl.run"]
     matrix = run.confusion("val")
     assert json.loads(confusion(at).proto.spec)["data"][-1]["name"] == "cells"
@@ -241,8 +260,8 @@ def test_the_model_and_table_downloads_are_written_only_when_clicked(monkeypatch
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
     at = open_page(part="save", epochs="10")
-    at.button(key="dl.stepper").click().run()
-    at.button(key="dl.stepper").click().run()
+    step(at)
+    step(at)
     assert not saves and set(deferred) == {"model.keras", "wine.csv"}  # two reruns, no model file written
     buttons = {d.label: d.proto for d in at.get("download_button")}
     assert buttons["model.keras"].deferred_file_id and buttons["wine.csv"].deferred_file_id
@@ -266,7 +285,7 @@ def test_an_uploaded_csv_is_read_once_and_the_first_epoch_is_traced_before_step(
     run = at.session_state["dl.run"]
     run.warming.join(120)
     assert run.warmed and run.epoch == 0 and not len(run.history)
-    at.button(key="dl.stepper").click().run()
+    step(at)
     at.slider(key="dl.dropout").set_value(0.1).run()
     assert not at.exception and "Predicting **" in texts(at)
     at.get("file_uploader")[0].upload("again.csv", corpus()["regression.csv"], "text/csv").run()  # same bytes
