@@ -159,6 +159,8 @@ class Participant:
         # The page's default pace is 50 epochs/s; the load test asks for all the server can give.
         await self.change("change a setting", s.find("Speed", "slider"), "As fast as it goes")
         await self.pause()
+        self.report.record("step", await s.click("Step", timeout=self.script.timeout), self.who)  # "everyone, Step"
+        await self.pause()
         run = await s.set(s.find(key="pg.play"), True, wait=False)  # Play
         await asyncio.sleep(self.script.train_seconds)
         epochs = [(t, int(m.group(1))) for t, body in run.texts if (m := EPOCH.match(body))]

@@ -112,6 +112,18 @@ def test_while_paused_step_and_the_boards_widgets_rerun_the_board_alone():
     assert epoch(at) == 1 and button(at, "Step").disabled is False and at.sidebar.children
 
 
+def test_discretize_set_on_the_board_shows_in_the_boards_own_rerun():
+    at = open_playground()
+    at.session_state["pg.discrete"] = True  # the toggle, as a click on it leaves it before the board reruns alone
+    button(at, "Step").click().run()  # a rerun of the board's fragment
+    assert not at.exception and not at.sidebar.children
+    assert planes(at)[-1]["bar"]["title"] == "predicted class" and at.query_params["discrete"] == "1"
+    assert epoch(at) == 1
+    at.session_state["pg.discrete"] = False
+    button(at, "Step").click().run()
+    assert planes(at)[-1]["bar"]["title"] == "P(class 1)" and "discrete" not in at.query_params
+
+
 def test_a_step_that_ends_the_run_turns_play_and_step_off():
     at = open_playground(epochs="1")
     button(at, "Step").click().run()

@@ -1,7 +1,7 @@
 """The Overfitting page headless (AppTest)."""
 
 from conftest import open_page as _open
-from conftest import programs
+from conftest import programs, step
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/overfitting.py"
@@ -42,7 +42,7 @@ def test_page_loads_with_both_runs_their_curves_the_diagram_and_the_code():
 def test_steps_train_both_networks_and_both_curves_appear():
     at = open_page()
     for _ in range(3):
-        at.button(key="of.stepper").click().run()
+        step(at)
     assert not at.exception
     assert "**Epoch 3** of 400" in texts(at)
     for name in ("baseline", "regularized"):
@@ -87,6 +87,16 @@ def test_the_diagram_shows_dropped_units_in_training_and_none_at_inference():
     assert "dropped this step" not in names and at.query_params["inference"] == "1"
 
 
+def test_the_inference_view_set_on_the_board_shows_in_the_boards_own_rerun():
+    at = open_page()
+    at.session_state["of.inference"] = True  # the toggle, as a click on it leaves it before the board reruns alone
+    at.button(key="of.stepper").click().run()  # a rerun of the board's fragment (the sidebar is not sent)
+    assert not at.exception and not at.sidebar.children
+    names = [t.get("name") for t in figure(at, "of.dropout")["data"]]
+    assert "dropped this step" not in names and at.query_params["inference"] == "1"
+    assert at.session_state["of.run"].settings.inference
+
+
 def test_capacity_and_regularizers_come_from_the_link():
     at = open_page(width="8", depth="2", l2="0.01", batchnorm="1", early_stopping="0", dropout="0")
     assert 'Dense(8, activation="relu", kernel_regularizer=keras.regularizers.L2(0.01))' in code(at)
@@ -96,7 +106,7 @@ def test_capacity_and_regularizers_come_from_the_link():
 
 def test_the_regression_task_fits_curves():
     at = open_page(task="curve")
-    at.button(key="of.stepper").click().run()
+    step(at)
     assert not at.exception
     names = [t["name"] for t in figure(at, "of.picture.baseline")["data"]]
     assert names == ["validation", "training", "the truth", "the network"]
@@ -112,7 +122,7 @@ def test_absurd_link_values_fall_back_to_defaults_with_a_notice():
 
 def test_a_diverged_run_says_so_instead_of_drawing_nonsense():
     at = open_page()
-    at.button(key="of.stepper").click().run()
+    step(at)
     race = at.session_state["of.run"]
     race.baseline.trainer.diverged = True
     race.baseline.trainer.history.loss[-1] = float("nan")
