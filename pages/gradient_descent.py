@@ -181,53 +181,59 @@ def two_dimensions(s: DescentSettings) -> None:
 
 # --- a neuron fits a line ---------------------------------------------------------------------
 def neuron(s: DescentSettings) -> None:
-    live = ui.LiveControls("gd.fit", s, descent.neuron_run, key=descent.neuron_key, speed=s.fit_speed)
+    live = ui.LiveControls("gd.fit", s, descent.neuron_run, key=descent.neuron_key, speed=s.fit_speed, board=True)
     run: line_fit.LineRun = live.run
-    live.controls()
-    line_col, weights_col = st.columns(2)
-    line_chart, weights_chart = line_col.empty(), weights_col.empty()
-    loss_col, predict_col = st.columns([3, 2])
-    loss_chart = loss_col.empty()
-    data = run.data
-    predict_col.number_input(f"Predict for a new {data.x_label}", -100.0, 100.0, step=1.0,
-                             key=ui.initial("gd.fit.ask", float(data.asks[0])))  # fmt: skip
-    answers = predict_col.empty()
-    if data.scaled:
-        predict_col.caption(f"With scaling on, a new input is scaled the same way: (x − {num(data.low)}) / "
-                            f"({num(data.high)} − {num(data.low)}) before it reaches the neuron.")  # fmt: skip
-    ui.code_panel(code.line_fit_program(data, s.fit_data, s.fit_slope, s.fit_noise, s.fit_loss, s.fit_lr,
-                                           s.fit_epochs))  # fmt: skip
 
-    asks = sorted({*data.asks, float(state["gd.fit.ask"])})
-    x_range = data.x_range(asks)
+    def board() -> None:
+        """The controls, the fit and the prediction: a fragment while paused (``LiveControls.board``), so Step
+        and a new input to predict for rerun it alone."""
+        live.controls()
+        line_col, weights_col = st.columns(2)
+        line_chart, weights_chart = line_col.empty(), weights_col.empty()
+        loss_col, predict_col = st.columns([3, 2])
+        loss_chart = loss_col.empty()
+        data = run.data
+        predict_col.number_input(f"Predict for a new {data.x_label}", -100.0, 100.0, step=1.0,
+                                 key=ui.initial("gd.fit.ask", float(data.asks[0])))  # fmt: skip
+        answers = predict_col.empty()
+        if data.scaled:
+            predict_col.caption(f"With scaling on, a new input is scaled the same way: (x − {num(data.low)}) / "
+                                f"({num(data.high)} − {num(data.low)}) before it reaches the neuron.")  # fmt: skip
+        ui.code_panel(code.line_fit_program(data, s.fit_data, s.fit_slope, s.fit_noise, s.fit_loss, s.fit_lr,
+                                               s.fit_epochs))  # fmt: skip
 
-    def draw(cycle: int) -> None:
-        w, b = run.weights[-1]
-        seen = " (on scaled x)" if data.scaled else ""
-        # The loss of the w and b shown, on all the data: not Keras's history, which is the loss before the update.
-        live.status.markdown(
-            f"**Epoch {run.epoch}** · w = {num(w)} · b = {num(b)}{seen} · loss {num(run.current_loss())}"
-        )
-        guesses = {x: float(run.predict(x)) for x in asks}
-        ws, bs, surface = run.surface()
-        ui.chart(line_chart, figures.line_fit_figure(
-            data.x, data.y, *data.line_in_x(w, b), x_range=x_range, asks=guesses,
-            x_title=data.x_label, y_title=data.y_label, projector=projector), key=f"gd.chart.fit.{cycle}")  # fmt: skip
-        ui.chart(weights_chart, figures.race_figure(
-            ws, bs, surface, {"SGD": np.asarray(run.weights)}, len(run.weights), log_contours=True,
-            title=f"{line_fit.LOSSES[s.fit_loss]} over (w, b)", axis_titles=("w", "b"), equal_axes=False,
-            projector=projector), key=f"gd.chart.weights.{cycle}")  # fmt: skip
-        ui.chart(loss_chart, charts.curves_figure(
-            {"after the epoch (the w, b shown)": descent.chartable(run.end_losses()[1:]),
-             "during the epoch (Keras's history)": run.history.loss},
-            title="Loss", y_title="loss", log_y=True, projector=projector), key=f"gd.chart.fitloss.{cycle}")  # fmt: skip
-        answers.markdown(
-            "\n".join(f"- {data.x_label} **{num(x)}** → {data.y_label} **{num(v)}**" for x, v in guesses.items())
-        )
+        asks = sorted({*data.asks, float(state["gd.fit.ask"])})
+        x_range = data.x_range(asks)
 
-    live.play(draw, diverged=f"w and b ran off to infinity. The learning rate {s.fit_lr:g} is too large for "
-              "these inputs; pick a smaller one or turn on min-max scaling, then press Reset.",
-              budget=f"Trained {s.fit_epochs:,} epochs. Raise **Epochs** to train further, or Reset.", starting="")  # fmt: skip
+        def draw(cycle: int) -> None:
+            w, b = run.weights[-1]
+            seen = " (on scaled x)" if data.scaled else ""
+            # The loss of the w and b shown, on all the data: not Keras's history, which is the loss before the update.
+            live.status.markdown(
+                f"**Epoch {run.epoch}** · w = {num(w)} · b = {num(b)}{seen} · loss {num(run.current_loss())}"
+            )
+            guesses = {x: float(run.predict(x)) for x in asks}
+            ws, bs, surface = run.surface()
+            ui.chart(line_chart, figures.line_fit_figure(
+                data.x, data.y, *data.line_in_x(w, b), x_range=x_range, asks=guesses,
+                x_title=data.x_label, y_title=data.y_label, projector=projector), key=f"gd.chart.fit.{cycle}")  # fmt: skip
+            ui.chart(weights_chart, figures.race_figure(
+                ws, bs, surface, {"SGD": np.asarray(run.weights)}, len(run.weights), log_contours=True,
+                title=f"{line_fit.LOSSES[s.fit_loss]} over (w, b)", axis_titles=("w", "b"), equal_axes=False,
+                projector=projector), key=f"gd.chart.weights.{cycle}")  # fmt: skip
+            ui.chart(loss_chart, charts.curves_figure(
+                {"after the epoch (the w, b shown)": descent.chartable(run.end_losses()[1:]),
+                 "during the epoch (Keras's history)": run.history.loss},
+                title="Loss", y_title="loss", log_y=True, projector=projector), key=f"gd.chart.fitloss.{cycle}")  # fmt: skip
+            answers.markdown(
+                "\n".join(f"- {data.x_label} **{num(x)}** → {data.y_label} **{num(v)}**" for x, v in guesses.items())
+            )
+
+        live.play(draw, diverged=f"w and b ran off to infinity. The learning rate {s.fit_lr:g} is too large for "
+                  "these inputs; pick a smaller one or turn on min-max scaling, then press Reset.",
+                  budget=f"Trained {s.fit_epochs:,} epochs. Raise **Epochs** to train further, or Reset.", starting="")  # fmt: skip
+
+    live.board(board)
 
 
 ui.show_open(tabs, {"curve": lambda: one_dimension(settings), "race": lambda: two_dimensions(settings),

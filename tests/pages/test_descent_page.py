@@ -5,6 +5,7 @@ import re
 
 import pytest
 from conftest import open_page as _open
+from conftest import step
 from streamlit.testing.v1 import AppTest
 
 from dlviz.core import text
@@ -86,7 +87,7 @@ def test_each_tab_runs_only_its_own_part():
 def test_the_neuron_steps_and_plays_and_its_loss_falls():
     at = open_page(part="neuron", fit_epochs="40")
     assert status(at).startswith("**Epoch 0**")
-    at.button(key="gd.fit.stepper").click().run()
+    step(at)
     assert status(at).startswith("**Epoch 1**")
     run = at.session_state["gd.fit.run"]
     first_loss = run.history.loss[0]
@@ -115,7 +116,7 @@ def test_a_too_large_learning_rate_on_raw_sizes_diverges_with_advice():
 
 def test_changing_the_data_or_loss_starts_a_new_neuron_but_the_learning_rate_does_not():
     at = open_page(part="neuron")
-    at.button(key="gd.fit.stepper").click().run()
+    step(at)
     before = at.session_state["gd.fit.run"]
     at.select_slider(key="gd.fit_lr").set_value(0.02).run()
     assert at.session_state["gd.fit.run"] is before and before.trainer.learning_rate == pytest.approx(0.02)
@@ -239,7 +240,7 @@ def test_after_a_step_the_status_shows_the_loss_of_the_weights_shown():
     from dlviz.descent import line_fit
 
     at = open_page(part="neuron")
-    at.button(key="gd.fit.stepper").click().run()
+    step(at)
     run = at.session_state["gd.fit.run"]
     w, b, loss = (float(v) for v in re.search(r"w = (\S+) · b = (\S+) · loss (\S+)", status(at)).groups())
     assert (w, b) == pytest.approx(run.weights[-1], rel=1e-3)
