@@ -180,7 +180,7 @@ with st.expander("Chollet's table: the last layer and the loss for each task", i
 run_now = state.get("dl.run")
 if run_now is not None and getattr(run_now, "data", None) is not data:
     state["dl.reset"] = True  # a new table, target or split: a new network
-live = ui.LiveControls("dl", settings, lambda s: LabRun(s, data), speed=settings.speed, board=True)
+live = ui.LiveControls("dl", settings, lambda s: LabRun(s, data), speed=settings.speed)
 run: LabRun = live.run
 if run_now is not None and run_now is not run:
     run_now.stale = True  # its warm-up, if still waiting for a turn, is not needed any more

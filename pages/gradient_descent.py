@@ -181,7 +181,7 @@ def two_dimensions(s: DescentSettings) -> None:
 
 # --- a neuron fits a line ---------------------------------------------------------------------
 def neuron(s: DescentSettings) -> None:
-    live = ui.LiveControls("gd.fit", s, descent.neuron_run, key=descent.neuron_key, speed=s.fit_speed, board=True)
+    live = ui.LiveControls("gd.fit", s, descent.neuron_run, key=descent.neuron_key, speed=s.fit_speed)
     run: line_fit.LineRun = live.run
 
     def board() -> None:

@@ -71,7 +71,7 @@ side.caption(
 )
 
 # --- the two networks: rebuilt when the data or the networks change -------------------------------------
-live = ui.LiveControls("of", settings, OverfitRace, speed=settings.speed, most=200, board=True)
+live = ui.LiveControls("of", settings, OverfitRace, speed=settings.speed, most=200)
 race: OverfitRace = live.run
 ui.sidebar_hint("the data, both networks and the training")
 

@@ -102,7 +102,7 @@ if datasets.DATASETS[settings.data].drawn and not settings.added:  # nothing to 
 ui.save_settings(NAME, settings)
 
 # --- the participant's network: rebuilt when the model or data change ------------------------
-live = ui.LiveControls("pg", settings, PlaygroundRun, speed=settings.speed, board=True)
+live = ui.LiveControls("pg", settings, PlaygroundRun, speed=settings.speed)
 run: PlaygroundRun = live.run
 
 

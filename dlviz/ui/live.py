@@ -75,9 +75,9 @@ class LiveControls:
     draws the run (``draw(cycle)``, where ``cycle`` keeps element keys unique per frame), then while playing
     trains in paced turns and redraws after each, and ends with a rerun that shows the buttons paused.
 
-    With ``board=True`` the page draws the controls and what shows the run through ``board(body)``: while
-    paused the body is a fragment, so that Step, and a widget inside it, rerun only the body and not the
-    sidebar and the rest of the page (docs/benchmarks.md: a Step on screen 60 ms sooner on the Playground);
+    The page draws the controls and what shows the run through ``board(body)``: while paused the body is a
+    fragment, so that Step, and a widget inside it, rerun only the body and not the sidebar and the rest of
+    the page (docs/benchmarks.md: a Step on screen 30-50 ms sooner on the Playground);
     Play, Reset and New weights rerun the whole page. While playing the body is part of the page, as without
     it: Streamlit lets a click interrupt a run only when it reruns the whole page, and Pause, or any change,
     has to stop the training loop at once. The body writes nothing outside itself (a fragment may not write
@@ -85,8 +85,7 @@ class LiveControls:
     """
 
     def __init__(self, prefix: str, settings: Any, make: Callable[[Any], live.LiveRun], *,
-                 key: Callable[[Any], Any] = live.model_key, speed: str = "max", most: int = 500,
-                 board: bool = False) -> None:  # fmt: skip
+                 key: Callable[[Any], Any] = live.model_key, speed: str = "max", most: int = 500) -> None:  # fmt: skip
         state = st.session_state
         self.prefix, self.speed, self.most = prefix, speed, most
         self.run, restarted = live.current_run(state.get(f"{prefix}.run"), settings, make, key=key,
@@ -99,7 +98,7 @@ class LiveControls:
         self.running = bool(state.get(f"{prefix}.running", False)) and not self.run.finished
         self.status = self.notice = None
         self._frame: Callable[[int], None] = lambda cycle: None
-        self.fragment = f"{prefix}.board" if board and not self.running else None  # the board's, while paused
+        self.fragment = None if self.running else f"{prefix}.board"  # the board's (``board``), while paused
 
     def controls(self, step_help: str = "Train one epoch.", new_weights: str | None = None) -> None:
         self.status = play_controls(self.prefix, running=self.running, finished=self.run.finished,
