@@ -10,6 +10,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tensorflow import keras  # noqa: E402
 
+from dlviz.core import patches  # noqa: E402
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OPTIMIZERS = {
     "sgd": "SGD",
@@ -27,9 +29,10 @@ _SEED_LOCK = threading.RLock()
 
 @contextlib.contextmanager
 def seeded(seed: int):
-    """Build Keras models as after ``keras.utils.set_random_seed(seed)``, one thread at a time."""
+    """Build Keras models as after ``keras.utils.set_random_seed(seed)``, one thread at a time (and without
+    clearing TensorFlow's kernel cache for every session: ``patches.set_random_seed``)."""
     with _SEED_LOCK:
-        keras.utils.set_random_seed(seed)
+        patches.set_random_seed(seed)
         yield
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
 from typing import Any
 
+import numpy as np
 import tensorflow as tf
 from tensorflow import keras
 
@@ -21,6 +23,35 @@ log = logging.getLogger(__name__)
 def missing(what: str) -> None:
     """Say once per process that a workaround found nothing to patch (the library changed)."""
     log.warning("dlviz.core.patches: %s is gone in this version; that workaround is off.", what)
+
+
+def set_random_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed(seed)`` for building Keras models, without clearing TensorFlow's kernel cache.
+
+    Keras's function also calls ``tf.random.set_seed``, and TensorFlow then clears the process's kernel cache:
+    every compiled function of every session sets its kernels up again at its next call (a Playground epoch
+    took 90 ms instead of 4, its weight copy 13 ms instead of 1: docs/benchmarks.md). A server builds a model
+    whenever someone opens a page, changes a network or presses Reset, so in a room that was most turns. Keras
+    3 draws its initializers' and layers' seeds from Python's ``random`` and its own global seed generator,
+    never from TensorFlow's global seed (its random ops are stateless), so the weights are the same: this
+    does what Keras's function does, bar TensorFlow's seed (tests/unit/test_core_patches.py)."""
+    try:
+        from keras.src.backend.common import global_state
+        from keras.src.random import seed_generator
+        from keras.src.utils import rng_utils
+
+        names = rng_utils.GLOBAL_RANDOM_SEED, seed_generator.GLOBAL_SEED_GENERATOR
+        setter = global_state.set_global_attribute
+    except (ImportError, AttributeError):
+        missing("keras.src.utils.rng_utils.GLOBAL_RANDOM_SEED or keras.src.random.seed_generator.GLOBAL_SEED_GENERATOR")
+        keras.utils.set_random_seed(seed)
+        return
+    if not isinstance(seed, int):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} (of type {type(seed)})")
+    setter(names[0], seed)
+    setter(names[1], None)  # Keras's global seed generator is made again from the seed when next used
+    random.seed(seed)
+    np.random.seed(seed)
 
 
 def fused_kind(optimizer: Any) -> str | None:

@@ -84,3 +84,54 @@ def test_a_missing_internal_falls_back_to_keras_and_says_so(monkeypatch, caplog)
     with caplog.at_level(logging.WARNING, logger="dlviz.core.patches"):
         assert patches.fused_kind(optimizer) is None
     assert "_momentums" in caplog.text
+
+
+def _seeded_network(seed_with) -> tuple[list[np.ndarray], np.ndarray, float, float]:
+    """A network with every kind of layer that draws seeds, built after ``seed_with(7)``: its weights, a dropout
+    mask it draws in training, and the next numbers of Python's and NumPy's generators."""
+    import random
+
+    seed_with(7)
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(5, activation="tanh"), keras.layers.Dropout(0.5),
+                              keras.layers.Dense(3, kernel_initializer="random_normal")])  # fmt: skip
+    mask = np.asarray(model.layers[-2](tf.ones((2, 5)), training=True))
+    return [np.asarray(w) for w in model.weights], mask, random.random(), float(np.random.random())
+
+
+def test_the_random_seed_is_keras_own_without_clearing_tensorflow_kernels(monkeypatch):
+    """``patches.set_random_seed`` builds the same weights, dropout masks and Python and NumPy numbers as
+    ``keras.utils.set_random_seed``, and leaves TensorFlow's kernel cache (every session's compiled functions)
+    alone, which Keras's function clears."""
+    from tensorflow.python import pywrap_tfe
+
+    theirs = _seeded_network(keras.utils.set_random_seed)
+    cleared = []
+    clear = pywrap_tfe.TFE_ContextClearCaches
+    monkeypatch.setattr(pywrap_tfe, "TFE_ContextClearCaches", lambda handle: cleared.append(handle) or clear(handle))
+    keras.utils.set_random_seed(7)
+    assert len(cleared) == 1  # what Keras's own function does, seen by this spy
+    mine = _seeded_network(patches.set_random_seed)
+    assert len(cleared) == 1
+    for a, b in zip(mine[0], theirs[0], strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(mine[1], theirs[1])
+    assert mine[2:] == theirs[2:]
+    with pytest.raises(ValueError, match="integer"):
+        patches.set_random_seed(7.5)
+
+
+def test_a_missing_keras_seed_internal_falls_back_to_keras_and_says_so(monkeypatch, caplog):
+    """A newer Keras whose global seed lives elsewhere: Keras's own function seeds, with a warning."""
+    import sys
+
+    from keras.src.backend import common
+
+    theirs = _seeded_network(keras.utils.set_random_seed)
+    patches.missing.cache_clear()
+    monkeypatch.delattr(common, "global_state")  # Keras's own modules keep the one they imported
+    monkeypatch.setitem(sys.modules, "keras.src.backend.common.global_state", None)
+    with caplog.at_level(logging.WARNING, logger="dlviz.core.patches"):
+        mine = _seeded_network(patches.set_random_seed)
+    assert "that workaround is off" in caplog.text
+    np.testing.assert_array_equal(mine[0][0], theirs[0][0])
