@@ -123,11 +123,11 @@ def board() -> None:
     if state.get("pg.added", added) != added:
         st.rerun()  # other data: a new run, drawn by the whole page
     weight_key = edits.weight_editor(network_col, run)  # a click on an edge or a node picks a weight to set
-    network_chart = network_col.empty()
-    boundary_chart = boundary_col.empty()
+    network_chart = live.slot(network_col)
+    boundary_chart = live.slot(boundary_col)
     loss_col, accuracy_col = st.columns(2) if not settings.regression else (st.container(), None)
-    loss_chart = loss_col.empty()
-    accuracy_chart = accuracy_col.empty() if accuracy_col else None
+    loss_chart = live.slot(loss_col)
+    accuracy_chart = live.slot(accuracy_col) if accuracy_col else None
     glass = None
     if st.toggle("Glass box: one training point, forward and back", key="pg.glass.on",
                  help="Its forward pass, its loss and every weight's gradient, as numbers, from the real Keras model. "

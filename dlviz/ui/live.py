@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from dlviz.core import live, pacing
+from dlviz.ui import patches
 
 
 def on_click(state_key: str, value: Any, *, whole: bool = False) -> Callable[[], None]:
@@ -36,7 +37,7 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
 
     def step_clicked() -> None:
         st.session_state[f"{prefix}.step"] = True
-        if fragment:
+        if fragment and not patches.in_fragment_run():  # a click in the browser reruns its fragment already
             st.rerun(fragment)
 
     widths = [1, 1, 1, 1.7, 3.3] if new_weights else [1, 1, 1, 4]
@@ -60,7 +61,7 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
 
         more[0].button("New weights", icon=":material/casino:", on_click=draw_new, width="stretch",
                        key=f"{prefix}.reweigh", help="Start again from other random starting weights, on the same data.")  # fmt: skip
-    status = status_col.empty()
+    status = status_col.empty() if running else status_col  # written once while paused: no placeholder (``slot``)
     if new_weights:
         st.caption("Reset: the same starting weights again. New weights: other ones, the same data.")
     return status
@@ -104,6 +105,13 @@ class LiveControls:
         self.status = play_controls(self.prefix, running=self.running, finished=self.run.finished,
                                     step_help=step_help, new_weights=new_weights, fragment=self.fragment)  # fmt: skip
         self.notice = st.empty()
+
+    def slot(self, where: Any = st) -> Any:
+        """Where ``draw`` puts one thing that shows the run: a placeholder (``where.empty()``) while playing, which
+        each turn draws over; while paused ``where`` itself, since the run is drawn once. A placeholder sent and
+        filled in the same run reaches the browser as two changes some milliseconds apart, and when the browser
+        draws in between, the element is taken down and put up again (a canvas component starting anew)."""
+        return where.empty() if self.running else where
 
     def board(self, body: Callable[[], None]) -> None:
         """Draw ``body``, the controls and what shows the run: a fragment while paused (see the class)."""

@@ -46,6 +46,28 @@ def use_navigation() -> None:
         st.rerun()
 
 
+def in_fragment_run() -> bool:
+    """Whether the script run going on is a fragment's alone (a click on a widget inside an ``st.fragment``).
+
+    A widget callback's ``st.rerun(fragment)`` preempts the run it was called in and queues another: a Step
+    clicked in the browser (whose click already reruns its fragment alone) would run the fragment twice,
+    the first run ended after the epoch was trained and the second drawing it, with two script starts for
+    the browser to handle (docs/benchmarks.md). Streamlit tells which fragments a run reruns only through
+    its script-run context. When that is gone this says False, and such a callback reruns as before.
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        missing("streamlit.runtime.scriptrunner.get_script_run_ctx")
+        return False
+    ctx = get_script_run_ctx()
+    if ctx is None or not hasattr(ctx, "fragment_ids_this_run"):
+        if ctx is not None:
+            missing("ScriptRunContext.fragment_ids_this_run")
+        return False
+    return bool(ctx.fragment_ids_this_run)
+
+
 def keep_keras_state() -> None:
     """Stop Streamlit from resetting Keras after every script run.
 

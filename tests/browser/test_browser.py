@@ -174,13 +174,20 @@ def test_while_paused_step_and_the_boards_toggles_redraw_the_board_alone(server,
     main = main_area(page)
     expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
     wait_drawn(page)
+    kept = """() => { document.querySelector('[data-testid="stMain"] .dlviz-plane canvas').dataset.kept = "1"; }"""
     for n in (1, 2):
         sent.clear()
+        page.evaluate(kept)  # the plane's canvas, marked: a Step that redraws the board in place keeps it
         main.get_by_role("button", name="Step").click()
         expect(main.get_by_text(re.compile(rf"Epoch {n} ·"))).to_be_visible(timeout=60_000)
         wait_drawn(page)
         assert any(b"dlviz_plane" in f for f in sent), "the board is drawn again"
         assert not any(b"Learning rate" in f for f in sent), "the sidebar is not sent again"
+        # Each script run starts with a message that lists the app's pages: one run per Step, not a second after it
+        assert sum(b"Building blocks" in f for f in sent) == 1, "the board runs once per Step"
+        assert page.locator('[data-testid="stMain"] .dlviz-plane canvas[data-kept="1"]').count() == 1, (
+            "the plane is redrawn where it is, not taken down and put up again"
+        )
     sent.clear()
     main.get_by_text("Discretize output").click()
     page.wait_for_url(re.compile(r"discrete=1"), timeout=60_000)  # a setting changed on the board: in the link
