@@ -101,7 +101,7 @@ def show_neuron(s: BlocksSettings) -> None:
     z, out = bb.neuron(xs, ws, s.b, s.activation)
     st.latex(r"z = " + " + ".join(f"w_{i + 1} x_{i + 1}" for i in range(n)) + r" + b \qquad \text{output} = f(z)")
     diagram_col, numbers_col = st.columns([3, 1])
-    ui.chart(diagram_col.empty(), figures.neuron_diagram(xs, ws, s.b, z, out, ACTIVATIONS[s.activation],
+    ui.chart(diagram_col, figures.neuron_diagram(xs, ws, s.b, z, out, ACTIVATIONS[s.activation],
                                                          projector=projector), key="bb.chart.neuron")  # fmt: skip
     numbers_col.metric("z = w·x + b", f"{z:.4g}")
     numbers_col.metric(f"output = {ACTIVATIONS[s.activation].lower()}(z)", f"{out:.4g}")
@@ -109,7 +109,7 @@ def show_neuron(s: BlocksSettings) -> None:
         axis = np.linspace(-5, 5, 101)
         plane = bb.neuron_plane(ws, s.b, s.activation, axis)
         lo, hi = bb.output_range(s.activation, plane)
-        ui.chart(st.empty(), figures.plane_figure(axis, plane, ws, s.b, lo=lo, hi=hi,
+        ui.chart(st, figures.plane_figure(axis, plane, ws, s.b, lo=lo, hi=hi,
                  points=np.array([xs]), point_name="your input (x1, x2)",
                  title="Output over the plane", projector=projector),
                  key="bb.chart.plane")  # fmt: skip
@@ -129,7 +129,7 @@ def show_activations(s: BlocksSettings) -> None:
     z = np.linspace(-6, 6, 241)
     cols = st.columns(min(3, len(s.compare)))
     for i, name in enumerate(s.compare):
-        ui.chart(cols[i % len(cols)].empty(), figures.activation_figure(
+        ui.chart(cols[i % len(cols)], figures.activation_figure(
             z, bb.activate(name, z), bb.derivative(name, z), bb.saturated(name, z), name=ACTIVATIONS[name],
             projector=projector), key=f"bb.chart.act.{name}")  # fmt: skip
     st.caption(f"Shaded: where the derivative is below {bb.SATURATION}, the function is saturated and the "
@@ -138,7 +138,7 @@ def show_activations(s: BlocksSettings) -> None:
     st.subheader("Vanishing gradients")
     st.slider("Layers in the stack", 2, 30, key=field("depth"))
     found = gradients(int(state["bb.depth"]))
-    ui.chart(st.empty(), figures.gradient_bars(found, projector=projector), key="bb.chart.gradients")
+    ui.chart(st, figures.gradient_bars(found, projector=projector), key="bb.chart.gradients")
     st.markdown(bb.vanishing_sentence(found))
     ui.code_panel(code.vanishing_program(int(state["bb.depth"])))
 
@@ -152,7 +152,7 @@ def show_gates(s: BlocksSettings) -> None:
     table_col.markdown(bb.gate_sentence(computes))
     table_col.dataframe(bb.gate_table(bias, w1, w2), hide_index=True, width="stretch")
     axis = np.linspace(-0.5, 1.5, 81)
-    ui.chart(plane_col.empty(), figures.plane_figure(axis, bb.neuron_plane((w1, w2), bias, "sigmoid", axis),
+    ui.chart(plane_col, figures.plane_figure(axis, bb.neuron_plane((w1, w2), bias, "sigmoid", axis),
              (w1, w2), bias, points=bb.INPUTS, targets=np.round(outputs), title="Inputs coloured by the output",
              projector=projector), key="bb.chart.gate")  # fmt: skip
     ui.code_panel(code.gate_program(bias, w1, w2), title="Keras code: this gate")
@@ -164,7 +164,7 @@ def show_gates(s: BlocksSettings) -> None:
     hand_col, band_col = st.columns([1, 1])
     hand_col.dataframe(bb.xor_table(), hide_index=True, width="stretch")
     band = bb.xor_band(axis)
-    ui.chart(band_col.empty(), figures.plane_figure(axis, band, (0.0, 0.0), 0.0, points=bb.INPUTS,
+    ui.chart(band_col, figures.plane_figure(axis, band, (0.0, 0.0), 0.0, points=bb.INPUTS,
              targets=bb.XOR_TARGETS, title="The two-layer network's output: a band no single line makes",
              projector=projector), key="bb.chart.xor")  # fmt: skip
 
@@ -191,7 +191,7 @@ def show_gates(s: BlocksSettings) -> None:
                                                                for h in weights.columns})  # fmt: skip
         weights_col.markdown(f"Hidden biases {text.listed(fit.hidden_bias)}; output weights "
                              f"{text.listed(fit.output_weights[:, 0])}, output bias {float(fit.output_bias[0]):.2f}")  # fmt: skip
-        ui.chart(loss_col.empty(), charts.curves_figure({"training loss": fit.losses}, title="Loss", y_title="loss",
+        ui.chart(loss_col, charts.curves_figure({"training loss": fit.losses}, title="Loss", y_title="loss",
                                                          log_y=True, projector=projector), key="bb.chart.xorloss")  # fmt: skip
     ui.code_panel(code.xor_program(seed, bb.XOR_EPOCHS, bb.XOR_LEARNING_RATE), title="Keras code: XOR")
 
@@ -201,7 +201,7 @@ def show_softmax(s: BlocksSettings) -> None:
     probs = bb.softmax(s.logits, s.temperature)
     categorical, sparse = bb.cross_entropies(probs, s.true_class)
     st.latex(r"\mathrm{softmax}(s)_i = \frac{e^{s_i / T}}{\sum_j e^{s_j / T}}")
-    ui.chart(st.empty(), figures.class_bars([f"class {i}" for i in range(len(probs))], probs, highlight=s.true_class,
+    ui.chart(st, figures.class_bars([f"class {i}" for i in range(len(probs))], probs, highlight=s.true_class,
              title=f"Softmax at temperature {s.temperature:g} (the true class in blue)", projector=projector),
              key="bb.chart.softmax")  # fmt: skip
     left, right = st.columns(2)
@@ -226,11 +226,11 @@ def show_losses(s: BlocksSettings) -> None:
     st.subheader("Regression: how much an error costs")
     errors = np.linspace(-4, 4, 161)
     curves_col, fit_col = st.columns(2)
-    ui.chart(curves_col.empty(), figures.loss_curves_figure(
+    ui.chart(curves_col, figures.loss_curves_figure(
         errors, {REGRESSION_LOSSES[n]: bb.loss_of_error(n, errors) for n in REGRESSION_LOSSES},
         x_title="error = prediction − truth", y_range=(0, 8), projector=projector), key="bb.chart.regression")  # fmt: skip
     xs, ys = bb.outlier_data(s.outlier_x, s.outlier_y)
-    ui.chart(fit_col.empty(), figures.fitted_lines_figure(xs, ys, fitted_lines(s.outlier_x, s.outlier_y),
+    ui.chart(fit_col, figures.fitted_lines_figure(xs, ys, fitted_lines(s.outlier_x, s.outlier_y),
                                                           outlier=len(xs) - 1, projector=projector),
              key="bb.chart.fits")  # fmt: skip
     st.caption("Squared error grows fastest, so one far-off point pulls the MSE line towards it; absolute error "
@@ -242,7 +242,7 @@ def show_losses(s: BlocksSettings) -> None:
     marks = {"true label y = 1": (s.p, float(bb.binary_cross_entropy(1, [s.p])[0])),
              "true label y = 0": (s.p, float(bb.binary_cross_entropy(0, [s.p])[0]))}  # fmt: skip
     bce_col, table_col = st.columns([3, 2])
-    ui.chart(bce_col.empty(), figures.loss_curves_figure(
+    ui.chart(bce_col, figures.loss_curves_figure(
         p, {"true label y = 1": bb.binary_cross_entropy(1, p), "true label y = 0": bb.binary_cross_entropy(0, p)},
         x_title="predicted probability p of class 1", marker=marks, y_range=(0, 7), projector=projector),
         key="bb.chart.bce")  # fmt: skip

@@ -210,10 +210,11 @@ def show_walk(s: ConvolutionSettings) -> None:
                     width="stretch", help="Move the kernel over every position, then the pooling window.")  # fmt: skip
     step = position_slider(slider_col, "Window position", len(windows), key)
     grid_col, kernel_col, products_col, out_col = st.columns([3, 2, 2, 3])
-    grid_chart, products_chart, out_chart = grid_col.empty(), products_col.empty(), out_col.empty()
-    ui.chart(kernel_col.empty(), figures.number_grid(view.kernel, title="Kernel", signed=True, projector=projector),
+    walking = bool(state.get("cv.walk.play"))  # the walk redraws the charts below, step by step (``ui.slot``)
+    grid_chart, products_chart, out_chart = (ui.slot(col, walking) for col in (grid_col, products_col, out_col))
+    ui.chart(kernel_col, figures.number_grid(view.kernel, title="Kernel", signed=True, projector=projector),
              key="cv.chart.kernel")  # fmt: skip
-    sum_line = st.empty()
+    sum_line = ui.slot(st, walking)
 
     def draw(at: int, cycle: int) -> None:
         w = windows[at - 1]
@@ -235,7 +236,11 @@ def show_walk(s: ConvolutionSettings) -> None:
                     + (" (an odd last row or column is left out)." if out_rows % 2 or out_cols % 2 else "."))  # fmt: skip
         pool_step = position_slider(st, "Pooling window", len(pools), pool_key)
         patch_col, pooled_col = st.columns(2)
-        patch_chart, pooled_chart, max_line = patch_col.empty(), pooled_col.empty(), st.empty()
+        patch_chart, pooled_chart, max_line = (
+            ui.slot(patch_col, walking),
+            ui.slot(pooled_col, walking),
+            ui.slot(st, walking),
+        )
 
         def draw_pool(at: int, cycle: int) -> None:
             w = pools[at - 1]
@@ -268,13 +273,13 @@ def show_learned(s: ConvolutionSettings) -> None:
     shown = 16
     st.markdown(f"The Digits page's network learned these {kernels.shape[-1]} kernels in its first `Conv2D` layer "
                 f"(the first {shown} shown). Nobody designed them: training found them.")  # fmt: skip
-    ui.chart(st.empty(), charts.image_grid([kernels[:, :, 0, i] for i in range(shown)], [f"{i}" for i in range(shown)],
+    ui.chart(st, charts.image_grid([kernels[:, :, 0, i] for i in range(shown)], [f"{i}" for i in range(shown)],
              columns=8, signed=True, projector=projector, tile_px=60), key="cv.chart.kernels")  # fmt: skip
     image = chosen_image(s, st)
     if image is None:
         return
     maps = cv.feature_maps(image, kernels, biases, shown)
-    ui.chart(st.empty(), charts.image_grid(maps, [f"{i}" for i in range(shown)], columns=8,
+    ui.chart(st, charts.image_grid(maps, [f"{i}" for i in range(shown)], columns=8,
              title="Their feature maps on the image (after ReLU, each scaled to its own maximum)", projector=projector,
              tile_px=110),
              key="cv.chart.maps")  # fmt: skip

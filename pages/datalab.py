@@ -195,8 +195,8 @@ def board() -> None:
     Step, the tabs and the parts' own buttons rerun it alone."""
     live.controls()
     loss_col, metric_col = st.columns(2)
-    loss_slot, metric_slot = loss_col.empty(), metric_col.empty()
-    numbers = st.empty()
+    loss_slot, metric_slot = live.slot(loss_col), live.slot(metric_col)
+    numbers = live.slot()
     is_regression = data.task == "regression"
     metric_title = "MAE (validation)" if is_regression else "accuracy"
 

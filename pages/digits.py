@@ -153,18 +153,18 @@ def draw_panel() -> None:
                 "Try drawing it larger or clearer."
             )
         ui.room.send_digit(steps.centred, top)
-        ui.chart(st.empty(), figures.probability_bars(probs, projector=projector), key="dg.bars")
+        ui.chart(st, figures.probability_bars(probs, projector=projector), key="dg.bars")
         if own is not None:
             own_probs = own["classifier"].probabilities(steps.centred[None])[0]
             own_read = digits.reading(own_probs)
             st.markdown(f"**Your network** ({own_name(own)}) reads a **{own_read.digit}**, {own_read.sure} sure.")
-            ui.chart(st.empty(), figures.probability_bars(own_probs, projector=projector, title="Your network"),
+            ui.chart(st, figures.probability_bars(own_probs, projector=projector, title="Your network"),
                      key="dg.own_bars")  # fmt: skip
     time.sleep(ANSWER_FIRST_SECONDS)
     st.subheader("What the network sees")
     naive = digits.naive_shrink(steps.ink)
     naive_guess = int(np.argmax(shipped.probabilities(naive[None])[0]))
-    ui.chart(st.empty(), charts.image_grid(
+    ui.chart(st, charts.image_grid(
         [steps.ink, steps.cropped, steps.fitted, steps.centred, naive],
         # Two short lines each: five captions in a row must fit the tiles of a 390 px phone too.
         ["your<br>drawing", "cropped<br>to the ink", "fitted<br>to 20×20", "centred<br>in 28×28", f"naive shrink:<br>reads {naive_guess}"],
@@ -178,7 +178,7 @@ def draw_panel() -> None:
         for layer, maps in zip(shipped.conv_layers, shipped.feature_maps(steps.centred), strict=True):
             shown = digits.shown_maps(maps)
             more = " (the first 16)" if maps.shape[-1] > 16 else ""
-            ui.chart(st.empty(), charts.image_grid(
+            ui.chart(st, charts.image_grid(
                 shown, columns=8, title=f"{layer.name}: {maps.shape[-1]} maps of {maps.shape[0]}×{maps.shape[1]}{more}",
                 projector=projector, tile_px=70), key=f"dg.maps.{layer.name}")  # fmt: skip
 
@@ -209,13 +209,13 @@ def show_variants() -> None:
         "seeds), beside MNIST's 60,000."
     )
     first = [variants.FIRST_NETWORK.get(n, float("nan")) for n in names]
-    ui.chart(st.empty(), figures.variant_accuracy([VARIANT_NAMES[n] for n in names], [found[n] for n in names],
+    ui.chart(st, figures.variant_accuracy([VARIANT_NAMES[n] for n in names], [found[n] for n in names],
              first, projector=projector), key="dg.variant_accuracy")  # fmt: skip
     st.selectbox("Way of writing", names, format_func=VARIANT_NAMES.get, key=field("variant"))
     ui.initial("dg.sample_seed", saved.sample_seed)
     st.button("Show other drawings", icon=":material/shuffle:", on_click=other_digits, key="dg.other_variants")
     mine, wrong, pick = variants.shown(data, read, state["dg.variant"], state["dg.sample_seed"])
-    ui.chart(st.empty(), charts.image_grid(
+    ui.chart(st, charts.image_grid(
         data["x"][pick] / 255.0, [f"{read[i]} · {probs[i].max():.0%}" for i in pick],
         highlight=read[pick] != data["y"][pick], columns=6, projector=projector), key="dg.variant_samples")  # fmt: skip
     wrongly = (f"{len(wrong)} of these {len(mine)} are read wrong (in orange)" if len(wrong)
@@ -234,13 +234,13 @@ def show_mnist() -> None:
     ui.initial("dg.sample_seed", saved.sample_seed)
     st.button("Show other digits", icon=":material/shuffle:", on_click=other_digits)
     pick = np.random.default_rng(state["dg.sample_seed"]).choice(len(labels), 12, replace=False)
-    ui.chart(st.empty(), charts.image_grid(
+    ui.chart(st, charts.image_grid(
         data["x_test"][pick] / 255.0, [f"{guesses[i]} · {sample_probs[i].max():.0%}" for i in pick],
         highlight=guesses[pick] != labels[pick], columns=6, projector=projector), key="dg.samples")  # fmt: skip
     wrong = np.flatnonzero(guesses != labels)
     st.subheader(f"The {len(wrong)} it gets wrong")
     if len(wrong):
-        ui.chart(st.empty(), charts.image_grid(
+        ui.chart(st, charts.image_grid(
             data["x_test"][wrong[:24]] / 255.0, [f"read {guesses[i]}, is {labels[i]}" for i in wrong[:24]],
             highlight=[True] * len(wrong[:24]), columns=6, projector=projector), key="dg.wrong")  # fmt: skip
         st.caption("Would you have read them correctly?")
@@ -306,7 +306,8 @@ def upload_widget() -> None:
 def show_own(settings: DigitsSettings) -> None:
     progress = st.empty()
     loss_col, accuracy_col = st.columns(2)
-    loss_chart, accuracy_chart = loss_col.empty(), accuracy_col.empty()
+    training = bool(state.get("dg.train"))  # the curves are redrawn after every epoch (``ui.slot``)
+    loss_chart, accuracy_chart = ui.slot(loss_col, training), ui.slot(accuracy_col, training)
 
     def draw_curves(h: dict, suffix: str) -> None:
         ui.chart(loss_chart, charts.curves_figure({"training loss": h["loss"], "validation loss": h["val_loss"]},

@@ -121,7 +121,7 @@ def one_dimension(s: DescentSettings) -> None:
         show = {"slow": st.info, "optimal": st.success, "oscillating": st.warning, "stuck": st.warning,
                 "diverging": st.error}  # fmt: skip
         show[regime.key](f"**{regime.label}.** {regime.explanation}")
-        ui.chart(st.empty(), figures.learning_rate_strip(s.lr, best, limit, projector=projector), key="gd.chart.strip")
+        ui.chart(st, figures.learning_rate_strip(s.lr, best, limit, projector=projector), key="gd.chart.strip")
     elif s.optimizer != "gd":
         st.info(f"{OPTIMIZERS[s.optimizer]} keeps a memory of past gradients, so the simple thresholds of plain "
                 "gradient descent no longer apply: watch how it speeds up on slopes and overshoots.")  # fmt: skip
@@ -135,8 +135,8 @@ def one_dimension(s: DescentSettings) -> None:
     slope = float(curve.df(x_now)) if np.isfinite(x_now) else float("nan")
     figure_col, loss_col = st.columns([3, 2])
     descent_chart, loss_chart = curve_figures(s, step, projector)
-    ui.chart(figure_col.empty(), descent_chart, key="gd.chart.curve")
-    ui.chart(loss_col.empty(), loss_chart, key="gd.chart.loss")
+    ui.chart(figure_col, descent_chart, key="gd.chart.curve")
+    ui.chart(loss_col, loss_chart, key="gd.chart.loss")
     figure_col.markdown(f"Step **{step}**: x = {num(x_now, 6)}, y = {num(path.y[step], 6)}, slope dy/dx = {num(slope)}")
 
     if s.optimizer == "gd":
@@ -168,7 +168,7 @@ def two_dimensions(s: DescentSettings) -> None:
     (xa, xb), (ya, yb) = surface.domain
     xs, ys = np.linspace(xa, xb, 120), np.linspace(ya, yb, 120)
     values = surface.f(*np.meshgrid(xs, ys))
-    ui.chart(st.empty(), figures.race_figure(xs, ys, values, paths, shown_step, log_contours=surface.log_contours,
+    ui.chart(st, figures.race_figure(xs, ys, values, paths, shown_step, log_contours=surface.log_contours,
                                              title=surface.label, minima=surface.minima, projector=projector),
              key="gd.chart.race")  # fmt: skip
     distances, ran_off = descent.distances_text(surface, paths, shown_step, steps)
@@ -189,13 +189,13 @@ def neuron(s: DescentSettings) -> None:
         and a new input to predict for rerun it alone."""
         live.controls()
         line_col, weights_col = st.columns(2)
-        line_chart, weights_chart = line_col.empty(), weights_col.empty()
+        line_chart, weights_chart = live.slot(line_col), live.slot(weights_col)
         loss_col, predict_col = st.columns([3, 2])
-        loss_chart = loss_col.empty()
+        loss_chart = live.slot(loss_col)
         data = run.data
         predict_col.number_input(f"Predict for a new {data.x_label}", -100.0, 100.0, step=1.0,
                                  key=ui.initial("gd.fit.ask", float(data.asks[0])))  # fmt: skip
-        answers = predict_col.empty()
+        answers = live.slot(predict_col)
         if data.scaled:
             predict_col.caption(f"With scaling on, a new input is scaled the same way: (x − {num(data.low)}) / "
                                 f"({num(data.high)} − {num(data.low)}) before it reaches the neuron.")  # fmt: skip

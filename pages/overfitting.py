@@ -91,7 +91,7 @@ def board() -> None:
     for name, col in columns.items():
         col.subheader(name.capitalize())
         col.caption(blurbs[name])
-        slots[name] = dict(picture=col.empty(), curves=col.empty(), numbers=col.empty(), notice=col.empty())
+        slots[name] = dict(picture=live.slot(col), curves=live.slot(col), numbers=live.slot(col), notice=live.slot(col))
 
     st.subheader("Dropout, made visible")
     if settings.dropout > 0:
@@ -107,7 +107,7 @@ def board() -> None:
         ui.save_settings(NAME, replace(settings, inference=inference))  # and the link keeps it
     else:
         st.info("Set a **dropout rate** for the regularized copy to see which units it switches off each step.")
-    diagram = st.empty()
+    diagram = live.slot()
     ui.code_panel(code.overfitting_program(settings), title="Keras code for both networks")
 
     def describe(run: of.Contestant) -> str:

@@ -34,6 +34,7 @@ from dlviz.ui.widgets import (
     save_settings,
     show_open,
     sidebar_hint,
+    slot,
 )
 
 class_bar = room.class_bar
@@ -72,5 +73,6 @@ __all__ = [
     "save_settings",
     "show_open",
     "sidebar_hint",
+    "slot",
     "use_navigation",
 ]

@@ -6,6 +6,7 @@ rerun the page before it gets there."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -53,12 +54,13 @@ class Canvas:
         self._renderer: Any = None
 
     def mount(self, where, view: dict, *, key: str) -> None:
-        """Draw ``view`` in ``where`` under ``key``."""
+        """Draw ``view`` under ``key`` in ``where``: a container, a placeholder (``st.empty()``, which the component
+        takes the place of) or ``st`` (here)."""
         if self._renderer is None:
             self._renderer = st.components.v2.component(self.name, html=self.html, css=self.css, js=SHARED_JS + self.js,
                                                         isolate_styles=False)  # fmt: skip
         callbacks = {f"on_{event}_change": functools.partial(_keep, key, event) for event in self.events}
-        with where.container():
+        with contextlib.nullcontext() if where is st else where:
             self._renderer(data=view, key=key, **callbacks)
 
     @staticmethod

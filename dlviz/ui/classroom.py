@@ -173,7 +173,7 @@ def show_poll(s: room.Seat) -> None:
                  on_change=lambda: room.act(lambda: store().vote(s.member, poll.id, int(state[key]))))  # fmt: skip
         room.message()
     if s.instructor or poll.revealed:
-        chart(st.empty(), figures.poll_figure([f"{i + 1}. {a}" for i, a in enumerate(poll.answers)], poll.counts,
+        chart(st, figures.poll_figure([f"{i + 1}. {a}" for i, a in enumerate(poll.answers)], poll.counts,
                  projector=projector()), key="class.poll_bars")  # fmt: skip
         st.caption(f"{sum(poll.counts)} answers" + ("" if poll.revealed else " · the room sees them once revealed"))
     else:
@@ -262,7 +262,7 @@ def dashboard(s: room.Seat) -> None:
         accuracies = share.accuracy_histogram(roster)
         if accuracies:
             target = challenge.target if challenge and challenge.metric == "val_accuracy" else None
-            chart(st.empty(), figures.accuracy_histogram(accuracies, target=target, projector=projector()),
+            chart(st, figures.accuracy_histogram(accuracies, target=target, projector=projector()),
                      key="class.histogram")  # fmt: skip
         if stuck:
             st.warning("Stuck (diverged, or training on without improving for 2 minutes, below 95%): " +

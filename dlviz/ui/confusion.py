@@ -56,7 +56,7 @@ def pick_cell(matrix_where, list_where, matrix: np.ndarray, labels: list[str], *
         empty = state[empty_key] = None
     figure = charts.confusion_figure(counts, labels, meant=meant, read=read, projector=projector, height=height,
                                      clickable=True, chosen=state.get(cell_key) or empty)  # fmt: skip
-    clickable_chart(matrix_where.empty(), figure, chart_key, clicked)
+    clickable_chart(matrix_where, figure, chart_key, clicked)
     cell = list_where.selectbox(prompt, [None, *cells], key=cell_key, on_change=chose,
                                 format_func=lambda c: nothing if c is None else describe(c))  # fmt: skip
     return cell, empty

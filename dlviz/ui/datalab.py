@@ -79,7 +79,7 @@ def show_data(view: View) -> None:
         normalizer = view.run.model.layers[0]
         after = np.asarray(normalizer(x)).std(axis=0)
     bars(
-        st.empty(),
+        st,
         figures.scales_view(view.data.encoded.columns, before, after, projector=view.projector),
         key="dl.scales",
     )
@@ -119,9 +119,9 @@ def show_results(view: View) -> None:
     if view.is_regression:
         actual, predicted = view.data.y(part), view.run.predicted(part)
         left, right = st.columns(2)
-        chart(left.empty(), figures.predicted_figure(actual, predicted, target=str(view.target), projector=view.projector),
+        chart(left, figures.predicted_figure(actual, predicted, target=str(view.target), projector=view.projector),
                  key="dl.predicted")  # fmt: skip
-        chart(right.empty(), figures.residuals_figure(actual, predicted, target=str(view.target), projector=view.projector),
+        chart(right, figures.residuals_figure(actual, predicted, target=str(view.target), projector=view.projector),
                  key="dl.residuals")  # fmt: skip
         return
     matrix = view.run.confusion(part)
@@ -171,7 +171,7 @@ def show_kfold(view: View) -> None:
     curves = [h.val_accuracy for h in result.histories]
     fig = figures.kfold_figure(curves, result.mean_curve("val_accuracy"), y_title=view.metric_title,
                                fraction=not view.is_regression, projector=view.projector)  # fmt: skip
-    chart(st.empty(), fig, key="dl.kfold")
+    chart(st, fig, key="dl.kfold")
     name = engine.metric_name(view.data.task)
     finals = np.array([f[name] for f in result.final])
     st.dataframe(pd.DataFrame({"fold": range(1, result.k + 1), "validation loss": [f["loss"] for f in result.final],

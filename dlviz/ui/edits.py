@@ -65,7 +65,7 @@ def empty_plane(where, key: str) -> None:
     where.info("Your own data set: click on the plane to add points, then press Play.", icon=":material/touch_app:")
     axis = datasets.grid(GRID)[0]
     view = plane_view(axis, np.full((GRID, GRID), 0.5), None, None, None, None, projector=projector(), clickable=True)
-    plane(where.empty(), view, key=f"{key}.0")
+    plane(where, view, key=f"{key}.0")
 
 
 def weight_editor(where, run) -> str | None:

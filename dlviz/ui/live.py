@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from dlviz.core import live, pacing
-from dlviz.ui import patches
+from dlviz.ui import patches, widgets
 
 
 def on_click(state_key: str, value: Any, *, whole: bool = False) -> Callable[[], None]:
@@ -61,7 +61,7 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
 
         more[0].button("New weights", icon=":material/casino:", on_click=draw_new, width="stretch",
                        key=f"{prefix}.reweigh", help="Start again from other random starting weights, on the same data.")  # fmt: skip
-    status = status_col.empty() if running else status_col  # written once while paused: no placeholder (``slot``)
+    status = status_col.empty() if running else status_col.container()  # drawn once while paused (``slot``)
     if new_weights:
         st.caption("Reset: the same starting weights again. New weights: other ones, the same data.")
     return status
@@ -104,14 +104,16 @@ class LiveControls:
     def controls(self, step_help: str = "Train one epoch.", new_weights: str | None = None) -> None:
         self.status = play_controls(self.prefix, running=self.running, finished=self.run.finished,
                                     step_help=step_help, new_weights=new_weights, fragment=self.fragment)  # fmt: skip
-        self.notice = st.empty()
+        self.notice = widgets.slot(st, redrawn=self.running)  # written at most once while paused
 
     def slot(self, where: Any = st) -> Any:
-        """Where ``draw`` puts one thing that shows the run: a placeholder (``where.empty()``) while playing, which
-        each turn draws over; while paused ``where`` itself, since the run is drawn once. A placeholder sent and
-        filled in the same run reaches the browser as two changes some milliseconds apart, and when the browser
-        draws in between, the element is taken down and put up again (a canvas component starting anew)."""
-        return where.empty() if self.running else where
+        """Where ``draw`` puts one thing that shows the run, in ``where`` (a column, or ``st``): a placeholder
+        (``where.empty()``) while playing, which each turn draws over; while paused, when the run is drawn once, a
+        container. A placeholder sent and filled in the same run reaches the browser as two changes some
+        milliseconds apart; when the browser draws in between, the element it held is taken down and put up
+        again (a chart or a canvas component starting anew). A container keeps what it held until the new one
+        comes, and the browser redraws that in place."""
+        return widgets.slot(where, redrawn=self.running)
 
     def board(self, body: Callable[[], None]) -> None:
         """Draw ``body``, the controls and what shows the run: a fragment while paused (see the class)."""

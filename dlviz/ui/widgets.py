@@ -209,8 +209,19 @@ def code_panel(code: str, *, title: str = "Keras code", expanded: bool = False) 
             st.code(code, language="python", line_numbers=False)
 
 
+def slot(where: Any = st, redrawn: bool = False) -> Any:
+    """Where to draw one chart or line later in the run, in ``where`` (a column, or ``st``): a placeholder
+    (``where.empty()``) when it is ``redrawn`` several times in the run (live training, an animation), else a
+    container. A placeholder is an element of its own: sent and filled in the same run, it reaches the browser
+    as two changes some milliseconds apart, and when the browser draws in between, the chart it held is taken
+    down and put up again (Plotly's whole first drawing, or a canvas component starting anew). A container keeps
+    what it held until the new one comes, and the browser redraws that in place. To draw at once, pass ``where``
+    itself (``chart(col, ...)``, ``chart(st, ...)``), not ``where.empty()``."""
+    return where.empty() if redrawn else where.container()
+
+
 def chart(placeholder, figure, key: str, clicks: bool = False) -> None:
-    """A Plotly figure in ``placeholder``; with ``clicks``, a click on one of its points reruns the page and
+    """A Plotly figure in ``placeholder`` (a slot, a column, or ``st``: here); with ``clicks``, a click on one of its points reruns the page and
     ``clicked(key)`` tells where it fell."""
     options = dict(on_select="rerun", selection_mode="points") if clicks else {}
     placeholder.plotly_chart(
