@@ -61,7 +61,7 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
 
         more[0].button("New weights", icon=":material/casino:", on_click=draw_new, width="stretch",
                        key=f"{prefix}.reweigh", help="Start again from other random starting weights, on the same data.")  # fmt: skip
-    status = status_col.empty() if running else status_col.container()  # drawn once while paused (``slot``)
+    status = widgets.slot(status_col, redrawn=running)
     if new_weights:
         st.caption("Reset: the same starting weights again. New weights: other ones, the same data.")
     return status
@@ -107,12 +107,8 @@ class LiveControls:
         self.notice = widgets.slot(st, redrawn=self.running)  # written at most once while paused
 
     def slot(self, where: Any = st) -> Any:
-        """Where ``draw`` puts one thing that shows the run, in ``where`` (a column, or ``st``): a placeholder
-        (``where.empty()``) while playing, which each turn draws over; while paused, when the run is drawn once, a
-        container. A placeholder sent and filled in the same run reaches the browser as two changes some
-        milliseconds apart; when the browser draws in between, the element it held is taken down and put up
-        again (a chart or a canvas component starting anew). A container keeps what it held until the new one
-        comes, and the browser redraws that in place."""
+        """Where ``draw`` puts one thing that shows the run, in ``where`` (a column, or ``st``): ``ui.slot``,
+        redrawn by every turn while playing, drawn once while paused."""
         return widgets.slot(where, redrawn=self.running)
 
     def board(self, body: Callable[[], None]) -> None:
