@@ -213,7 +213,7 @@ def test_the_iterates_table_rounds_to_six_significant_digits():
 @pytest.mark.parametrize("params", [dict(lr="2", steps="200"), dict(curve="two_valleys", lr="0.6", steps="50"),
                                     dict(part="race", surface="rosenbrock", lr2="1"), dict(part="race", lr2="1")])  # fmt: skip
 def test_diverging_settings_draw_only_finite_sane_numbers(params):
-    from test_descent import assert_sane
+    from sane_charts import assert_sane
 
     at = open_page(**params)
     assert at.error or at.warning  # it did run off
@@ -224,7 +224,7 @@ def test_diverging_settings_draw_only_finite_sane_numbers(params):
 
 
 def test_a_diverged_neuron_draws_only_finite_sane_numbers():
-    from test_descent import assert_sane
+    from sane_charts import assert_sane
 
     at = open_page(part="neuron", fit_lr="1", fit_epochs="300", fit_speed="max")
     at.button(key="gd.fit.play").click().run()
