@@ -36,6 +36,15 @@ def seeded(seed: int):
         yield
 
 
+@contextlib.contextmanager
+def unseeded():
+    """Build or clone a Keras model whose starting weights nobody keeps (a twin whose weights are overwritten):
+    its layers still draw their seeds from Python's global generator, so without the lock a clone in one
+    thread would take draws meant for a ``seeded`` build in another, whose weights would then differ."""
+    with _SEED_LOCK:
+        yield
+
+
 def optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
     if name == "sgd":
         return keras.optimizers.SGD(learning_rate=learning_rate)

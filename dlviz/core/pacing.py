@@ -76,6 +76,14 @@ _slots = FairSlots(SLOTS)
 _compiles = threading.Semaphore(1)
 
 
+def closing() -> bool:
+    """Whether the process is on its way out (its main thread has ended): background work stops at its next
+    step. That work runs in threads that are not daemons, because Python stopping a daemon thread while it is
+    inside TensorFlow aborts the process ("terminate called ... FATAL: exception not rethrown"), so the
+    process waits for the step under way, and only for it."""
+    return not threading.main_thread().is_alive()
+
+
 @contextlib.contextmanager
 def compiling() -> Iterator[None]:
     """Hold the server's one slot for compiling ahead (``dlviz.core.training``'s ``compile_ahead`` and

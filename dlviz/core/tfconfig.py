@@ -102,12 +102,18 @@ def warm_up() -> None:
     def imports() -> None:
         import importlib
 
+        from dlviz.core import pacing
+
         for name in WARM_MODULES:
+            if pacing.closing():
+                return
             with contextlib.suppress(Exception):  # a page that fails to import says so itself, when opened
                 importlib.import_module(name)
         for topic in TOPICS:  # then what a topic's engine compiles ahead (``warm()``), e.g. the default network
+            if pacing.closing():
+                return
             with contextlib.suppress(Exception):
                 getattr(importlib.import_module(f"dlviz.{topic}.engine"), "warm", lambda: None)()
 
-    _warming = threading.Thread(target=imports, name="dlviz-warm-up", daemon=True)
+    _warming = threading.Thread(target=imports, name="dlviz-warm-up", daemon=False)  # pacing.closing
     _warming.start()

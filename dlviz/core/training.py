@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow import keras
 
-from dlviz.core import patches
+from dlviz.core import models, patches
 
 
 @dataclass
@@ -139,7 +139,8 @@ class _Engine:
 
 def _twin(model: keras.Model) -> keras.Model:
     """A network like ``model``, with variables of its own, compiled the same way."""
-    twin = keras.models.clone_model(model)
+    with models.unseeded():
+        twin = keras.models.clone_model(model)
     optimizer = model.optimizer.__class__.from_config(model.optimizer.get_config())
     twin.compile(optimizer=optimizer, loss=model.loss)
     optimizer.build(twin.trainable_variables)
@@ -487,7 +488,7 @@ def _ahead(key: tuple, jobs: list[tuple[Any, Callable[[Any, _Engine], Any]]], ow
                 threading.Event().wait(delay)
             for what, job in jobs:
                 owner = me()
-                if owner is None:
+                if owner is None or pacing.closing():
                     return
                 with pacing.compiling():
                     engine = _borrow(key, owner.model, owner._make_engine, ahead=True, want=what)
@@ -514,7 +515,7 @@ def _ahead(key: tuple, jobs: list[tuple[Any, Callable[[Any, _Engine], Any]]], ow
         started = next((_AHEAD[key, what] for what, _ in jobs if (key, what) in _AHEAD), None)
         if started is not None:
             return started
-        thread = threading.Thread(target=compile_them, name="dlviz-compile-ahead", daemon=True)
+        thread = threading.Thread(target=compile_them, name="dlviz-compile-ahead", daemon=False)  # pacing.closing
         for what, _ in jobs:
             _AHEAD[key, what] = thread
     thread.start()

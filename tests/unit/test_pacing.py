@@ -180,3 +180,34 @@ def test_a_quick_runs_first_turn_does_not_size_the_next_one():
     slow = pacing.Pace(seconds=0.12, clock=clock, sleep=clock.sleep)
     slow.step(lambda n: (setattr(clock, "now", clock.now + 0.2), n)[1])  # a first epoch of 0.2 s
     assert slow.chunk == 1
+
+
+EXIT_WHILE_COMPILING = """
+import threading
+from dlviz.core import pacing
+from dlviz.playground.engine import PlaygroundRun, PlaygroundSettings
+
+run = PlaygroundRun(PlaygroundSettings(layers=(5, 3), activations=("relu", "relu")))
+ahead = run.trainer.compile_ahead(delay=0)
+print("ahead daemon:", ahead is not None and ahead.daemon, flush=True)
+
+def watch():
+    print("closing while main runs:", pacing.closing(), flush=True)
+    threading.main_thread().join()
+    print("closing after main ended:", pacing.closing(), flush=True)
+
+threading.Thread(target=watch).start()
+"""
+
+
+def test_the_process_exits_cleanly_while_a_network_compiles_ahead():
+    """Python stops daemon threads at exit; one stopped inside TensorFlow aborts the process. The background
+    compiles are no daemons: the process waits for the step under way, and ``closing`` tells them to stop."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", EXIT_WHILE_COMPILING], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ahead daemon: False" in done.stdout
+    assert "closing while main runs: False" in done.stdout and "closing after main ended: True" in done.stdout
+    assert "terminate called" not in done.stderr

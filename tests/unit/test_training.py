@@ -217,3 +217,28 @@ def test_sessions_with_the_same_network_share_one_compiled_epoch_and_keep_their_
     for x, y in zip(c.model.get_weights(), alone.model.get_weights(), strict=True):
         np.testing.assert_allclose(x, y, atol=1e-5)
     np.testing.assert_allclose(c.snapshot().output, alone.snapshot().output, atol=1e-5)
+
+
+def test_a_twin_is_cloned_holding_the_seed_lock(monkeypatch):
+    """Cloning draws layer seeds from Python's global generator: unlocked, a twin compiled ahead in the
+    background took draws meant for a seeded build in another session, whose starting weights then differed."""
+    import threading
+
+    from dlviz.core import training
+
+    held = []
+    clone = training.keras.models.clone_model
+
+    def watched(model):
+        free = []
+        probe = threading.Thread(target=lambda: free.append(models._SEED_LOCK.acquire(blocking=False)))
+        probe.start()
+        probe.join()
+        if free[0]:
+            models._SEED_LOCK.release()
+        held.append(not free[0])
+        return clone(model)
+
+    monkeypatch.setattr(training.keras.models, "clone_model", watched)
+    training._twin(build_model(PlaygroundSettings()))
+    assert held == [True]
