@@ -12,6 +12,7 @@ and the reported training loss the batch-size-weighted mean over the epoch.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import weakref
 from collections import OrderedDict
@@ -137,10 +138,31 @@ class _Engine:
         return thread
 
 
+def _adapted(model: keras.Model) -> list:
+    """The layers whose state a traced function holds as constants: an adapted preprocessing layer
+    (``Normalization``) turns its mean and variance into tensors when adapted (``finalize_state``), not
+    variables, so a compiled epoch keeps the statistics of the network it was traced on."""
+    return [layer for layer in model.layers if callable(getattr(layer, "finalize_state", None))]
+
+
+def _adapted_digest(model: keras.Model) -> str:
+    """A digest of ``_adapted``'s statistics: part of a shared epoch's key, as its compiled code holds them."""
+    digest = hashlib.sha1()
+    for layer in _adapted(model):
+        for weight in layer.get_weights():
+            digest.update(np.ascontiguousarray(weight).tobytes())
+    return digest.hexdigest()
+
+
 def _twin(model: keras.Model) -> keras.Model:
-    """A network like ``model``, with variables of its own, compiled the same way."""
+    """A network like ``model``, with variables of its own, compiled the same way (its adapted layers with
+    ``model``'s statistics)."""
     with models.unseeded():
         twin = keras.models.clone_model(model)
+    if _adapted(model):
+        twin.set_weights(model.get_weights())
+        for layer in _adapted(twin):
+            layer.finalize_state()
     optimizer = model.optimizer.__class__.from_config(model.optimizer.get_config())
     twin.compile(optimizer=optimizer, loss=model.loss)
     optimizer.build(twin.trainable_variables)
@@ -249,6 +271,10 @@ class Trainer:
         self.quick = quick
         # Layers that draw random numbers (dropout's masks) draw other ones under XLA than in a graph
         self._draws = any(hasattr(layer, "seed_generator") for layer in model.layers)
+        # Batch normalization's statistics round otherwise over the quick epoch's dynamic last batch than over
+        # the static one's: a network with it keeps the quick epoch, so that its figures never depend on
+        # when (or whether, for a shared epoch) the static one was ready
+        self._swaps = not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers)
         self.epoch = 0
         self.diverged = False
         self.history = History()
@@ -258,6 +284,7 @@ class Trainer:
         self._metric = metric or ("binary" if classify else "none")
         model.optimizer.build(model.trainable_variables)
         self._share = share
+        self._adapted = _adapted_digest(model) if share else ""
         self._own = None if share else _Engine(model, shuffle, self._metric, jit_compile)
         self.batch_size = int(batch_size)
 
@@ -283,6 +310,9 @@ class Trainer:
             engine = self._own or _borrow(self._key(), self.model, self._make_engine, want=want)
             if engine is self._own:
                 engine.lock.acquire()
+            elif not self.jit_compile and quick:  # a shared graph epoch: the static one, if this engine has it
+                quick = self._quick_now(engine, *size)
+                want = ("quick", size) if quick else size
             take = epochs if not quick or not engine.jit_compile else min(epochs, QUICK_EPOCHS - self.epoch)
             try:
                 if self._own is None:
@@ -299,7 +329,7 @@ class Trainer:
             if quick and self.quick == "swap":
                 if engine.jit_compile:
                     self.compile_ahead(delay=0)  # XLA's, on a twin of its own, while the graph's epochs run
-                elif self.epoch >= SWAP_AFTER:
+                elif self.epoch >= SWAP_AFTER and self._swaps:
                     engine.trace_behind(batch_size, n, self._data)
         self.history.extend(out)
         return out
@@ -319,7 +349,8 @@ class Trainer:
           through XLA alone: its masks would be other random numbers.
         - A graph epoch with a smaller last batch (the Data lab, Overfitting): until its static-shape version,
           traced behind it from the second epoch on (``_Engine.trace_behind``), is ready. The two are the same
-          kernels on the same batches: bit for bit the same figures (tests/unit/test_training.py).
+          kernels on the same batches: bit for bit the same figures (tests/unit/test_training.py), bar batch
+          normalization's, which round otherwise: a network with it keeps the quick epoch.
 
         ``quick="only"`` keeps the quick epoch (short runs such as K-fold's, where tracing twice costs more
         than it saves), ``"never"`` never uses it."""
@@ -328,7 +359,8 @@ class Trainer:
             return False
         if self.jit_compile:
             return self._graph_first() and self.epoch < QUICK_EPOCHS
-        return n % batch_size != 0 and (self.quick == "only" or engine is None or size not in engine.traced)
+        static = self.quick != "only" and self._swaps and engine is not None and size in engine.traced
+        return n % batch_size != 0 and not static
 
     def _graph_first(self) -> bool:
         """Whether this XLA trainer's runs start through the graph's epoch: XLA needs a twin to compile ahead
@@ -346,12 +378,17 @@ class Trainer:
 
     def wait_behind(self) -> None:
         """Wait for the static-shape epoch being traced behind the quick one (benchmarks and tests)."""
-        engine = self._own
-        for thread in list(engine._behind.values()) if engine is not None else []:
+        if self._own is not None:
+            engines = [self._own]
+        else:
+            with _engines_lock:
+                engines = list(_ENGINES.get(self._key(), []))
+        for thread in [thread for engine in engines for thread in list(engine._behind.values())]:
             thread.join()
 
     def _key(self) -> tuple:
-        return (self._share, tuple(tuple(d.shape) for d in self._data), self.shuffle, self._metric, self.jit_compile)
+        shapes = tuple(tuple(d.shape) for d in self._data)
+        return (self._share, self._adapted, shapes, self.shuffle, self._metric, self.jit_compile)
 
     def _make_engine(self, twin: keras.Model) -> _Engine:
         return _Engine(twin, self.shuffle, self._metric, self.jit_compile)

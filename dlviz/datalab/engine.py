@@ -99,6 +99,14 @@ class DataLabSettings:
         """What the prepared arrays depend on (with the table itself and its target)."""
         return (self.source, self.task, self.val_pct, self.test_pct, self.seed)
 
+    def network_key(self, task: str) -> tuple:
+        """What a network built from these settings compiles to, bar the table's shapes and its adapted
+        statistics (``Trainer``'s key adds them): sessions training the same network on the same table, as a
+        room does, share its traced epochs (``Trainer``'s ``share``). The learning rate is a variable, the
+        weights and seeds are copied in and out, so neither is part of it."""
+        return ("datalab", task, self.normalize, self.layers, self.activation, self.dropout, self.batchnorm, self.l2,
+                self.optimizer, self.class_loss, self.regression_loss)  # fmt: skip
+
     def model_key(self) -> tuple:
         """A change to any of these starts a new run; the epoch budget, pace and view do not."""
         skip = {"epochs", "speed", "part", "k"}
@@ -236,7 +244,7 @@ class LabRun(TrainerRun):
             self.model, x_train, targets_for_loss(s, data, data.y("train")),
             data.x("val"), targets_for_loss(s, data, data.y("val")),
             batch_size=s.batch, seed=s.seed, metric=trainer_metric(s, data.task), shuffle=s.shuffle,
-            jit_compile=False,
+            jit_compile=False, share=None if model else s.network_key(data.task),
         )  # fmt: skip
         self.stopper = None
         if s.early_stopping:
@@ -279,9 +287,6 @@ class LabRun(TrainerRun):
                     variable.assign(value)
         _process_warm = True
         return True
-
-    # Not shared between sessions (``Trainer``'s ``share``): the shared twin network is a clone, and a clone's
-    # Normalization layer keeps the mean and variance it was built with, not the adapted ones copied into it.
 
     @property
     def budget(self) -> int:
@@ -440,10 +445,16 @@ def warm_process() -> bool:
         _process_warm_lock.release()
 
 
-def warm() -> None:
-    """What a fresh server's background warm-up (``tfconfig.warm_up``) does ahead for this page:
-    ``warm_process``, so even the first Data lab visitor's network traces at the cheaper, later cost."""
-    warm_process()
+def warm() -> LabRun:
+    """What a fresh server's background warm-up (``tfconfig.warm_up``) does ahead for this page: the page's
+    first network, on its first table, traced and run once. Sessions share a network's traced epochs
+    (``DataLabSettings.network_key``), so every visitor's first Step on it trains at once, and the process's
+    first trace (``warm_process``) is paid here too. Returns the run (tests)."""
+    s = DataLabSettings()
+    run = LabRun(s, prepare(tables.load(s.source), s))
+    with pacing.turn():
+        run.warm()
+    return run
 
 
 def per_class(matrix: np.ndarray, classes: list[str]) -> pd.DataFrame:

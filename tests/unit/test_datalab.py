@@ -475,10 +475,21 @@ def test_kfold_trains_in_many_short_turns_and_gives_the_same_figures(monkeypatch
 
 
 # --- the first epoch traced ahead ---------------------------------------------------------------------------
+def unshared(run: LabRun) -> LabRun:
+    """``run`` with a compiled epoch of its own, as before sessions shared them."""
+    from dlviz.core import training
+
+    t = run.trainer
+    t._share, t._own = None, training._Engine(run.model, t.shuffle, t._metric, t.jit_compile)
+    return run
+
+
 def test_warm_traces_the_epoch_ahead_and_training_stays_exactly_as_without_it(monkeypatch):
-    s = replace(DEFAULT, source="wine", dropout=0.3, batchnorm=True, l2=0.001, shuffle=True, early_stopping=False)
+    from dlviz.core import training
+
+    s = replace(DEFAULT, source="wine", dropout=0.3, l2=0.001, shuffle=True, early_stopping=False)
     d = engine.prepare(tables.load("wine"), s)
-    warmed, plain = LabRun(s, d), LabRun(s, d)
+    warmed, plain = LabRun(s, d), unshared(LabRun(s, d))
     before = [v.numpy().copy() for v in warmed.model.variables]
     seen, run_epochs = [], engine.Trainer.run
 
@@ -496,20 +507,62 @@ def test_warm_traces_the_epoch_ahead_and_training_stays_exactly_as_without_it(mo
         np.testing.assert_array_equal(a, b.numpy())
     assert int(warmed.model.optimizer.iterations.numpy()) == 0
     n = len(d.split.train)
-    size, own = (min(s.batch, n), n), warmed.trainer._own
-    assert warmed.trainer._quick_now(own, *size)  # wine's rows leave a smaller last batch: the quick epoch first
-    quick = own.quick_fn(*size)
+    size = (min(s.batch, n), n)
+    [shared] = training._ENGINES[warmed.trainer._key()]  # one engine for the room, on a twin of the network
+    assert shared.model is not warmed.model and ("quick", size) in shared.ready
+    assert warmed.trainer._quick_now(None, *size)  # wine's rows leave a smaller last batch: the quick epoch first
+    quick = shared.quick_fn(*size)
     assert quick.experimental_get_tracing_count() == 1
-    for run in (warmed, plain):
+    later = LabRun(s, d)  # another participant, the same network on the same table: nothing to trace
+    assert later.trainer._key() == warmed.trainer._key()
+    assert later.warm() and training._ENGINES[warmed.trainer._key()] == [shared]
+    for run in (warmed, plain, later):
         run.train(3)
         run.trainer.wait_behind()
         run.train(2)
     assert quick.experimental_get_tracing_count() == 1  # Step used the traced epoch
-    assert own.epoch_fn(*size).experimental_get_tracing_count() == 1  # then the static one, traced behind
-    assert warmed.history.__dict__ == plain.history.__dict__  # bit for bit
-    for a, b in zip(warmed.model.variables, plain.model.variables, strict=True):
+    assert shared.epoch_fn(*size).experimental_get_tracing_count() == 1  # then the static one, traced behind
+    assert warmed.history.__dict__ == plain.history.__dict__ == later.history.__dict__  # bit for bit
+    for a, b, c in zip(warmed.model.variables, plain.model.variables, later.model.variables, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.numpy(), c.numpy())
     assert not warmed.warm()  # trained: nothing to warm
+
+
+def test_batch_normalization_keeps_the_quick_epoch_so_its_figures_never_depend_on_the_servers_traces():
+    """Its statistics round otherwise over the static epoch's last batch: a run trains the same, bit for bit,
+    whether or not the static epoch was traced behind it (for a shared epoch: by another session)."""
+    s = replace(DEFAULT, source="wine", batchnorm=True, dropout=0.2, early_stopping=False)
+    d = engine.prepare(tables.load("wine"), s)
+    runs = [unshared(LabRun(s, d)) for _ in range(2)]
+    runs[1].trainer.quick = "only"
+    for run in runs:
+        run.train(3)
+        run.trainer.wait_behind()
+        run.train(2)
+    assert not runs[0].trainer._own.traced  # nothing traced behind
+    assert runs[0].history.__dict__ == runs[1].history.__dict__
+    for a, b in zip(runs[0].model.variables, runs[1].model.variables, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_shared_epoch_keeps_the_tables_adapted_statistics():
+    """A compiled epoch holds the Normalization layer's mean and variance as constants: a twin gets the
+    network's own, and another split (other statistics) is another key, so never the wrong scaling."""
+    from dlviz.core import training
+
+    s = replace(DEFAULT, source="wine", early_stopping=False)
+    d = engine.prepare(tables.load("wine"), s)
+    run = LabRun(s, d)
+    twin = training._twin(run.model)
+    x = d.x("val")
+    np.testing.assert_allclose(twin.predict(x, verbose=0), run.model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    other = LabRun(replace(s, seed=1), engine.prepare(tables.load("wine"), replace(s, seed=1)))
+    assert other.trainer._key() != run.trainer._key()
+    raw = replace(s, normalize=False)
+    assert LabRun(raw, d).trainer._key() != run.trainer._key()
+    uploaded = LabRun(s, d, model=engine.build_model(s, x.shape[1], d.task, d.n_outputs, d.x("train")))
+    assert uploaded.trainer._own is not None  # a model loaded from a file trains on its own engine
 
 
 def test_warm_soon_warms_in_a_training_turn_and_a_stale_run_is_left_alone(monkeypatch):
@@ -558,10 +611,18 @@ def test_the_process_warms_once_from_the_servers_warm_up_or_the_page(monkeypatch
     monkeypatch.setattr(engine, "_process_warm", False)
     assert engine.warm_process() and engine._process_warm  # traced once in this process
     assert not engine.warm_process()
-    calls = []
-    monkeypatch.setattr(engine, "warm_process", lambda: calls.append(1))
-    engine.warm()  # what tfconfig.warm_up calls on each topic's engine
-    assert calls == [1]
+
+    from dlviz.core import training
+
+    monkeypatch.setattr(engine, "_process_warm", False)
+    warmed = engine.warm()  # what tfconfig.warm_up calls on each topic's engine: the page's first network
+    assert engine._process_warm and warmed.settings == DataLabSettings() and not warmed.epoch
+    visitor = LabRun(DataLabSettings(), engine.prepare(tables.load("wine"), DataLabSettings()))
+    assert visitor.trainer._key() == warmed.trainer._key()  # the page's first run finds its epoch traced
+    n = len(visitor.data.split.train)
+    size = (min(visitor.settings.batch, n), n)
+    want = ("quick", size) if visitor.trainer._quick_now(None, *size) else size
+    assert any(want in e.ready for e in training._ENGINES[warmed.trainer._key()])
 
 
 def test_the_scales_view_draws_each_features_spread_before_and_after_on_a_log_axis():

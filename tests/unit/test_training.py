@@ -203,8 +203,8 @@ def test_sessions_with_the_same_network_share_one_compiled_epoch_and_keep_their_
     a.train(quick + 5)
     b.train(quick + 5)
     a.train(5)  # interleaved with b on the same shared engine
-    key = (s.network_key(), tuple(tuple(d.shape) for d in a.trainer._data), True, "binary", True)
-    engines = training._ENGINES[key]
+    assert a.trainer._key() == b.trainer._key()
+    engines = training._ENGINES[a.trainer._key()]
     size = (s.batch, 250)  # XLA's epoch and the graph's, each compiled ahead once, each on its own twin
     assert [sum(what in e.ready for e in engines) for what in (size, ("quick", size))] == [1, 1]
     assert sorted(f.experimental_get_tracing_count() for e in engines for f in e._fns.values()) == [1, 1]
