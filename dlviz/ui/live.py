@@ -24,15 +24,16 @@ def on_click(state_key: str, value: Any, *, whole: bool = False) -> Callable[[],
 
 
 def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str = "Train one epoch.",
-                  new_weights: str | None = None, fragment: str | None = None):  # fmt: skip
+                  new_weights: str | None = None, fragment: str | None = None, play_whole: bool = True):  # fmt: skip
     """Play/Pause, Step and Reset for a training run, with a status line beside them (returned, empty).
 
     The buttons set ``prefix.running``, ``prefix.step`` and ``prefix.reset`` in the session; their keys are
     ``prefix.play``, ``prefix.stepper`` and ``prefix.resetter``. With ``new_weights`` (the session key of the
     page's weights-seed setting) a fourth button, New weights, starts again from other starting weights; Reset
     then says that it keeps them. Drawn in ``fragment`` (its key: ``LiveControls.board``), Step reruns the
-    fragment alone, named (so that a rerun sent without the fragment's id does the same); the others rerun the
-    whole page, which starts or stops the training loop.
+    fragment alone, named (so that a rerun sent without the fragment's id does the same); Play and Pause rerun
+    the whole page (which starts or stops the training loop) unless ``play_whole`` is False (the loop then runs
+    in the fragment: ``LiveControls``); Reset and New weights rerun the whole page.
     """
 
     def step_clicked() -> None:
@@ -43,7 +44,7 @@ def play_controls(prefix: str, *, running: bool, finished: bool, step_help: str 
     widths = [1, 1, 1, 1.7, 3.3] if new_weights else [1, 1, 1, 4]
     play_col, step_col, reset_col, *more, status_col = st.columns(widths, vertical_alignment="center")
     play_col.button("Pause" if running else "Play", icon=":material/pause:" if running else ":material/play_arrow:",
-                    type="primary", on_click=on_click(f"{prefix}.running", not running, whole=True), disabled=finished,
+                    type="primary", on_click=on_click(f"{prefix}.running", not running, whole=play_whole), disabled=finished,
                     width="stretch", key=f"{prefix}.play")  # fmt: skip
     step_col.button("Step", icon=":material/skip_next:", on_click=step_clicked,
                     disabled=running or finished, width="stretch", help=step_help, key=f"{prefix}.stepper")  # fmt: skip
@@ -76,13 +77,16 @@ class LiveControls:
     draws the run (``draw(cycle)``, where ``cycle`` keeps element keys unique per frame), then while playing
     trains in paced turns and redraws after each, and ends with a rerun that shows the buttons paused.
 
-    The page draws the controls and what shows the run through ``board(body)``: while paused the body is a
-    fragment, so that Step, and a widget inside it, rerun only the body and not the sidebar and the rest of
-    the page (docs/benchmarks.md: a Step on screen 30-50 ms sooner on the Playground);
-    Play, Reset and New weights rerun the whole page. While playing the body is part of the page, as without
-    it: Streamlit lets a click interrupt a run only when it reruns the whole page, and Pause, or any change,
-    has to stop the training loop at once. The body writes nothing outside itself (a fragment may not write
-    to a container it did not fill in the last whole-page run, and that run may have been cut short).
+    The page draws the controls and what shows the run through ``board(body)``, a fragment: Step, Play, Pause
+    and a widget inside it rerun only the body and not the sidebar and the rest of the page (docs/benchmarks.md:
+    a Step on screen 30-50 ms sooner on the Playground, Play's first epoch 0.26-0.30 s instead of 0.37-0.49 s);
+    Reset and New weights rerun the whole page. Streamlit lets a click inside a fragment interrupt no run, so
+    the training loop asks between two turns whether one is waiting (``patches.click_waiting``) and then ends
+    its run, and the queued run takes the click; a change in the sidebar reruns the whole page, which
+    interrupts the loop by itself. Where Streamlit's internals no longer tell, the body is part of the page
+    while playing, and Play and Pause rerun the whole page, as before. The body writes nothing outside itself
+    (a fragment may not write to a container it did not fill in the last whole-page run, and that run may
+    have been cut short).
     """
 
     def __init__(self, prefix: str, settings: Any, make: Callable[[Any], live.LiveRun], *,
@@ -99,11 +103,14 @@ class LiveControls:
         self.running = bool(state.get(f"{prefix}.running", False)) and not self.run.finished
         self.status = self.notice = None
         self._frame: Callable[[int], None] = lambda cycle: None
-        self.fragment = None if self.running else f"{prefix}.board"  # the board's (``board``), while paused
+        self.plays_in_fragment = patches.sees_waiting_clicks()  # the loop can tell a click on the board waits
+        playing_outside = self.running and not self.plays_in_fragment
+        self.fragment = None if playing_outside else f"{prefix}.board"  # the board's key (``board``)
 
     def controls(self, step_help: str = "Train one epoch.", new_weights: str | None = None) -> None:
         self.status = play_controls(self.prefix, running=self.running, finished=self.run.finished,
-                                    step_help=step_help, new_weights=new_weights, fragment=self.fragment)  # fmt: skip
+                                    step_help=step_help, new_weights=new_weights, fragment=self.fragment,
+                                    play_whole=not self.plays_in_fragment)  # fmt: skip
         self.notice = widgets.slot(st, redrawn=self.running)  # written at most once while paused
 
     def slot(self, where: Any = st) -> Any:
@@ -125,6 +132,7 @@ class LiveControls:
                 st.rerun()
             if st.session_state.pop(f"{self.prefix}.step", False):
                 live.step(self.run)
+            self.running = bool(st.session_state.get(f"{self.prefix}.running", False)) and not self.run.finished
             body()
 
         st.fragment(board_run, key=self.fragment)()
@@ -157,6 +165,8 @@ class LiveControls:
         if run.epoch == 0 and starting and self.status is not None:
             self.status.markdown(f"**Epoch 0** · {starting}")
         while not run.finished:
+            if self.fragment is not None and patches.click_waiting():
+                return  # Pause, or another widget of the board: the run waiting for this one takes it
             pace.step(run.train)  # waits its turn when many sessions train at once
             cycle += 1
             frame(cycle)

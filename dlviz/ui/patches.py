@@ -68,6 +68,53 @@ def in_fragment_run() -> bool:
     return bool(ctx.fragment_ids_this_run)
 
 
+def _waiting_rerun():
+    """The script run's queued requests and the fragment being run (None outside one), or None when
+    Streamlit's internals no longer hold them where ``click_waiting`` reads them."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+    except ImportError:
+        missing("streamlit.runtime.scriptrunner_utils' ScriptRequestType or ThreadState")
+        return None
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    requests = getattr(ctx, "script_requests", None)
+    try:
+        fragment = ThreadState.get().fragment_id if all(hasattr(requests, n) for n in ("_state", "_rerun_data")) else ""
+    except (RuntimeError, AttributeError):  # no fragment state on this thread, or none kept there any more
+        fragment = ""
+    if fragment == "":
+        missing("ScriptRunContext.script_requests._state/_rerun_data or ThreadState.fragment_id")
+        return None
+    return requests, fragment, ScriptRequestType.RERUN
+
+
+def sees_waiting_clicks() -> bool:
+    """Whether ``click_waiting`` can tell (else a page trains live in whole-page runs alone, as before)."""
+    return _waiting_rerun() is not None
+
+
+def click_waiting() -> bool:
+    """Whether a click on a widget inside the fragment being run waits for this run to end.
+
+    Streamlit lets a click inside a fragment interrupt no run at all (``script_requests``'
+    ``_fragment_run_should_not_preempt_script``): it is queued until the run ends. A training loop inside a
+    fragment (``LiveControls.play``) asks this between two turns and ends its run when Pause, or any other
+    widget of its fragment, was clicked; the queued run then takes the click. A rerun queued for another
+    fragment (class mode's look at the room, every second) is not this fragment's and leaves the loop alone,
+    and a whole-page rerun interrupts the run by itself. False when Streamlit's internals no longer tell.
+    """
+    found = _waiting_rerun()
+    if found is None:
+        return False
+    requests, fragment, rerun = found
+    data = requests._rerun_data
+    return fragment is not None and requests._state == rerun and fragment in (data.fragment_id_queue or ())
+
+
 def keep_keras_state() -> None:
     """Stop Streamlit from resetting Keras after every script run.
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from dlviz.tools.serve import browser, main_area, read_epoch, streamlit_server, wait_drawn
+from dlviz.tools.serve import browser, main_area, read_epoch, streamlit_server, wait_drawn, wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -210,18 +210,32 @@ def test_while_paused_step_and_the_boards_toggles_redraw_the_board_alone(server,
 def test_a_click_while_playing_gets_through_and_training_goes_on(server, page):
     from playwright.sync_api import expect
 
+    sent: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: sent.append(f if isinstance(f, bytes) else b"")))
     page.goto(server + "/playground?epochs=0")
     main = main_area(page)
     expect(main.get_by_text("Epoch 0").first).to_be_visible(timeout=120_000)
     wait_drawn(page)
+    sent.clear()
     main.get_by_role("button", name="Play").click()
     expect(main).to_contain_text(re.compile(r"Epoch ([3-9]|\d{2,}) ·"), timeout=60_000)
+    assert not any(b"Learning rate" in f for f in sent), "Play trains in the board's fragment: no sidebar sent"
     toggle = main.get_by_role("switch", name="Discretize output")
     main.get_by_text("Discretize output").click()  # while the training loop runs
     expect(toggle).to_be_checked(timeout=30_000)
     page.wait_for_url(re.compile(r"discrete=1"), timeout=60_000)  # the server took the click: the link says so
     playing = read_epoch(page)
     expect(main).not_to_contain_text(f"Epoch {playing} ·", timeout=30_000)  # and training went on
+    page.get_by_role("slider", name="Learning rate").focus()  # a sidebar setting: the whole page reruns
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"lr=0\.1"), timeout=60_000)
+    playing = read_epoch(page)
+    expect(main).not_to_contain_text(f"Epoch {playing} ·", timeout=30_000)  # training goes on from there
     main.get_by_role("button", name="Pause").click()
     expect(main.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    paused = read_epoch(page)
+    main.get_by_role("button", name="Step").click()  # the loop stopped: one Step is one epoch more
+    expect(main.get_by_text(re.compile(rf"Epoch {paused + 1} ·"))).to_be_visible(timeout=60_000)
+    assert read_epoch(page) == paused + 1
     expect(main.locator('[data-testid="stException"]')).to_have_count(0)

@@ -59,6 +59,29 @@ def test_a_push_reaches_every_participant_and_opens_the_instructors_view(server,
     expect(main_area(alice).get_by_role("button", name="Back to my own work")).to_be_visible()
 
 
+def test_training_plays_on_while_the_page_looks_at_the_room(server, people, room):
+    """The room is looked at every second from a fragment of its own, and Play trains in the board's
+    fragment, which ends its run for a click on the board waiting: not for those looks."""
+    from playwright.sync_api import expect
+
+    instructor = people[0]  # on the Playground since the push
+    main, side = main_area(instructor), instructor.get_by_test_id("stSidebar")
+    budget = side.get_by_role("spinbutton", name="Epoch budget")
+    budget.fill("0")  # until paused
+    budget.press("Enter")
+    instructor.wait_for_url(re.compile(r"epochs=0"), timeout=30_000)
+    side.get_by_role("slider", name="Speed").focus()
+    instructor.keyboard.press("Home")  # 10 epochs a second
+    instructor.wait_for_url(re.compile(r"speed=10\b"), timeout=30_000)
+    wait_idle(instructor)
+    main.get_by_role("button", name="Play").click()
+    # 25 epochs take 2.5 s at this speed: the room was looked at twice meanwhile
+    expect(main).to_contain_text(re.compile(r"Epoch (2[5-9]|[3-9]\d|\d{3,}) ·"), timeout=60_000)
+    main.get_by_role("button", name="Pause").click()
+    expect(main.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
+    expect(main.locator('[data-testid="stException"]')).to_have_count(0)
+
+
 def test_a_drawing_sent_from_digits_reaches_the_instructors_wall(server, people, room):
     from playwright.sync_api import expect
 

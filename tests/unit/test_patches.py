@@ -67,3 +67,42 @@ def test_use_navigation_leaves_an_app_that_already_navigates_alone(monkeypatch):
     monkeypatch.setattr(PagesManager, "uses_pages_directory", False, raising=False)
     patches.use_navigation()  # would raise (st.rerun outside a script run) if it tried to rerun
     assert PagesManager.uses_pages_directory is False
+
+
+def fragment_script():
+    import streamlit as st
+
+    from dlviz.ui import patches
+
+    st.write(f"page: sees {patches.sees_waiting_clicks()}, waiting {patches.click_waiting()}, "
+             f"fragment run {patches.in_fragment_run()}")  # fmt: skip
+
+    @st.fragment
+    def board():
+        st.write(f"board: waiting {patches.click_waiting()}, fragment run {patches.in_fragment_run()}")
+        st.button("Go", key="go")
+
+    board()
+
+
+def test_a_training_loop_sees_no_click_waiting_and_knows_a_whole_page_run():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(fragment_script).run()
+    assert [m.value for m in at.markdown] == ["page: sees True, waiting False, fragment run False",
+                                              "board: waiting False, fragment run False"]  # fmt: skip
+    assert not patches.sees_waiting_clicks() and not patches.click_waiting()  # outside a script run
+
+
+def test_click_waiting_says_no_and_warns_once_when_streamlit_no_longer_tells(monkeypatch, caplog):
+    """Then LiveControls trains in whole-page runs, as before (Pause reruns the whole page)."""
+    import types
+
+    from streamlit.runtime import scriptrunner
+
+    run = types.SimpleNamespace(script_requests=object())  # a script run whose requests no longer say what waits
+    monkeypatch.setattr(scriptrunner, "get_script_run_ctx", lambda: run)
+    with caplog.at_level(logging.WARNING):
+        assert not patches.sees_waiting_clicks() and not patches.click_waiting()
+    assert warnings(caplog) == ["dlviz.ui.patches: ScriptRunContext.script_requests._state/_rerun_data or "
+                                "ThreadState.fragment_id is gone in this version; that workaround is off."]  # fmt: skip
