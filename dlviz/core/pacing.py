@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 SLOTS = int(os.environ.get("DLVIZ_TRAINING_SLOTS", 0)) or max(1, (os.cpu_count() or 1) - 1)
 PROBE_EPOCHS = 8  # a quick run's second turn, at least (``Pace.step``)
 REFRESH_SECONDS = 0.12  # training time per turn, and so between two redraws when the server is quiet
+GIVE_UP_SECONDS = 0.05  # how often a session waiting for its turn asks whether it still wants it
 
 
 class FairSlots:
@@ -44,14 +45,23 @@ class FairSlots:
         self._slots = self._free = slots
         self._queue: collections.deque[threading.Event] = collections.deque()
 
-    def acquire(self) -> None:
+    def acquire(self, give_up: Callable[[], bool] | None = None) -> bool:
+        """Wait for a slot, in turn; with ``give_up``, asked every ``GIVE_UP_SECONDS`` while waiting, leave the
+        queue when it says so (a participant paused meanwhile) and return False."""
         with self._lock:
             if self._free and not self._queue:
                 self._free -= 1
-                return
+                return True
             handed = threading.Event()
             self._queue.append(handed)
-        handed.wait()  # set by release(): the slot is ours
+        while not handed.wait(None if give_up is None else GIVE_UP_SECONDS):  # set by release(): the slot is ours
+            if give_up():
+                with self._lock:
+                    if handed.is_set():
+                        return True  # handed over as it gave up: the slot is ours after all
+                    self._queue.remove(handed)
+                return False
+        return True
 
     def release(self) -> None:
         with self._lock:
@@ -94,11 +104,13 @@ def compiling() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def turn() -> Iterator[None]:
-    """Hold one of the server's training slots."""
-    _slots.acquire()
+def turn(give_up: Callable[[], bool] | None = None) -> Iterator[bool]:
+    """Hold one of the server's training slots; gives False, holding none, when ``give_up`` said so first."""
+    if not _slots.acquire(give_up):
+        yield False
+        return
     try:
-        yield
+        yield True
     finally:
         _slots.release()
 
@@ -156,15 +168,18 @@ class Pace:
         if rate is not None:
             self.chunk = max(1, min(most, round(rate * seconds)))
 
-    def step(self, train: Callable[[int], int]) -> int:
-        """One turn: ``train(n)`` trains up to n epochs and returns how many it did.
+    def step(self, train: Callable[[int], int], give_up: Callable[[], bool] | None = None) -> int:
+        """One turn: ``train(n)`` trains up to n epochs and returns how many it did; 0, having trained nothing,
+        when ``give_up`` says so while the turn is waited for (``FairSlots.acquire``).
 
         A network's first epoch traces and compiles it inside the turn too: compiling several at once
         (measured) slows every session on the server far more than waiting does.
         """
         if self.rate is not None and self._due is not None:
             self._sleep(max(0.0, self._due - self._clock()))
-        with turn():
+        with turn(give_up) as got:
+            if not got:
+                return 0
             started = self._clock()
             trained = train(self.chunk)
             per_epoch = (self._clock() - started) / max(trained, 1)

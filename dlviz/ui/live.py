@@ -159,17 +159,24 @@ class LiveControls:
         frame = self._frame
         if not self.running:
             return
-        # A click anywhere reruns the script, which stops this loop at its next st.* call;
-        # the run itself lives in the session, so nothing is lost.
+        # A change in the sidebar reruns the whole script, which stops this loop at its next st.* call; a click
+        # on the board waits for this run to end, which it does at once (``clicked``): even while it waits for
+        # its turn. The run itself lives in the session, so nothing is lost.
         run, pace, cycle = self.run, pacing.Pace(most=self.most, rate=pacing.per_second(self.speed)), 0
         if run.epoch == 0 and starting and self.status is not None:
             self.status.markdown(f"**Epoch 0** · {starting}")
-        while not run.finished:
-            if self.fragment is not None and patches.click_waiting():
-                return  # Pause, or another widget of the board: the run waiting for this one takes it
-            pace.step(run.train)  # waits its turn when many sessions train at once
+
+        def clicked() -> bool:  # Pause, or another widget of the board: the run waiting for this one takes it
+            return self.fragment is not None and patches.click_waiting()
+
+        while not run.finished and not clicked():
+            pace.step(run.train, give_up=clicked)  # waits its turn when many sessions train at once
+            if clicked():
+                return  # the run that takes the click draws the board: not this one's frame first
             cycle += 1
             frame(cycle)
+        if not run.finished:
+            return
         st.session_state[f"{self.prefix}.running"] = False
         st.rerun()
 

@@ -109,6 +109,43 @@ def test_slots_go_to_waiters_in_the_order_they_asked_not_to_whoever_asks_last():
     assert order == ["a", "b", "c", "newcomer"] and slots.waiting() == 0
 
 
+def test_a_session_that_pauses_while_it_waits_for_its_turn_leaves_the_queue():
+    """Pause pressed while the loop waits its turn (with a room training, up to two seconds) is answered at
+    once: the waiter gives up, the queue forgets it, and the next one gets the slot."""
+    slots = pacing.FairSlots(1)
+    slots.acquire()
+    paused, asked, got = threading.Event(), [], []
+
+    def give_up() -> bool:
+        asked.append(1)
+        return paused.is_set()
+
+    waiter = threading.Thread(target=lambda: got.append(slots.acquire(give_up)))
+    waiter.start()
+    while slots.waiting() < 1:
+        threading.Event().wait(0.005)
+    paused.set()
+    waiter.join(5)
+    assert got == [False] and asked and slots.waiting() == 0
+    slots.release()  # the slot goes back to the free ones: nobody is left to hand it to
+    assert slots.free() == 1
+    assert slots.acquire(give_up) is True  # free: taken at once, give_up never asked
+    slots.release()
+
+
+def test_a_turn_given_up_trains_nothing():
+    trained = []
+    pace = pacing.Pace()
+    for _ in range(pacing.SLOTS):  # the server's slots are others'
+        pacing._slots.acquire()
+    try:
+        assert pace.step(lambda n: trained.append(n) or n, give_up=lambda: True) == 0
+    finally:
+        for _ in range(pacing.SLOTS):
+            pacing._slots.release()
+    assert trained == [] and pacing._slots.waiting() == 0
+
+
 def test_giving_back_a_slot_nobody_held_is_an_error():
     slots = pacing.FairSlots(1)
     with pytest.raises(ValueError):
