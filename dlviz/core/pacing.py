@@ -177,8 +177,8 @@ class Pace:
         """
         if self.rate is not None and self._due is not None:
             self._sleep(max(0.0, self._due - self._clock()))
-        with turn(give_up) as got:
-            if not got:
+        with turn(give_up) if give_up is not None else turn() as got:
+            if got is False:
                 return 0
             started = self._clock()
             trained = train(self.chunk)
