@@ -81,12 +81,12 @@ class LiveControls:
     and a widget inside it rerun only the body and not the sidebar and the rest of the page (docs/benchmarks.md:
     a Step on screen 30-50 ms sooner on the Playground, Play's first epoch 0.26-0.30 s instead of 0.37-0.49 s);
     Reset and New weights rerun the whole page. Streamlit lets a click inside a fragment interrupt no run, so
-    the training loop asks between two turns whether one is waiting (``patches.click_waiting``) and then ends
-    its run, and the queued run takes the click; a change in the sidebar reruns the whole page, which
-    interrupts the loop by itself. Where Streamlit's internals no longer tell, the body is part of the page
-    while playing, and Play and Pause rerun the whole page, as before. The body writes nothing outside itself
-    (a fragment may not write to a container it did not fill in the last whole-page run, and that run may
-    have been cut short).
+    the training loop asks between two turns, and while it waits for one, whether one is waiting
+    (``patches.click_waiting``) and then ends its run, and the queued run takes the click; a change in the
+    sidebar reruns the whole page, which interrupts the loop by itself. Where Streamlit's internals no longer
+    tell, the body is part of the page while playing, and Play and Pause rerun the whole page, as before. The
+    body writes nothing outside itself (a fragment may not write to a container it did not fill in the last
+    whole-page run, and that run may have been cut short).
     """
 
     def __init__(self, prefix: str, settings: Any, make: Callable[[Any], live.LiveRun], *,
