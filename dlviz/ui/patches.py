@@ -103,9 +103,10 @@ def click_waiting() -> bool:
     Streamlit lets a click inside a fragment interrupt no run at all (``script_requests``'
     ``_fragment_run_should_not_preempt_script``): it is queued until the run ends. A training loop inside a
     fragment (``LiveControls.play``) asks this between two turns (and while it waits for one) and ends its
-    run when Pause, or any other widget of its fragment, was clicked; the queued run then takes the click. A rerun queued for another
-    fragment (class mode's look at the room, every second) is not this fragment's and leaves the loop alone,
-    and a whole-page rerun interrupts the run by itself. False when Streamlit's internals no longer tell.
+    run when Pause, or any other widget of its fragment, was clicked; the queued run then takes the click. A
+    rerun queued for another fragment (class mode's look at the room, every second) is not this fragment's
+    and leaves the loop alone, and a whole-page rerun interrupts the run by itself. False when Streamlit's
+    internals no longer tell.
     """
     found = _waiting_rerun()
     if found is None:
